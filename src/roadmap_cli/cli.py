@@ -1,0 +1,574 @@
+"""The `roadmap` command: parse the command line, call the core, hand the result to a view.
+
+Errors from the core are `RoadmapError`s; `main` prints each as one line on stderr and exits
+with its code. Typer's own usage errors are turned into the same one-line form.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from roadmap_cli import __version__
+from roadmap_cli.errors import ExitCode, RoadmapError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from roadmap_cli.catalog import Catalog
+    from roadmap_cli.state import State, Store
+
+app = typer.Typer(
+    name="roadmap",
+    help=(
+        "Track your progress through the AI Engineer Roadmap 2026: four tracks (AI Developer, "
+        "Generative AI, LLM Mastery, AIOps), their topics and what to learn next.\n\n"
+        "Run without a command to see your dashboard (the same as 'roadmap status')."
+    ),
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Session:
+    """What every command needs: where the files are, and how to print."""
+
+    catalog_flag: Path | None = None
+    state_flag: Path | None = None
+    no_color: bool = False
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from roadmap_cli import catalog, paths
+
+            self._catalog = catalog.load(paths.catalog_path(self.catalog_flag))
+        return self._catalog
+
+    def store(self) -> Store:
+        from roadmap_cli import paths
+        from roadmap_cli.state import Store
+
+        return Store(paths.state_path(self.state_flag))
+
+    def print(self, renderable: RenderableType) -> None:
+        from roadmap_cli.views import make_console
+
+        make_console(self.no_color).print(renderable)
+
+
+def _session(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    from roadmap_cli.serialize import dumps
+
+    sys.stdout.write(dumps(document) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"roadmap {__version__}\n")
+        raise typer.Exit()
+
+
+class StatusChoice(str, Enum):
+    pending = "pending"
+    in_progress = "in-progress"
+    done = "done"
+    skipped = "skipped"
+
+
+class ExportFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+
+
+TrackOption = Annotated[
+    str | None,
+    typer.Option("--track", "-t", help="Only this track (id, unique prefix or title).", show_default=False),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+TopicsArgument = Annotated[
+    list[str], typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False)
+]
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog",
+            metavar="PATH",
+            help="Catalog file to use instead of the bundled one. [env: ROADMAP_CATALOG]",
+            show_default=False,
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            metavar="PATH",
+            help="Progress file to use (default: in your user data folder). [env: ROADMAP_STATE]",
+            show_default=False,
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Plain text, no colour (NO_COLOR=1 does the same).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = Session(catalog_flag=catalog, state_flag=state, no_color=no_color)
+    if ctx.invoked_subcommand is None:
+        status(ctx)
+
+
+# --- read commands ---------------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many suggestions.")] = 3,
+    json_out: JsonOption = False,
+) -> None:
+    """Your dashboard: progress per track, topics in progress and what to learn next.
+
+    Example: roadmap status --track llm-mastery
+    """
+    from roadmap_cli import serialize
+
+    session = _session(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track else None
+    doc = serialize.status(cat, session.store().load(), track_id, limit)
+    if json_out:
+        _print_json(doc)
+        return
+    from roadmap_cli.views import render_status
+
+    session.print(render_status(doc))
+
+
+@app.command()
+def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """The four tracks, what each optimises for, and how far along you are.
+
+    Example: roadmap tracks
+    """
+    from roadmap_cli import serialize
+
+    session = _session(ctx)
+    doc = serialize.tracks(session.catalog(), session.store().load())
+    if json_out:
+        _print_json(doc)
+        return
+    from roadmap_cli.views import render_tracks
+
+    session.print(render_tracks(doc))
+
+
+@app.command()
+def topics(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    status: Annotated[
+        StatusChoice | None,
+        typer.Option("--status", "-s", help="Only topics with this status.", show_default=False),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List topics with their status, in roadmap order.
+
+    Example: roadmap topics --track generative-ai --status pending
+    """
+    from roadmap_cli import serialize
+
+    session = _session(ctx)
+    cat = session.catalog()
+    state = session.store().load()
+    if track:
+        wanted = cat.track_by_id[cat.resolve_track(track)].topics
+        rows = [cat.topic_by_id[t] for t in wanted]
+    else:
+        order = [t for tr in cat.ordered_tracks for t in tr.topics]
+        rows = [cat.topic_by_id[t] for t in dict.fromkeys(order)]
+    if status is not None:
+        rows = [t for t in rows if state.status_of(t.id) == status.value]
+    doc = serialize.topics(cat, state, rows)
+    if json_out:
+        _print_json(doc)
+        return
+    from roadmap_cli.views import render_topics
+
+    session.print(render_topics(doc))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="Topic id.", show_default=False)],
+    json_out: JsonOption = False,
+) -> None:
+    """Everything about one topic: summary, prerequisites, tracks, resources, dates, note.
+
+    Example: roadmap show rag
+    """
+    from roadmap_cli import serialize
+
+    session = _session(ctx)
+    cat = session.catalog()
+    doc = serialize.show(cat, session.store().load(), cat.topic_by_id[cat.resolve_topic(topic)])
+    if json_out:
+        _print_json(doc)
+        return
+    from roadmap_cli.views import render_show
+
+    session.print(render_show(doc))
+
+
+@app.command("next")
+def next_(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many suggestions.")] = 5,
+    json_out: JsonOption = False,
+) -> None:
+    """Suggested next topics, each with the reason it was picked.
+
+    A topic is suggested once all its prerequisites are done or skipped: topics in progress
+    first, then your focus track in roadmap order, then the other tracks in the suggested
+    progression.
+
+    Example: roadmap next --limit 3
+    """
+    from roadmap_cli import serialize
+
+    session = _session(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track else None
+    doc = serialize.next_topics(cat, session.store().load(), track_id, limit)
+    if json_out:
+        _print_json(doc)
+        return
+    from roadmap_cli.views import render_next
+
+    session.print(render_next(doc))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="markdown for GitHub, or json.")
+    ] = ExportFormat.markdown,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout.", show_default=False),
+    ] = None,
+    track: TrackOption = None,
+) -> None:
+    """Export your progress as GitHub-ready markdown or as versioned JSON.
+
+    Example: roadmap export --output PROGRESS.md
+    """
+    from roadmap_cli import export as exporters
+    from roadmap_cli.state import now
+
+    session = _session(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track else None
+    state = session.store().load()
+    render = exporters.to_json if format is ExportFormat.json else exporters.to_markdown
+    text = render(cat, state, track_id=track_id, when=now())
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RoadmapError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.stdout.write(f"Wrote {format.value} export to {output}\n")
+
+
+# --- write commands --------------------------------------------------------------------------
+
+
+Change = Callable[["State", str, datetime], str | None]
+
+
+def _apply(ctx: typer.Context, queries: list[str], change: Change) -> None:
+    """Resolve every id first (nothing changes if one is wrong), then change them in one write.
+
+    `change` mutates the state for one topic and returns a message, or None for "no change".
+    """
+    from roadmap_cli import serialize
+    from roadmap_cli.progress import progress_of_tracks_with
+    from roadmap_cli.state import now
+
+    session = _session(ctx)
+    cat = session.catalog()
+    ids = cat.resolve_topics(queries)
+    moment = now()
+    lines: list[tuple[str, str]] = []
+    with session.store().transaction() as state:
+        for topic_id in ids:
+            message = change(state, topic_id, moment)
+            lines.append((topic_id, message or f"already {state.status_of(topic_id)}"))
+        progress = progress_of_tracks_with(cat, state, ids)
+    from roadmap_cli.views import render_change
+
+    session.print(render_change(lines, [serialize.track_progress(p) for p in progress]))
+
+
+def _entry(state: State, topic_id: str, moment: datetime) -> Any:
+    from roadmap_cli.state import TopicProgress
+
+    entry = state.topics.get(topic_id)
+    if entry is None:
+        entry = state.topics[topic_id] = TopicProgress(updated=moment)
+    return entry
+
+
+def _moved(before: str, after: str) -> str:
+    return f"{before} → {after}"
+
+
+@app.command()
+def start(ctx: typer.Context, topics: TopicsArgument) -> None:
+    """Mark topics as in progress.
+
+    Example: roadmap start python ml-ai-basics
+    """
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        before = state.status_of(topic_id)
+        if before == "in-progress":
+            return None
+        entry = _entry(state, topic_id, moment)
+        entry.status, entry.finished, entry.updated = "in-progress", None, moment
+        entry.started = entry.started or moment
+        return _moved(before, "in-progress")
+
+    _apply(ctx, topics, change)
+
+
+def _parse_day(text: str) -> date:
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise UsageError(f"invalid date '{text}': use YYYY-MM-DD, e.g. 2026-03-31") from None
+    if day > date.today():
+        raise UsageError(f"date {text} is in the future; give the day you finished")
+    return day
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    topics: TopicsArgument,
+    note: Annotated[str | None, typer.Option("--note", help="Attach a note.", show_default=False)] = None,
+    when: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The day you finished (default: today).", show_default=False),
+    ] = None,
+) -> None:
+    """Mark topics as done.
+
+    Example: roadmap done rag --note "built a PDF Q&A bot" --date 2026-11-20
+    """
+    day = _parse_day(when) if when else None
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        before = state.status_of(topic_id)
+        finished = moment if day is None or day == moment.date() else datetime.combine(day, moment.timetz())
+        entry = state.topics.get(topic_id)
+        if before == "done" and entry is not None and (note is None or entry.note == note) and (
+            day is None or entry.finished == finished
+        ):
+            return None
+        entry = _entry(state, topic_id, moment)
+        if before != "done" or day is not None:
+            entry.finished = finished
+        entry.status, entry.updated = "done", moment
+        if entry.started is None or (entry.finished and entry.started > entry.finished):
+            entry.started = entry.finished
+        if note is not None:
+            entry.note = note or None
+        return _moved(before, "done") if before != "done" else "done (updated)"
+
+    _apply(ctx, topics, change)
+
+
+@app.command()
+def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
+    """Mark topics as skipped: they count as cleared, like done, but say you passed them by.
+
+    Example: roadmap skip math-for-ml
+    """
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        before = state.status_of(topic_id)
+        if before == "skipped":
+            return None
+        entry = _entry(state, topic_id, moment)
+        entry.status, entry.finished, entry.updated = "skipped", None, moment
+        return _moved(before, "skipped")
+
+    _apply(ctx, topics, change)
+
+
+def _reset(state: State, topic_id: str, moment: datetime) -> str | None:
+    from roadmap_cli.state import TopicProgress
+
+    before = state.status_of(topic_id)
+    entry = state.topics.get(topic_id)
+    if entry is None or entry.status is None:
+        return None
+    if entry.note:  # the note is the learner's own text: keep it
+        state.topics[topic_id] = TopicProgress(note=entry.note, updated=moment)
+        return _moved(before, "pending") + " (note kept)"
+    del state.topics[topic_id]
+    return _moved(before, "pending")
+
+
+@app.command()
+def reset(
+    ctx: typer.Context,
+    topics: Annotated[
+        list[str] | None, typer.Argument(help="Topic ids to set back to pending.", show_default=False)
+    ] = None,
+    track: Annotated[
+        str | None,
+        typer.Option("--track", "-t", help="Reset every topic of this track.", show_default=False),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Set topics back to pending, or a whole track with --track (asks first).
+
+    Notes are kept. Example: roadmap reset rag; roadmap reset --track aiops --yes
+    """
+    if bool(topics) == bool(track):
+        raise UsageError("give topic ids or --track TRACK (not both); see 'roadmap reset --help'")
+    if topics:
+        _apply(ctx, topics, _reset)
+        return
+    assert track is not None
+    session = _session(ctx)
+    cat = session.catalog()
+    chosen = cat.track_by_id[cat.resolve_track(track)]
+    state = session.store().load()
+    touched = [t for t in chosen.topics if state.status_of(t) != "pending"]
+    if not touched:
+        session.print(f"Nothing to reset: every topic of {chosen.title} is pending.")
+        return
+    shared = [t for t in touched if len(cat.tracks_of_topic[t]) > 1]
+    also = f" ({', '.join(shared)} also count in other tracks)" if shared else ""
+    question = f"Reset {len(touched)} topics of {chosen.title} to pending{also}?"
+    if not yes and not typer.confirm(question, default=False, err=True):
+        raise RoadmapError("nothing was reset")
+    _apply(ctx, touched, _reset)
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="Topic id.", show_default=False)],
+    text: Annotated[str, typer.Argument(help='The note; "" removes it.', show_default=False)],
+) -> None:
+    """Attach a note to a topic (replacing any earlier note).
+
+    Example: roadmap note rag "chunk size 512 worked best"
+    """
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        entry = state.topics.get(topic_id)
+        new = text.strip() or None
+        if (entry.note if entry else None) == new:
+            return None
+        entry = _entry(state, topic_id, moment)
+        entry.note, entry.updated = new, moment
+        if entry.status is None and entry.note is None:
+            del state.topics[topic_id]
+        return "note saved" if new else "note removed"
+
+    _apply(ctx, [topic], change)
+
+
+@app.command()
+def focus(
+    ctx: typer.Context,
+    track: Annotated[str | None, typer.Argument(help="Track id or title.", show_default=False)] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
+) -> None:
+    """Choose the track that 'status' and 'next' put first; without a track, show it.
+
+    Example: roadmap focus generative-ai
+    """
+    session = _session(ctx)
+    cat = session.catalog()
+    if track is None and not clear:
+        state = session.store().load()
+        current = state.focus if state.focus in cat.track_by_id else None
+        if current:
+            session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
+        else:
+            session.print("No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks').")
+        return
+    if track is not None and clear:
+        raise UsageError("give a track or --clear, not both")
+    track_id = cat.resolve_track(track) if track else None
+    with session.store().transaction() as state:
+        state.focus = track_id
+    if track_id:
+        session.print(f"Focus track: {cat.track_by_id[track_id].title} ({track_id})")
+    else:
+        session.print("Focus cleared.")
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"roadmap: error: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the program; return its exit code (see docs/exit-codes.md)."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="roadmap", standalone_mode=False)
+    except RoadmapError as exc:
+        _error(exc.message)
+        return exc.exit_code
+    except typer.Abort:
+        _error("cancelled; nothing was changed")
+        return ExitCode.FAILED
+    except typer.TyperException as exc:  # Typer's usage errors: unknown command, option, value
+        message = " ".join(exc.format_message().split())
+        _error(f"{message} (see 'roadmap --help')")
+        return int(getattr(exc, "exit_code", ExitCode.USAGE))
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    return result if isinstance(result, int) else ExitCode.OK

@@ -1,0 +1,45 @@
+"""The one error type the program raises on purpose, and the exit codes it maps to."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes (see docs/exit-codes.md)."""
+
+    OK = 0
+    FAILED = 1  # the operation could not be done: bad catalog, unreadable state, lock held
+    USAGE = 2  # the command line was wrong: unknown command, option, id, date
+
+
+class RoadmapError(Exception):
+    """An error with a message meant for the user and the exit code that goes with it.
+
+    The message is one line that says what is wrong and, where possible, what to do.
+    `cli.main` prints it to stderr; nothing else in the program prints errors.
+    """
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(RoadmapError):
+    """The user asked for something that does not exist or cannot be parsed."""
+
+    exit_code = ExitCode.USAGE
+
+
+class UnknownIdError(UsageError):
+    """An id matched nothing, or more than one thing."""
+
+
+class CatalogError(RoadmapError):
+    """The catalog file is missing, is not TOML, or does not validate."""
+
+
+class StateError(RoadmapError):
+    """The progress file cannot be read, validated, locked or written."""

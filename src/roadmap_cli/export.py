@@ -1,0 +1,135 @@
+"""Exporters: pure functions from (catalog, state) to the text of a markdown or JSON export."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from roadmap_cli import serialize
+from roadmap_cli.catalog import Catalog
+from roadmap_cli.progress import TrackProgress, all_track_progress, focus_of
+from roadmap_cli.state import State, TopicProgress
+
+EXPORT_FORMAT = "ai-roadmap-export"
+EXPORT_VERSION = 1
+
+# Characters that could start markup inside a line of GitHub-flavoured markdown. `&`, `<`
+# and `>` become entities so no text can open an HTML tag or smuggle one in as an entity.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~#])")
+
+
+def md_escape(text: str) -> str:
+    """Text from titles and notes as one inert line of markdown."""
+    flat = " ".join(text.split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_PUNCTUATION.sub(r"\\\1", flat)
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
+def _describe(entry: TopicProgress | None) -> str:
+    """`done 2026-11-20`, `in progress since ...`, `skipped`: the words beside a checkbox."""
+    if entry is None or entry.status is None:
+        return ""
+    if entry.status == "done":
+        return f"done {_day(entry.finished or entry.updated)}"
+    if entry.status == "in-progress":
+        return f"in progress since {_day(entry.started or entry.updated)}"
+    return f"skipped {_day(entry.updated)}"
+
+
+def _selected(catalog: Catalog, state: State, track_id: str | None) -> list[TrackProgress]:
+    progress = all_track_progress(catalog, state)
+    return [p for p in progress if track_id is None or p.id == track_id]
+
+
+def to_markdown(
+    catalog: Catalog, state: State, *, track_id: str | None = None, when: datetime
+) -> str:
+    """A progress report that renders cleanly on GitHub, with one task list per track."""
+    selected = _selected(catalog, state, track_id)
+    topic_ids = list(dict.fromkeys(t for p in selected for t in catalog.track_by_id[p.id].topics))
+    statuses = [state.status_of(t) for t in topic_ids]
+    done, skipped = statuses.count("done"), statuses.count("skipped")
+    in_progress = statuses.count("in-progress")
+    cleared = done + skipped
+    percent = cleared * 100 // len(topic_ids) if topic_ids else 0
+
+    lines = [f"# {md_escape(catalog.title)}: my progress", ""]
+    facts = [f"Exported {when:%Y-%m-%d}"]
+    focus = focus_of(catalog, state)
+    if focus:
+        facts.append(f"Focus track: {md_escape(catalog.track_by_id[focus].title)}")
+    last = state.last_active()
+    if last:
+        facts.append(f"Last active {_day(last)}")
+    lines += [". ".join(facts) + ".", ""]
+    lines += [
+        f"**Overall:** {cleared} of {len(topic_ids)} topics cleared ({percent}%): "
+        f"{done} done, {skipped} skipped, {in_progress} in progress.",
+        "",
+        "| Track | Cleared | Done | Skipped | In progress |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for p in selected:
+        marker = " (focus)" if p.focus else ""
+        lines.append(
+            f"| {md_escape(p.title)}{marker} | {p.cleared}/{p.total} ({p.percent}%) "
+            f"| {p.done} | {p.skipped} | {p.in_progress} |"
+        )
+    for p in selected:
+        track = catalog.track_by_id[p.id]
+        lines += ["", f"## {md_escape(track.title)}", ""]
+        lines += [f"{p.cleared} of {p.total} topics cleared ({p.percent}%).", ""]
+        for topic_id in track.topics:
+            entry = state.topics.get(topic_id)
+            box = "x" if state.status_of(topic_id) == "done" else " "
+            title = md_escape(catalog.topic_by_id[topic_id].title)
+            described = _describe(entry)
+            words = f" — {described}" if described else ""
+            lines.append(f"- [{box}] **{title}** (`{topic_id}`){words}")
+            if entry is not None and entry.note:
+                lines.append(f"  Note: {md_escape(entry.note)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json_document(
+    catalog: Catalog, state: State, *, track_id: str | None = None, when: datetime
+) -> dict[str, Any]:
+    """Everything in the state, the catalog ids it refers to, and a progress summary."""
+    selected = _selected(catalog, state, track_id)
+    if track_id is None:
+        entries = dict(sorted(state.topics.items()))
+    else:
+        wanted = set(catalog.track_by_id[track_id].topics)
+        entries = {k: v for k, v in sorted(state.topics.items()) if k in wanted}
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": when,
+        "catalog": {
+            "id": catalog.id,
+            "title": catalog.title,
+            "tracks": [p.id for p in selected],
+            "topics": sorted({t for p in selected for t in catalog.track_by_id[p.id].topics}),
+        },
+        "state": {
+            "schema_version": state.schema_version,
+            "focus": state.focus,
+            "topics": {
+                topic_id: {
+                    "status": entry.status or "pending",
+                    **serialize.topic_entry(entry),
+                }
+                for topic_id, entry in entries.items()
+            },
+        },
+        "summary": {"tracks": [serialize.track_progress(p) for p in selected]},
+    }
+
+
+def to_json(catalog: Catalog, state: State, *, track_id: str | None = None, when: datetime) -> str:
+    return serialize.dumps(to_json_document(catalog, state, track_id=track_id, when=when)) + "\n"

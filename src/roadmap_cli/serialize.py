@@ -1,0 +1,176 @@
+"""Plain-data shapes of every `--json` output (documented in docs/json-output.md).
+
+Nothing here imports Rich: `--json` never pays for the terminal renderer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from roadmap_cli.catalog import Catalog, Topic, Track
+from roadmap_cli.progress import (
+    Suggestion,
+    TrackProgress,
+    all_track_progress,
+    focus_of,
+    orphaned_ids,
+    suggest_next,
+)
+from roadmap_cli.state import State, TopicProgress
+
+JSON_VERSION = 1
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """One JSON document, stable key order as built, UTF-8 text."""
+    return json.dumps(document, indent=2, ensure_ascii=False, default=_default)
+
+
+def _default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def track_progress(progress: TrackProgress) -> dict[str, Any]:
+    return {
+        "id": progress.id,
+        "title": progress.title,
+        "focus": progress.focus,
+        "total": progress.total,
+        "done": progress.done,
+        "skipped": progress.skipped,
+        "in_progress": progress.in_progress,
+        "cleared": progress.cleared,
+        "percent": progress.percent,
+    }
+
+
+def suggestion(item: Suggestion) -> dict[str, Any]:
+    return {
+        "id": item.topic_id,
+        "title": item.title,
+        "track": item.track_id,
+        "status": item.status,
+        "reason": item.reason,
+    }
+
+
+def topic_entry(entry: TopicProgress | None) -> dict[str, Any]:
+    """Dates and note of one topic's progress; null where there is none."""
+    return {
+        "started": entry.started if entry else None,
+        "finished": entry.finished if entry else None,
+        "updated": entry.updated if entry else None,
+        "note": entry.note if entry else None,
+    }
+
+
+def catalog_ref(catalog: Catalog) -> dict[str, Any]:
+    return {"id": catalog.id, "title": catalog.title}
+
+
+def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> dict[str, Any]:
+    progress = all_track_progress(catalog, state)
+    if track_id is not None:
+        progress = [p for p in progress if p.id == track_id]
+    track_topics = set(catalog.track_by_id[track_id].topics) if track_id else None
+    in_progress = [
+        topic_id
+        for topic_id, entry in state.topics.items()
+        if entry.status == "in-progress"
+        and topic_id in catalog.topic_by_id
+        and (track_topics is None or topic_id in track_topics)
+    ]
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "focus": focus_of(catalog, state),
+        "fresh": not state.topics,
+        "last_active": state.last_active(),
+        "tracks": [track_progress(p) for p in progress],
+        "in_progress": [{"id": t, "title": catalog.topic_by_id[t].title} for t in in_progress],
+        "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+        "unknown_ids": orphaned_ids(catalog, state),
+    }
+
+
+def track_summary(track: Track) -> dict[str, Any]:
+    return {
+        "id": track.id,
+        "title": track.title,
+        "summary": track.summary,
+        "optimizes_for": track.optimizes_for,
+        "choose_when": track.choose_when,
+        "entry_from": list(track.entry_from),
+        "audience": list(track.audience),
+        "topics": list(track.topics),
+        "questions": list(track.questions),
+        "recruiters_look_for": list(track.recruiters_look_for),
+        "outcomes": [
+            {"id": o.id, "title": o.title, "summary": o.summary, "uses": list(o.uses)}
+            for o in track.outcomes
+        ],
+    }
+
+
+def tracks(catalog: Catalog, state: State) -> dict[str, Any]:
+    progress = {p.id: p for p in all_track_progress(catalog, state)}
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "progression": [t.id for t in catalog.ordered_tracks],
+        "tracks": [
+            {**track_summary(track), "progress": track_progress(progress[track.id])}
+            for track in catalog.ordered_tracks
+        ],
+    }
+
+
+def topic_row(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
+    return {
+        "id": topic.id,
+        "title": topic.title,
+        "status": state.status_of(topic.id),
+        "tracks": [t.id for t in catalog.tracks_of_topic[topic.id]],
+        "requires": list(topic.requires),
+        **topic_entry(state.topics.get(topic.id)),
+    }
+
+
+def topics(catalog: Catalog, state: State, rows: list[Topic]) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "topics": [topic_row(catalog, state, topic) for topic in rows],
+    }
+
+
+def show(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        **topic_row(catalog, state, topic),
+        "summary": topic.summary,
+        "aliases": list(topic.aliases),
+        "requires": [
+            {"id": r, "title": catalog.topic_by_id[r].title, "status": state.status_of(r)}
+            for r in topic.requires
+        ],
+        "required_by": [t.id for t in catalog.topics if topic.id in t.requires],
+        "resources": [{"title": r.title, "url": r.url} for r in topic.resources],
+    }
+
+
+def next_topics(
+    catalog: Catalog, state: State, track_id: str | None, limit: int | None
+) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "focus": focus_of(catalog, state),
+        "track": track_id,
+        "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+    }

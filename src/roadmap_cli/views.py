@@ -1,0 +1,209 @@
+"""Rich renderings of the documents built in `serialize`: what a person sees in a terminal.
+
+Each `render_*` takes the same plain data that `--json` prints, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+STATUS_STYLE = {
+    "done": "green",
+    "skipped": "yellow",
+    "in-progress": "cyan",
+    "pending": "dim",
+}
+STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending": "·"}
+
+
+def make_console(no_color: bool = False, stderr: bool = False) -> Console:
+    """A console that drops colour for NO_COLOR, --no-color and output that is no terminal."""
+    return Console(no_color=no_color or None, highlight=False, stderr=stderr, emoji=False)
+
+
+def bar(percent: int, width: int = 12) -> Text:
+    """A progress bar readable without colour: filled blocks, then light shade."""
+    filled = round(width * percent / 100)
+    text = Text("█" * filled, style="green")
+    text.append("░" * (width - filled), style="grey37")
+    return text
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    days = (date.today() - moment.date()).days
+    if days == 0:
+        return f"{moment:%Y-%m-%d} (today)"
+    if days == 1:
+        return f"{moment:%Y-%m-%d} (yesterday)"
+    if days > 1:
+        return f"{moment:%Y-%m-%d} ({days} days ago)"
+    return f"{moment:%Y-%m-%d}"
+
+
+def status_text(status: str) -> Text:
+    return Text(f"{STATUS_MARK[status]} {status}", style=STATUS_STYLE[status])
+
+
+def _progress_table(tracks: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Progress", no_wrap=True)
+    table.add_column("Cleared", justify="right", no_wrap=True)
+    table.add_column("Done", justify="right", no_wrap=True)
+    table.add_column("Skip", justify="right", no_wrap=True)
+    for t in tracks:
+        name = Text(("★ " if t["focus"] else "  ") + t["title"], style="bold" if t["focus"] else "")
+        table.add_row(
+            name,
+            bar(t["percent"]),
+            f"{t['cleared']}/{t['total']} {t['percent']:>3}%",
+            str(t["done"]),
+            str(t["skipped"]),
+        )
+    return table
+
+
+def _suggestion_table(items: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column("#", justify="right", no_wrap=True, style="dim")
+    table.add_column("Topic", no_wrap=True, style="bold")
+    table.add_column("Why", overflow="fold")
+    for i, item in enumerate(items, 1):
+        table.add_row(str(i), item["id"], f"{item['title']}: {item['reason']}")
+    return table
+
+
+def render_status(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    heading = Text(doc["catalog"]["title"], style="bold")
+    if doc["fresh"]:
+        parts.append(heading)
+        first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
+        parts.append(
+            Text(
+                "Welcome! No progress yet. Pick a track with 'roadmap tracks', make it your focus "
+                f"with 'roadmap focus {first}', then begin with 'roadmap start <topic>' "
+                "(see 'roadmap next' for where to begin).",
+            )
+        )
+    else:
+        heading.append(f"  ·  last active {when(doc['last_active'])}", style="")
+        parts.append(heading)
+    parts.append(Text())
+    parts.append(_progress_table(doc["tracks"]))
+    if doc["in_progress"]:
+        parts.append(Text())
+        ids = ", ".join(item["id"] for item in doc["in_progress"])
+        parts.append(Text.assemble(("In progress: ", "bold cyan"), ids))
+    parts.append(Text())
+    if doc["next"]:
+        parts.append(Text("Next up", style="bold"))
+        parts.append(Padding(_suggestion_table(doc["next"]), (0, 0, 0, 1), expand=False))
+    else:
+        parts.append(Text("Nothing left to suggest: every available topic is cleared."))
+    if doc["unknown_ids"]:
+        n = len(doc["unknown_ids"])
+        parts.append(
+            Text(
+                f"{n} entr{'y' if n == 1 else 'ies'} in your progress file refer to topics this "
+                f"catalog does not have ({', '.join(doc['unknown_ids'])}); they are kept as they are.",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+def render_tracks(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Topics", justify="right", no_wrap=True)
+    table.add_column("Cleared", justify="right", no_wrap=True)
+    table.add_column("Optimises for", overflow="fold", ratio=1)
+    for t in doc["tracks"]:
+        p = t["progress"]
+        table.add_row(
+            t["id"],
+            ("★ " if p["focus"] else "") + t["title"],
+            str(p["total"]),
+            f"{p['percent']}%",
+            t["optimizes_for"],
+        )
+    order = " → ".join(doc["progression"])
+    return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
+
+
+def render_topics(doc: dict[str, Any]) -> RenderableType:
+    if not doc["topics"]:
+        return Text("No topics match.")
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Topic", overflow="fold", ratio=1)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Tracks", overflow="fold")
+    for row in doc["topics"]:
+        table.add_row(row["id"], row["title"], status_text(row["status"]), ", ".join(row["tracks"]))
+    return table
+
+
+def render_show(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", status_text(doc["status"])),
+        Text(doc["summary"]),
+        Text(),
+    ]
+    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("Tracks", ", ".join(doc["tracks"]))
+    if doc["requires"]:
+        reqs = Text()
+        for i, req in enumerate(doc["requires"]):
+            if i:
+                reqs.append(", ")
+            reqs.append(f"{req['id']} ")
+            reqs.append(f"({req['status']})", style=STATUS_STYLE[req["status"]])
+        facts.add_row("Requires", reqs)
+    else:
+        facts.add_row("Requires", "nothing")
+    if doc["required_by"]:
+        facts.add_row("Leads to", ", ".join(doc["required_by"]))
+    if doc["aliases"]:
+        facts.add_row("Aliases", ", ".join(doc["aliases"]))
+    for label, key in (("Started", "started"), ("Finished", "finished"), ("Changed", "updated")):
+        if doc[key]:
+            facts.add_row(label, f"{doc[key]:%Y-%m-%d %H:%M}")
+    if doc["note"]:
+        facts.add_row("Note", doc["note"])
+    parts.append(facts)
+    if doc["resources"]:
+        parts.append(Text())
+        parts.append(Text("Resources", style="bold"))
+        for res in doc["resources"]:
+            parts.append(Text(f"  {res['title']}: {res['url']}"))
+    return Group(*parts)
+
+
+def render_next(doc: dict[str, Any]) -> RenderableType:
+    if not doc["next"]:
+        return Text("Nothing to suggest: every topic whose prerequisites are cleared is cleared.")
+    return _suggestion_table(doc["next"])
+
+
+def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
+    """What a write command changed, one line per topic, then the progress that results."""
+    parts: list[RenderableType] = []
+    for topic_id, message in lines:
+        style = "dim" if message.startswith("already") else ""
+        parts.append(Text.assemble((topic_id, "bold"), ": ", (message, style)))
+    if tracks:
+        parts.append(_progress_table(tracks))
+    return Group(*parts)

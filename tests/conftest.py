@@ -1,0 +1,104 @@
+"""Shared fixtures: every test gets its own home, state and catalog paths under tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from roadmap_cli.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini.toml"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real home: state, data, config and cache live in tmp_path."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("ROADMAP_STATE", str(tmp_path / "progress.toml"))
+    for var in ("ROADMAP_CATALOG", "NO_COLOR", "FORCE_COLOR", "ROADMAP_LOCK_TIMEOUT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("TERM", "dumb")
+    return home
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    return tmp_path / "progress.toml"
+
+
+@pytest.fixture
+def mini(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use the small two-track test catalog instead of the bundled one."""
+    monkeypatch.setenv("ROADMAP_CATALOG", str(MINI))
+    return MINI
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """Run the program in-process, as `main(argv)`, and capture what it prints."""
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        capsys.readouterr()
+        if input is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(int(code), out, err)
+
+    return invoke
+
+
+def installed_script() -> str:
+    """The `roadmap` console script of the environment running the tests."""
+    beside = Path(sys.executable).parent / "roadmap"
+    found = str(beside) if beside.exists() else shutil.which("roadmap")
+    assert found, "the roadmap console script is not installed in this environment"
+    return found
+
+
+@pytest.fixture
+def run_installed() -> Runner:
+    """Run the installed `roadmap` console script as a real subprocess."""
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        proc = subprocess.run(
+            [installed_script(), *args],
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            timeout=120,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return invoke
