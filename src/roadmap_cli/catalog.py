@@ -209,6 +209,9 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+_ITEM_KINDS = {"tracks": "track", "topics": "topic", "outcomes": "outcome", "resources": "resource"}
+
+
 def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
     """`('topics', 3, 'summary')` -> `topic 'rag', field 'summary'` using ids from the data."""
     words: list[str] = []
@@ -221,13 +224,13 @@ def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
             assert isinstance(index, int)
             items = node.get(key) if isinstance(node, dict) else None
             item = items[index] if isinstance(items, list) and index < len(items) else None
-            kind = {"tracks": "track", "topics": "topic", "outcomes": "outcome"}.get(key, key)
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
+            kind = _ITEM_KINDS.get(key)
+            if kind and isinstance(item, dict) and isinstance(item.get("id"), str):
                 words.append(f"{kind} '{item['id']}'")
-            elif key in ("tracks", "topics", "outcomes") and isinstance(node, dict):
+            elif kind:
                 words.append(f"{kind} #{index + 1}")
             else:
-                words.append(f"{key}[{index}]")
+                words.append(f"'{key}'[{index}]")
             node = item
             i += 2
             continue
@@ -239,7 +242,9 @@ def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
 
 def _pydantic_problems(data: Any, error: ValidationError) -> list[str]:
     messages = []
-    for err in error.errors(include_url=False):
+    # Unknown keys first: a misspelt key also shows up as a missing one, and the typo is the news.
+    errors = sorted(error.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    for err in errors:
         where = _describe(data, tuple(err["loc"]))
         if err["type"] == "extra_forbidden":
             messages.append(f"{where}: unknown key")

@@ -110,9 +110,14 @@ class Store:
 
     def __init__(self, path: Path, lock_timeout: float | None = None) -> None:
         self.path = path
-        if lock_timeout is None:
-            lock_timeout = _lock_timeout_from_env()
-        self.lock_timeout = lock_timeout
+        self._lock_timeout = lock_timeout
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds to wait for the lock; read from the environment only when a write needs it."""
+        if self._lock_timeout is None:
+            self._lock_timeout = _lock_timeout_from_env()
+        return self._lock_timeout
 
     @property
     def lock_path(self) -> Path:

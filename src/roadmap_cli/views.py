@@ -5,6 +5,7 @@ Each `render_*` takes the same plain data that `--json` prints, so the two canno
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from typing import Any
 
@@ -22,9 +23,13 @@ STATUS_STYLE = {
 STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending": "·"}
 
 
-def make_console(no_color: bool = False, stderr: bool = False) -> Console:
-    """A console that drops colour for NO_COLOR, --no-color and output that is no terminal."""
-    return Console(no_color=no_color or None, highlight=False, stderr=stderr, emoji=False)
+def make_console(no_color: bool = False) -> Console:
+    """A console for stdout. NO_COLOR, --no-color and output that is no terminal give plain
+    text: no colour and no bold or dim either (Rich alone keeps those under NO_COLOR)."""
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    if plain:
+        return Console(color_system=None, highlight=False, emoji=False)
+    return Console(highlight=False, emoji=False)
 
 
 def bar(percent: int, width: int = 12) -> Text:

@@ -1,0 +1,207 @@
+"""The progress file: validated on read, never overwritten when bad, written atomically."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+import tomllib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, Runner, installed_script
+from roadmap_cli.errors import StateError
+from roadmap_cli.state import State, Store, TopicProgress, to_toml
+
+pytestmark = pytest.mark.usefixtures("mini")
+
+GOOD = 'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
+
+BAD_FILES = {
+    "not toml": ('schema_version = 1\n[topics.python\nstatus = "done"\n', "not valid TOML", "line 2"),
+    "bad status": (
+        'schema_version = 1\n[topics.python]\nstatus = "finished"\nupdated = 2026-01-01T10:00:00Z\n',
+        "topics.python.status",
+        "",
+    ),
+    "unknown key": (
+        'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\ncolour = 1\n',
+        "topics.python.colour: unknown key",
+        "",
+    ),
+    "naive time": (
+        'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00\n',
+        "topics.python.updated",
+        "timezone",
+    ),
+    "no version": ('[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n', "no schema_version", ""),
+    "wrong type": ('schema_version = 1\ntopics = "all of them"\n', "topics", ""),
+    "binary": ("\udcff\udcfe garbage", "not UTF-8", ""),
+}
+
+
+def write_raw(path: Path, text: str) -> bytes:
+    data = text.encode("utf-8", "surrogateescape")
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+@pytest.mark.parametrize(
+    "args", [["status"], ["next"], ["topics"], ["export"], ["done", "rag"], ["focus", "deep"], ["reset", "python"]]
+)
+def test_bad_state_file_fails_every_command_and_stays_byte_identical(
+    run: Runner, state_file: Path, case: str, args: list[str]
+) -> None:
+    text, what, extra = BAD_FILES[case]
+    before = write_raw(state_file, text)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"roadmap: error: progress file {state_file} cannot be used: ")
+    assert what in result.stderr and extra in result.stderr
+    assert "left untouched" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert state_file.read_bytes() == before
+    assert sorted(p.name for p in state_file.parent.iterdir() if p.name.startswith(".progress")) == []
+
+
+def test_state_from_a_newer_version_is_refused_untouched(run: Runner, state_file: Path) -> None:
+    before = write_raw(state_file, "schema_version = 7\n")
+    result = run("done", "rag")
+    assert result.exit_code == 1
+    assert "written by a newer roadmap (schema 7" in result.stderr
+    assert state_file.read_bytes() == before
+
+
+def test_state_flag_and_environment(run: Runner, tmp_path: Path, state_file: Path) -> None:
+    other = tmp_path / "elsewhere" / "mine.toml"
+    assert run("--state", str(other), "done", "python").exit_code == 0
+    assert other.exists() and not state_file.exists()
+    assert "python" in tomllib.loads(other.read_text())["topics"]
+
+
+def test_default_state_path_is_the_user_data_dir(
+    run: Runner, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    monkeypatch.delenv("ROADMAP_STATE")
+    assert run("done", "python").exit_code == 0
+    assert (isolated_home / "data" / "roadmap" / "progress.toml").exists()
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    moment = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(hours=2)))
+    state = State(
+        focus="deep",
+        topics={
+            "rag": TopicProgress(status="done", started=moment, finished=moment, updated=moment, note='a "quoted"\nnote'),
+            "python": TopicProgress(status=None, updated=moment, note="only a note"),
+            "lora": TopicProgress(status="skipped", updated=moment),
+        },
+    )
+    store = Store(tmp_path / "p.toml")
+    with store.transaction() as current:
+        current.focus, current.topics = state.focus, state.topics
+    assert store.load() == state
+    text = (tmp_path / "p.toml").read_text()
+    assert text.index("[topics.lora]") < text.index("[topics.python]") < text.index("[topics.rag]")
+    assert to_toml(store.load()) == text
+
+
+def test_new_file_is_private_and_no_temporary_file_is_left(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in state_file.parent.iterdir() if "progress" in p.name) == [
+        "progress.toml",
+        "progress.toml.lock",
+    ]
+
+
+def test_existing_mode_is_kept(run: Runner, state_file: Path) -> None:
+    write_raw(state_file, GOOD)
+    state_file.chmod(0o644)
+    run("done", "rag")
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o644
+
+
+def test_symlinked_state_updates_its_target(run: Runner, tmp_path: Path, state_file: Path) -> None:
+    target = tmp_path / "synced" / "real.toml"
+    target.parent.mkdir()
+    write_raw(target, GOOD)
+    state_file.symlink_to(target)
+    run("done", "rag")
+    assert state_file.is_symlink()
+    assert "rag" in tomllib.loads(target.read_text())["topics"]
+
+
+@pytest.mark.parametrize("failing", ["replace", "fsync"])
+def test_failed_write_leaves_the_old_file_and_no_temporary(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    before = write_raw(state_file, GOOD)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, failing, fail)  # a full disk cannot be had for real here
+    result = run("done", "rag")
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"roadmap: error: could not save progress to {state_file} (No space left on device);"
+        " the previous file is unchanged\n"
+    )
+    assert state_file.read_bytes() == before
+    assert [p.name for p in state_file.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_unwritable_location_fails_cleanly(run: Runner, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("--state", str(blocker / "progress.toml"), "done", "rag")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"roadmap: error: cannot create folder {blocker}")
+
+
+def test_store_raises_its_own_error_for_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StateError, match="it is a directory"):
+        Store(tmp_path).load()
+
+
+def test_a_held_lock_times_out_with_a_clear_message(state_file: Path) -> None:
+    from filelock import FileLock
+
+    env = {**os.environ, "ROADMAP_LOCK_TIMEOUT": "0.2", "ROADMAP_CATALOG": str(MINI)}
+    with FileLock(str(state_file) + ".lock"):
+        proc = subprocess.run(
+            [installed_script(), "done", "rag"], capture_output=True, text=True, env=env, timeout=60
+        )
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"roadmap: error: progress file {state_file} is locked by another roadmap command"
+        f" (lock file {state_file}.lock); wait for it to finish, or raise ROADMAP_LOCK_TIMEOUT"
+        " (now 0.2 s)\n"
+    )
+    assert not state_file.exists()
+
+
+def test_concurrent_writers_keep_every_change(state_file: Path) -> None:
+    env = {**os.environ, "ROADMAP_CATALOG": str(MINI), "ROADMAP_LOCK_TIMEOUT": "60"}
+    groups = [["python", "llm-apis"], ["rag", "transformers"], ["fine-tuning"], ["lora"]]
+    procs = [
+        subprocess.Popen([installed_script(), "done", *ids], env=env, stdout=subprocess.DEVNULL)
+        for ids in groups
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    saved = tomllib.loads(state_file.read_text())["topics"]
+    assert sorted(saved) == sorted(t for ids in groups for t in ids)
+
+
+def test_bad_lock_timeout_setting(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROADMAP_LOCK_TIMEOUT", "soon")
+    result = run("done", "rag")
+    assert result.exit_code == 1
+    assert "ROADMAP_LOCK_TIMEOUT='soon' is not a number" in result.stderr
