@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import MINI, Runner
+
 from roadmap_cli import paths
 from roadmap_cli.catalog import Catalog, check_file, load
 
@@ -50,8 +50,18 @@ def seed_bullets(track_id: str, after: str) -> list[str]:
 
 
 def test_four_tracks_in_the_seeds_progression(bundled: Catalog) -> None:
-    assert [t.id for t in bundled.ordered_tracks] == ["ai-developer", "generative-ai", "llm-mastery", "aiops"]
-    assert [t.title for t in bundled.ordered_tracks] == ["AI Developer", "Generative AI", "LLM Mastery", "AIOps"]
+    assert [t.id for t in bundled.ordered_tracks] == [
+        "ai-developer",
+        "generative-ai",
+        "llm-mastery",
+        "aiops",
+    ]
+    assert [t.title for t in bundled.ordered_tracks] == [
+        "AI Developer",
+        "Generative AI",
+        "LLM Mastery",
+        "AIOps",
+    ]
 
 
 @pytest.mark.parametrize("track_id", list(TRACK_HEADINGS))
@@ -78,7 +88,10 @@ def test_topic_counts_and_shared_topics(bundled: Catalog) -> None:
     assert shared == {"rag", "quantization"}
     assert len(bundled.topics) == 63 - len(shared)
     assert [t.id for t in bundled.tracks_of_topic["rag"]] == ["ai-developer", "generative-ai"]
-    assert [t.id for t in bundled.tracks_of_topic["quantization"]] == ["generative-ai", "llm-mastery"]
+    assert [t.id for t in bundled.tracks_of_topic["quantization"]] == [
+        "generative-ai",
+        "llm-mastery",
+    ]
 
 
 def test_every_topic_has_a_summary_and_https_resources(bundled: Catalog) -> None:
@@ -154,17 +167,46 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
 
 CASES = [
     ('summary = "Calling models."', 'summary = "Calling models.\nnope', "not valid TOML"),
-    ('summary = "Calling models."', 'sumary = "Calling models."', "topic 'llm-apis', 'sumary': unknown key"),
+    (
+        'summary = "Calling models."',
+        'sumary = "Calling models."',
+        "topic 'llm-apis', 'sumary': unknown key",
+    ),
     ('summary = "Calling models."', "", "topic 'llm-apis', 'summary': missing"),
     ('id = "lora"', 'id = "rag"', "duplicate topic id 'rag'"),
     ('requires = ["llm-apis"]', 'requires = ["nope"]', "topic 'rag' requires unknown topic 'nope'"),
-    ('title = "Python"\nsummary = "The language."', 'title = "Python"\nsummary = "The language."\nrequires = ["rag"]', "prerequisites form a cycle: python -> rag -> llm-apis -> python"),
-    ('"https://docs.python.org/3/tutorial/"', '"http://docs.python.org/3/tutorial/"', "topic 'python', resource #1, 'url': 'http://docs.python.org/3/tutorial/' is not an https:// URL"),
-    ('topics = ["python", "llm-apis", "rag"]', 'topics = ["python", "llm-apis", "rag", "ghost"]', "track 'builder' lists unknown topic 'ghost'"),
+    (
+        'title = "Python"\nsummary = "The language."',
+        'title = "Python"\nsummary = "The language."\nrequires = ["rag"]',
+        "prerequisites form a cycle: python -> rag -> llm-apis -> python",
+    ),
+    (
+        '"https://docs.python.org/3/tutorial/"',
+        '"http://docs.python.org/3/tutorial/"',
+        "topic 'python', resource #1, 'url': 'http://docs.python.org/3/tutorial/'"
+        " is not an https:// URL",
+    ),
+    (
+        'topics = ["python", "llm-apis", "rag"]',
+        'topics = ["python", "llm-apis", "rag", "ghost"]',
+        "track 'builder' lists unknown topic 'ghost'",
+    ),
     ('id = "lora"', 'id = "LoRA"', "topic 'LoRA', 'id': String should match pattern"),
-    ('progression = ["builder", "deep"]', 'progression = ["builder", "deeper"]', "progression names unknown track 'deeper'"),
-    ('aliases = ["low-rank"]', 'aliases = ["rag"]', "topic 'lora': alias 'rag' is already a topic id"),
-    ('uses = ["rag"]', 'uses = ["lora"]', "outcome 'qa-bot' uses topic 'lora', which track 'builder' does not list"),
+    (
+        'progression = ["builder", "deep"]',
+        'progression = ["builder", "deeper"]',
+        "progression names unknown track 'deeper'",
+    ),
+    (
+        'aliases = ["low-rank"]',
+        'aliases = ["rag"]',
+        "topic 'lora': alias 'rag' is already a topic id",
+    ),
+    (
+        'uses = ["rag"]',
+        'uses = ["lora"]',
+        "outcome 'qa-bot' uses topic 'lora', which track 'builder' does not list",
+    ),
 ]
 
 
@@ -196,13 +238,19 @@ def test_catalog_from_environment_and_missing_file(
     missing = tmp_path / "nowhere.toml"
     monkeypatch.setenv("ROADMAP_CATALOG", str(missing))
     result = run("status")
-    assert (result.exit_code, result.stderr) == (1, f"roadmap: error: catalog {missing}: file not found\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"roadmap: error: catalog {missing}: file not found\n",
+    )
 
 
 def test_every_problem_is_collected(tmp_path: Path) -> None:
     path = broken(tmp_path, 'requires = ["llm-apis"]', 'requires = ["nope", "ghost"]')
     _, found = check_file(path)
-    assert found == ["topic 'rag' requires unknown topic 'nope'", "topic 'rag' requires unknown topic 'ghost'"]
+    assert found == [
+        "topic 'rag' requires unknown topic 'nope'",
+        "topic 'rag' requires unknown topic 'ghost'",
+    ]
 
 
 def test_several_problems_are_counted_in_the_message(run: Runner, tmp_path: Path) -> None:

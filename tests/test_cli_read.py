@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from conftest import Runner
 
 pytestmark = pytest.mark.usefixtures("mini")
@@ -56,8 +55,15 @@ def test_status_json_document(run: Runner) -> None:
     assert doc["catalog"] == {"id": "mini", "title": "Mini Roadmap"}
     assert doc["focus"] == "builder" and doc["fresh"] is False
     assert doc["tracks"][0] == {
-        "id": "builder", "title": "Builder", "focus": True, "total": 3, "done": 1,
-        "skipped": 0, "in_progress": 1, "cleared": 1, "percent": 33,
+        "id": "builder",
+        "title": "Builder",
+        "focus": True,
+        "total": 3,
+        "done": 1,
+        "skipped": 0,
+        "in_progress": 1,
+        "cleared": 1,
+        "percent": 33,
     }
     assert doc["in_progress"] == [{"id": "rag", "title": "RAG"}]
     assert doc["next"][0]["id"] == "rag"
@@ -132,7 +138,10 @@ def test_next_rule_in_progress_then_focus_then_progression(run: Runner) -> None:
     run("done", "python", "llm-apis")
     doc = as_json(run("next", "--json").stdout)
     # rag is in both tracks; it is listed once, under the focus track first.
-    assert [(s["id"], s["track"]) for s in doc["next"]] == [("rag", "deep"), ("fine-tuning", "deep")]
+    assert [(s["id"], s["track"]) for s in doc["next"]] == [
+        ("rag", "deep"),
+        ("fine-tuning", "deep"),
+    ]
 
 
 def test_next_limit_and_track(run: Runner) -> None:
@@ -195,8 +204,7 @@ def test_unknown_command_and_option_are_usage_errors(run: Runner) -> None:
 
 def test_orphaned_progress_is_kept_and_reported(run: Runner, state_file) -> None:
     state_file.write_text(
-        'schema_version = 1\n[topics.old-topic]\nstatus = "done"\n'
-        "updated = 2026-01-01T10:00:00Z\n",
+        'schema_version = 1\n[topics.old-topic]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n',
         encoding="utf-8",
     )
     out = run("status").stdout

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import Runner
 
 pytestmark = pytest.mark.usefixtures("mini")
@@ -75,10 +74,14 @@ def test_done_date_earlier_than_start_moves_the_start_back(run: Runner, state_fi
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "15/01/2026", "2026-02-30"])
-def test_bad_date_is_a_usage_error_and_changes_nothing(run: Runner, state_file: Path, bad: str) -> None:
+def test_bad_date_is_a_usage_error_and_changes_nothing(
+    run: Runner, state_file: Path, bad: str
+) -> None:
     result = run("done", "rag", "--date", bad)
     assert result.exit_code == 2
-    assert result.stderr == f"roadmap: error: invalid date '{bad}': use YYYY-MM-DD, e.g. 2026-03-31\n"
+    assert (
+        result.stderr == f"roadmap: error: invalid date '{bad}': use YYYY-MM-DD, e.g. 2026-03-31\n"
+    )
     assert not state_file.exists()
 
 
@@ -95,7 +98,12 @@ def test_skip_counts_as_cleared(run: Runner) -> None:
     run("done", "llm-apis")
     out = run("status", "--json").stdout
     builder = next(t for t in json.loads(out)["tracks"] if t["id"] == "builder")
-    assert (builder["done"], builder["skipped"], builder["cleared"], builder["percent"]) == (1, 1, 2, 66)
+    assert (builder["done"], builder["skipped"], builder["cleared"], builder["percent"]) == (
+        1,
+        1,
+        2,
+        66,
+    )
 
 
 def test_reset_back_to_pending_keeps_the_note(run: Runner, state_file: Path) -> None:
@@ -122,7 +130,9 @@ def test_reset_track_asks_and_a_no_changes_nothing(run: Runner, state_file: Path
     assert state_file.read_bytes() == before
 
 
-def test_reset_track_with_confirmation_resets_only_that_track(run: Runner, state_file: Path) -> None:
+def test_reset_track_with_confirmation_resets_only_that_track(
+    run: Runner, state_file: Path
+) -> None:
     run("done", "transformers", "fine-tuning", "python")
     result = run("reset", "--track", "deep", input="y\n")
     assert result.exit_code == 0
@@ -192,7 +202,13 @@ def test_unknown_or_ambiguous_ids_exit_2_and_change_nothing(
 
 @pytest.mark.parametrize(
     ("typed", "canonical"),
-    [("RAG", "rag"), ("Fine-Tuning", "fine-tuning"), ("finetuning", "fine-tuning"), ("low", "lora"), ("tra", "transformers")],
+    [
+        ("RAG", "rag"),
+        ("Fine-Tuning", "fine-tuning"),
+        ("finetuning", "fine-tuning"),
+        ("low", "lora"),
+        ("tra", "transformers"),
+    ],
 )
 def test_ids_match_by_case_alias_and_unique_prefix(
     run: Runner, state_file: Path, typed: str, canonical: str

@@ -1,4 +1,4 @@
-"""Exports: the markdown is parsed back with a real markdown parser and checked against the state."""
+"""Exports: markdown is parsed back with a real markdown parser and checked against the state."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import MINI, Runner
 from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
-
-from conftest import MINI, Runner
 
 pytestmark = pytest.mark.usefixtures("mini")
 
@@ -47,7 +46,9 @@ def parse(markdown: str) -> tuple[list[str], dict[str, list[Task]]]:
             children = tok.children or []
             checked = 'checked="checked"' in children[0].content
             code = [c.content for c in children if c.type == "code_inline"]
-            text = "".join(c.content if c.type != "softbreak" else "\n" for c in children[1:]).strip()
+            text = "".join(
+                c.content if c.type != "softbreak" else "\n" for c in children[1:]
+            ).strip()
             sections[current].append(Task(code[0], checked, text))
             in_task = False
     return headings, sections
@@ -127,8 +128,10 @@ def test_notes_cannot_break_the_document_or_inject_html(run: Runner, note: str) 
 
 
 def test_titles_from_a_catalog_are_escaped(run: Runner, tmp_path: Path) -> None:
-    text = MINI.read_text().replace('title = "Deep Models"', 'title = "C# <b>& *Deep*"').replace(
-        'title = "LoRA"', 'title = "[LoRA](https://evil.test)"'
+    text = (
+        MINI.read_text()
+        .replace('title = "Deep Models"', 'title = "C# <b>& *Deep*"')
+        .replace('title = "LoRA"', 'title = "[LoRA](https://evil.test)"')
     )
     catalog = tmp_path / "odd.toml"
     catalog.write_text(text)
@@ -165,7 +168,9 @@ def test_json_export_holds_the_state_and_catalog_ids(run: Runner, state_file: Pa
     assert (doc["format"], doc["version"]) == ("ai-roadmap-export", 1)
     assert doc["catalog"]["id"] == "mini"
     assert doc["catalog"]["tracks"] == ["builder", "deep"]
-    assert doc["catalog"]["topics"] == sorted(["python", "llm-apis", "rag", "transformers", "fine-tuning", "lora"])
+    assert doc["catalog"]["topics"] == sorted(
+        ["python", "llm-apis", "rag", "transformers", "fine-tuning", "lora"]
+    )
     assert doc["state"]["focus"] == "builder"
     saved = state_of(state_file)
     assert set(doc["state"]["topics"]) == set(saved)

@@ -11,24 +11,29 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import MINI, Runner, installed_script
+
 from roadmap_cli.errors import StateError
 from roadmap_cli.state import State, Store, TopicProgress, to_toml
 
 pytestmark = pytest.mark.usefixtures("mini")
 
+ENTRY = '[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
 GOOD = 'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
 
 BAD_FILES = {
-    "not toml": ('schema_version = 1\n[topics.python\nstatus = "done"\n', "not valid TOML", "line 2"),
+    "not toml": (
+        'schema_version = 1\n[topics.python\nstatus = "done"\n',
+        "not valid TOML",
+        "line 2",
+    ),
     "bad status": (
-        'schema_version = 1\n[topics.python]\nstatus = "finished"\nupdated = 2026-01-01T10:00:00Z\n',
+        "schema_version = 1\n" + ENTRY.replace('"done"', '"finished"'),
         "topics.python.status",
         "",
     ),
     "unknown key": (
-        'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\ncolour = 1\n',
+        "schema_version = 1\n" + ENTRY + "colour = 1\n",
         "topics.python.colour: unknown key",
         "",
     ),
@@ -37,7 +42,11 @@ BAD_FILES = {
         "topics.python.updated",
         "timezone",
     ),
-    "no version": ('[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n', "no schema_version", ""),
+    "no version": (
+        '[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n',
+        "no schema_version",
+        "",
+    ),
     "wrong type": ('schema_version = 1\ntopics = "all of them"\n', "topics", ""),
     "binary": ("\udcff\udcfe garbage", "not UTF-8", ""),
 }
@@ -51,7 +60,16 @@ def write_raw(path: Path, text: str) -> bytes:
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
 @pytest.mark.parametrize(
-    "args", [["status"], ["next"], ["topics"], ["export"], ["done", "rag"], ["focus", "deep"], ["reset", "python"]]
+    "args",
+    [
+        ["status"],
+        ["next"],
+        ["topics"],
+        ["export"],
+        ["done", "rag"],
+        ["focus", "deep"],
+        ["reset", "python"],
+    ],
 )
 def test_bad_state_file_fails_every_command_and_stays_byte_identical(
     run: Runner, state_file: Path, case: str, args: list[str]
@@ -66,7 +84,9 @@ def test_bad_state_file_fails_every_command_and_stays_byte_identical(
     assert "left untouched" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert state_file.read_bytes() == before
-    assert sorted(p.name for p in state_file.parent.iterdir() if p.name.startswith(".progress")) == []
+    assert (
+        sorted(p.name for p in state_file.parent.iterdir() if p.name.startswith(".progress")) == []
+    )
 
 
 def test_state_from_a_newer_version_is_refused_untouched(run: Runner, state_file: Path) -> None:
@@ -97,7 +117,13 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     state = State(
         focus="deep",
         topics={
-            "rag": TopicProgress(status="done", started=moment, finished=moment, updated=moment, note='a "quoted"\nnote'),
+            "rag": TopicProgress(
+                status="done",
+                started=moment,
+                finished=moment,
+                updated=moment,
+                note='a "quoted"\nnote',
+            ),
             "python": TopicProgress(status=None, updated=moment, note="only a note"),
             "lora": TopicProgress(status="skipped", updated=moment),
         },

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from roadmap_cli.errors import CatalogError
 from roadmap_cli.matching import IdIndex, normalize
@@ -152,7 +159,8 @@ def problems(catalog: Catalog) -> list[str]:
                 found.append(f"topic '{topic.id}': alias '{alias}' is already a topic id")
             elif alias in alias_owner and alias_owner[alias] != topic.id:
                 found.append(
-                    f"topic '{topic.id}': alias '{alias}' is also an alias of '{alias_owner[alias]}'"
+                    f"topic '{topic.id}': alias '{alias}' is also an alias of"
+                    f" '{alias_owner[alias]}'"
                 )
             alias_owner.setdefault(alias, topic.id)
         for required in topic.requires:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,27 +84,30 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-class StatusChoice(str, Enum):
+class StatusChoice(StrEnum):
     pending = "pending"
     in_progress = "in-progress"
     done = "done"
     skipped = "skipped"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     markdown = "markdown"
     json = "json"
 
 
 TrackOption = Annotated[
     str | None,
-    typer.Option("--track", "-t", help="Only this track (id, unique prefix or title).", show_default=False),
+    typer.Option(
+        "--track", "-t", help="Only this track (id, unique prefix or title).", show_default=False
+    ),
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
 ]
 TopicsArgument = Annotated[
-    list[str], typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False)
+    list[str],
+    typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False),
 ]
 
 
@@ -284,7 +287,13 @@ def export(
     ] = ExportFormat.markdown,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here instead of stdout.",
+            show_default=False,
+        ),
     ] = None,
     track: TrackOption = None,
 ) -> None:
@@ -387,10 +396,17 @@ def _parse_day(text: str) -> date:
 def done(
     ctx: typer.Context,
     topics: TopicsArgument,
-    note: Annotated[str | None, typer.Option("--note", help="Attach a note.", show_default=False)] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Attach a note.", show_default=False)
+    ] = None,
     when: Annotated[
         str | None,
-        typer.Option("--date", metavar="YYYY-MM-DD", help="The day you finished (default: today).", show_default=False),
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="The day you finished (default: today).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Mark topics as done.
@@ -401,10 +417,17 @@ def done(
 
     def change(state: State, topic_id: str, moment: datetime) -> str | None:
         before = state.status_of(topic_id)
-        finished = moment if day is None or day == moment.date() else datetime.combine(day, moment.timetz())
+        finished = (
+            moment
+            if day is None or day == moment.date()
+            else datetime.combine(day, moment.timetz())
+        )
         entry = state.topics.get(topic_id)
-        if before == "done" and entry is not None and (note is None or entry.note == note) and (
-            day is None or entry.finished == finished
+        if (
+            before == "done"
+            and entry is not None
+            and (note is None or entry.note == note)
+            and (day is None or entry.finished == finished)
         ):
             return None
         entry = _entry(state, topic_id, moment)
@@ -456,7 +479,8 @@ def _reset(state: State, topic_id: str, moment: datetime) -> str | None:
 def reset(
     ctx: typer.Context,
     topics: Annotated[
-        list[str] | None, typer.Argument(help="Topic ids to set back to pending.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Topic ids to set back to pending.", show_default=False),
     ] = None,
     track: Annotated[
         str | None,
@@ -518,7 +542,9 @@ def note(
 @app.command()
 def focus(
     ctx: typer.Context,
-    track: Annotated[str | None, typer.Argument(help="Track id or title.", show_default=False)] = None,
+    track: Annotated[
+        str | None, typer.Argument(help="Track id or title.", show_default=False)
+    ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
 ) -> None:
     """Choose the track that 'status' and 'next' put first; without a track, show it.
@@ -533,7 +559,9 @@ def focus(
         if current:
             session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
         else:
-            session.print("No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks').")
+            session.print(
+                "No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks')."
+            )
         return
     if track is not None and clear:
         raise UsageError("give a track or --clear, not both")

@@ -109,7 +109,9 @@ def suggest_next(
             if topic_id in picked or entry is None or entry.status != "in-progress":
                 continue
             since = f" since {entry.started:%Y-%m-%d}" if entry.started else ""
-            picked[topic_id] = _suggestion(catalog, topic_id, track, "in-progress", f"in progress{since}")
+            picked[topic_id] = _suggestion(
+                catalog, topic_id, track, "in-progress", f"in progress{since}"
+            )
 
     for track in tracks:
         for topic_id in track.topics:
@@ -132,7 +134,9 @@ def suggest_next(
     return suggestions[:limit] if limit is not None else suggestions
 
 
-def _suggestion(catalog: Catalog, topic_id: str, track: Track, status: str, reason: str) -> Suggestion:
+def _suggestion(
+    catalog: Catalog, topic_id: str, track: Track, status: str, reason: str
+) -> Suggestion:
     return Suggestion(
         topic_id=topic_id,
         title=catalog.topic_by_id[topic_id].title,

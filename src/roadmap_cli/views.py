@@ -119,7 +119,8 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         parts.append(
             Text(
                 f"{n} entr{'y' if n == 1 else 'ies'} in your progress file refer to topics this "
-                f"catalog does not have ({', '.join(doc['unknown_ids'])}); they are kept as they are.",
+                f"catalog does not have ({', '.join(doc['unknown_ids'])});"
+                " they are kept as they are.",
                 style="yellow",
             )
         )
