@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MINI, Runner
 
+from conftest import MINI, Runner
 from roadmap_cli import paths
 from roadmap_cli.catalog import Catalog, check_file, load
 

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from conftest import Runner
 
 pytestmark = pytest.mark.usefixtures("mini")

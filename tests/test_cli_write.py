@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from conftest import Runner
 
 pytestmark = pytest.mark.usefixtures("mini")

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import MINI, Runner
 from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
+
+from conftest import MINI, Runner
 
 pytestmark = pytest.mark.usefixtures("mini")
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import MINI, Runner
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import MINI, Runner, installed_script
 
+from conftest import MINI, Runner, installed_script
 from roadmap_cli.errors import StateError
 from roadmap_cli.state import State, Store, TopicProgress, to_toml
 

@@ -221,7 +221,7 @@ _ITEM_KINDS = {"tracks": "track", "topics": "topic", "outcomes": "outcome", "res
 
 
 def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
-    """`('topics', 3, 'summary')` -> `topic 'rag', field 'summary'` using ids from the data."""
+    """`('topics', 3, 'summary')` -> `topic 'rag', 'summary'`, naming items by their ids."""
     words: list[str] = []
     node = data
     i = 0

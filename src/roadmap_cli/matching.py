@@ -34,11 +34,13 @@ class IdIndex:
     ) -> None:
         self.kind = kind
         self.list_command = list_command
-        self._names: dict[str, str] = {}
-        for id_ in ids:
-            self._names[id_.lower()] = id_
-        for alias, target in (aliases or {}).items():
-            self._names.setdefault(alias.lower(), target)
+        self._ids: dict[str, str] = {id_.lower(): id_ for id_ in ids}
+        self._aliases: dict[str, str] = {
+            alias.lower(): target
+            for alias, target in (aliases or {}).items()
+            if alias.lower() not in self._ids
+        }
+        self._names = {**self._aliases, **self._ids}
 
     def resolve(self, query: str) -> str:
         """The canonical id for `query`, or an UnknownIdError that names the closest ids."""
@@ -48,14 +50,17 @@ class IdIndex:
             raise UnknownIdError(f"an empty {self.kind} id was given{hint}")
         if key in self._names:
             return self._names[key]
-        by_prefix = sorted({target for name, target in self._names.items() if name.startswith(key)})
-        if len(by_prefix) == 1:
-            return by_prefix[0]
-        if by_prefix:
-            shown = by_prefix[:8] + (["..."] if len(by_prefix) > 8 else [])
-            raise UnknownIdError(
-                f"'{query}' matches several {self.kind}s: {', '.join(shown)}; type more of the id"
-            )
+        # A prefix of an id wins over a prefix of an alias, so `l` lists ids that start with l.
+        for names in (self._ids, self._aliases):
+            by_prefix = sorted({target for name, target in names.items() if name.startswith(key)})
+            if len(by_prefix) == 1:
+                return by_prefix[0]
+            if by_prefix:
+                shown = by_prefix[:8] + (["..."] if len(by_prefix) > 8 else [])
+                raise UnknownIdError(
+                    f"'{query}' matches several {self.kind}s: {', '.join(shown)};"
+                    " type more of the id"
+                )
         close = difflib.get_close_matches(key, list(self._names), n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(self._names[name] for name in close))
         did_you_mean = f"; did you mean {_join(suggestions)}?" if suggestions else ""

@@ -121,7 +121,10 @@ def suggest_next(
                 continue
             requires = catalog.topic_by_id[topic_id].requires
             if requires:
-                reason = "prerequisites done: " + ", ".join(requires)
+                cleared = (
+                    "done" if all(state.status_of(r) == "done" for r in requires) else "cleared"
+                )
+                reason = f"prerequisites {cleared}: " + ", ".join(requires)
             else:
                 reason = f"next in {track.title}"
             picked[topic_id] = _suggestion(catalog, topic_id, track, "pending", reason)

@@ -194,7 +194,8 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
         parts.append(Text())
         parts.append(Text("Resources", style="bold"))
         for res in doc["resources"]:
-            parts.append(Text(f"  {res['title']}: {res['url']}"))
+            parts.append(Text(f"  {res['title']}"))
+            parts.append(Text(f"    {res['url']}", style="blue", overflow="fold"))
     return Group(*parts)
 
 

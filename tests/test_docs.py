@@ -1,0 +1,87 @@
+"""The README, the docs and --help say what the code does."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from conftest import Runner
+from roadmap_cli.catalog import check_file
+from roadmap_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def shell_blocks(text: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)\n```", text, flags=re.S)
+
+
+def test_readme_gives_the_two_fresh_machine_commands() -> None:
+    run_cmd, test_cmd = shell_blocks(README)[:2]
+    assert run_cmd == "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/roadmap status"
+    assert test_cmd == (
+        'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+    )
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_venv() -> None:
+    test_cmd = shell_blocks(README)[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # The same steps, with the fresh venv's path in place of .venv.
+    as_in_ci = re.sub(r"\.venv/bin/(\w+)", r'"$venv/bin/\1"', test_cmd)
+    as_in_ci = as_in_ci.replace("python3 -m venv .venv", '"$python" -m venv "$venv"')
+    assert as_in_ci in ci
+    assert 'venv="$work/.venv"' in ci and "mktemp -d" in ci
+    assert '"$status" -eq 5' in ci
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme_and_has_help_with_an_example(
+    run: Runner, command: str
+) -> None:
+    assert f"`roadmap {command}" in README
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+
+
+def test_catalog_format_example_is_a_valid_catalog(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "catalog-format.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)\n```", text, flags=re.S)
+    assert example
+    path = tmp_path / "example.toml"
+    path.write_text(example.group(1), encoding="utf-8")
+    catalog, problems = check_file(path)
+    assert problems == [] and catalog is not None
+    assert [t.id for t in catalog.tracks] == ["builder", "deep"]
+
+
+@pytest.mark.usefixtures("mini")
+@pytest.mark.parametrize("args", [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"]])
+def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
+    documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
+    run("done", "python")
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    for key in keys(json.loads(run(*args, "--json").stdout)):
+        assert f'"{key}"' in documented, f"{args[0]} --json key {key!r} is not in json-output.md"
+
+
+def test_export_json_doc_names_every_key(run: Runner, mini: Path) -> None:
+    documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
+    run("done", "python", "--note", "x")
+    doc = json.loads(run("export", "--format", "json").stdout)
+    for key in [*doc, *doc["catalog"], *doc["state"], *doc["state"]["topics"]["python"]]:
+        assert f'"{key}"' in documented, key
