@@ -212,3 +212,40 @@ def test_orphaned_progress_is_kept_and_reported(run: Runner, state_file) -> None
     assert "1 entry in your progress file refer" in out and "old-topic" in out
     run("done", "python")
     assert "old-topic" in state_file.read_text(encoding="utf-8")
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roadmap_cli import serialize
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("something impossible")
+
+    monkeypatch.setattr(serialize, "status", broken)  # stands in for a bug
+    result = run("status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "roadmap: error: unexpected ValueError: something impossible; nothing more was changed."
+        " Set ROADMAP_DEBUG=1 to see the traceback and please report it\n"
+    )
+    monkeypatch.setenv("ROADMAP_DEBUG", "1")
+    with pytest.raises(ValueError, match="something impossible"):
+        run("status")
+
+
+@pytest.mark.parametrize("args", [["status"], ["tracks"], ["topics"], ["show", "fine"], ["next"]])
+def test_sixty_columns_fit_and_ids_are_never_cut(
+    run: Runner, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.delenv("ROADMAP_CATALOG")  # the bundled catalog, with its long ids and titles
+    run("start", "multi-environment-deployment")
+    monkeypatch.setenv("COLUMNS", "60")
+    out = run(*args).stdout
+    assert max(len(line) for line in out.splitlines()) <= 60
+    if args[0] in ("status", "next"):
+        assert "multi-environment-deployment" in out.split()
+    if args[0] == "topics":
+        words = out.split()
+        for topic_id in ("latency-cost-tradeoffs", "multi-environment-deployment", "rag"):
+            assert topic_id in words

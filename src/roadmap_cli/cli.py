@@ -6,6 +6,7 @@ with its code. Typer's own usage errors are turned into the same one-line form.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,10 +61,12 @@ class Session:
 
         return Store(paths.state_path(self.state_flag))
 
-    def print(self, renderable: RenderableType) -> None:
+    def print(self, renderable: RenderableType | Callable[[int], RenderableType]) -> None:
+        """Print a renderable, or what a function of the terminal width returns."""
         from roadmap_cli.views import make_console
 
-        make_console(self.no_color).print(renderable)
+        console = make_console(self.no_color)
+        console.print(renderable(console.width) if callable(renderable) else renderable)
 
 
 def _session(ctx: typer.Context) -> Session:
@@ -224,7 +227,7 @@ def topics(
         return
     from roadmap_cli.views import render_topics
 
-    session.print(render_topics(doc))
+    session.print(lambda width: render_topics(doc, width))
 
 
 @app.command()
@@ -599,4 +602,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except Exception as exc:  # a bug: still one line, and no half-done change (writes are atomic)
+        if os.environ.get("ROADMAP_DEBUG"):
+            raise
+        _error(
+            f"unexpected {type(exc).__name__}: {exc}; nothing more was changed."
+            " Set ROADMAP_DEBUG=1 to see the traceback and please report it"
+        )
+        return ExitCode.FAILED
     return result if isinstance(result, int) else ExitCode.OK

@@ -147,16 +147,26 @@ def render_tracks(doc: dict[str, Any]) -> RenderableType:
     return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
 
 
-def render_topics(doc: dict[str, Any]) -> RenderableType:
+def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
+    """Id, status, title and tracks; narrower terminals drop the tracks, then the status words."""
     if not doc["topics"]:
         return Text("No topics match.")
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Id", no_wrap=True, style="bold")
-    table.add_column("Topic", overflow="fold", ratio=1)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Tracks", overflow="fold")
+    table.add_column("Topic", overflow="fold", ratio=1)
+    wide = width >= 100
+    if wide:
+        table.add_column("Tracks", overflow="fold")
     for row in doc["topics"]:
-        table.add_row(row["id"], row["title"], status_text(row["status"]), ", ".join(row["tracks"]))
+        status = row["status"]
+        shown = (
+            status_text(status) if width >= 72 else Text(STATUS_MARK[status], STATUS_STYLE[status])
+        )
+        cells: list[RenderableType] = [row["id"], shown, row["title"]]
+        if wide:
+            cells.append(", ".join(row["tracks"]))
+        table.add_row(*cells)
     return table
 
 
