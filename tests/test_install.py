@@ -88,7 +88,10 @@ def test_unanswered_confirmation_changes_nothing(state_file: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 1
-    assert proc.stderr.rstrip().endswith("roadmap: error: cancelled; nothing was changed")
+    assert proc.stderr.endswith(
+        "Reset 1 topic of Deep Models to pending? [y/N]:\n"
+        "roadmap: error: no answer, nothing was reset; pass --yes to skip the question\n"
+    )
     assert "Traceback" not in proc.stderr
     assert state_file.read_bytes() == before
 

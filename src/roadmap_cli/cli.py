@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -61,12 +61,19 @@ class Session:
 
         return Store(paths.state_path(self.state_flag))
 
-    def print(self, renderable: RenderableType | Callable[[int], RenderableType]) -> None:
-        """Print a renderable, or what a function of the terminal width returns."""
-        from roadmap_cli.views import make_console
+    def print(self, renderable: str | RenderableType | Callable[[int], RenderableType]) -> None:
+        """Print a message, a renderable, or what a function of the output width returns."""
+        from rich.text import Text
+
+        from roadmap_cli.sanitize import printable
+        from roadmap_cli.views import emit, make_console
 
         console = make_console(self.no_color)
-        console.print(renderable(console.width) if callable(renderable) else renderable)
+        if isinstance(renderable, str):
+            renderable = Text(printable(renderable))
+        elif callable(renderable):
+            renderable = renderable(console.width)
+        emit(console, renderable)
 
 
 def _session(ctx: typer.Context) -> Session:
@@ -166,7 +173,7 @@ def status(
 
     session = _session(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track else None
+    track_id = cat.resolve_track(track) if track is not None else None
     doc = serialize.status(cat, session.store().load(), track_id, limit)
     if json_out:
         _print_json(doc)
@@ -213,7 +220,7 @@ def topics(
     session = _session(ctx)
     cat = session.catalog()
     state = session.store().load()
-    if track:
+    if track is not None:
         wanted = cat.track_by_id[cat.resolve_track(track)].topics
         rows = [cat.topic_by_id[t] for t in wanted]
     else:
@@ -272,7 +279,7 @@ def next_(
 
     session = _session(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track else None
+    track_id = cat.resolve_track(track) if track is not None else None
     doc = serialize.next_topics(cat, session.store().load(), track_id, limit)
     if json_out:
         _print_json(doc)
@@ -309,7 +316,7 @@ def export(
 
     session = _session(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track else None
+    track_id = cat.resolve_track(track) if track is not None else None
     state = session.store().load()
     render = exporters.to_json if format is ExportFormat.json else exporters.to_markdown
     text = render(cat, state, track_id=track_id, when=now())
@@ -332,7 +339,8 @@ Change = Callable[["State", str, datetime], str | None]
 def _apply(ctx: typer.Context, queries: list[str], change: Change) -> None:
     """Resolve every id first (nothing changes if one is wrong), then change them in one write.
 
-    `change` mutates the state for one topic and returns a message, or None for "no change".
+    `change` is one of `changes.*`: it changes one topic and returns what it did, or None when
+    the topic was already there.
     """
     from roadmap_cli import serialize
     from roadmap_cli.progress import progress_of_tracks_with
@@ -342,28 +350,19 @@ def _apply(ctx: typer.Context, queries: list[str], change: Change) -> None:
     cat = session.catalog()
     ids = cat.resolve_topics(queries)
     moment = now()
-    lines: list[tuple[str, str]] = []
-    with session.store().transaction() as state:
-        for topic_id in ids:
-            message = change(state, topic_id, moment)
-            lines.append((topic_id, message or f"already {state.status_of(topic_id)}"))
+
+    def apply_all(state: State) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+        lines = [
+            (topic_id, change(state, topic_id, moment) or f"already {state.status_of(topic_id)}")
+            for topic_id in ids
+        ]
         progress = progress_of_tracks_with(cat, state, ids)
+        return lines, [serialize.track_progress(p) for p in progress]
+
+    lines, progress = session.store().update(apply_all)
     from roadmap_cli.views import render_change
 
-    session.print(render_change(lines, [serialize.track_progress(p) for p in progress]))
-
-
-def _entry(state: State, topic_id: str, moment: datetime) -> Any:
-    from roadmap_cli.state import TopicProgress
-
-    entry = state.topics.get(topic_id)
-    if entry is None:
-        entry = state.topics[topic_id] = TopicProgress(updated=moment)
-    return entry
-
-
-def _moved(before: str, after: str) -> str:
-    return f"{before} → {after}"
+    session.print(render_change(lines, progress))
 
 
 @app.command()
@@ -372,27 +371,9 @@ def start(ctx: typer.Context, topics: TopicsArgument) -> None:
 
     Example: roadmap start python ml-ai-basics
     """
+    from roadmap_cli import changes
 
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        before = state.status_of(topic_id)
-        if before == "in-progress":
-            return None
-        entry = _entry(state, topic_id, moment)
-        entry.status, entry.finished, entry.updated = "in-progress", None, moment
-        entry.started = entry.started or moment
-        return _moved(before, "in-progress")
-
-    _apply(ctx, topics, change)
-
-
-def _parse_day(text: str) -> date:
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise UsageError(f"invalid date '{text}': use YYYY-MM-DD, e.g. 2026-03-31") from None
-    if day > date.today():
-        raise UsageError(f"date {text} is in the future; give the day you finished")
-    return day
+    _apply(ctx, topics, changes.start)
 
 
 @app.command()
@@ -416,32 +397,14 @@ def done(
 
     Example: roadmap done rag --note "built a PDF Q&A bot" --date 2026-11-20
     """
-    day = _parse_day(when) if when else None
+    from roadmap_cli import changes
+    from roadmap_cli.sanitize import note_text
+
+    day = changes.parse_day(when) if when is not None else None
+    cleaned = note_text(note) if note is not None else None
 
     def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        before = state.status_of(topic_id)
-        finished = (
-            moment
-            if day is None or day == moment.date()
-            else datetime.combine(day, moment.timetz())
-        )
-        entry = state.topics.get(topic_id)
-        if (
-            before == "done"
-            and entry is not None
-            and (note is None or entry.note == note)
-            and (day is None or entry.finished == finished)
-        ):
-            return None
-        entry = _entry(state, topic_id, moment)
-        if before != "done" or day is not None:
-            entry.finished = finished
-        entry.status, entry.updated = "done", moment
-        if entry.started is None or (entry.finished and entry.started > entry.finished):
-            entry.started = entry.finished
-        if note is not None:
-            entry.note = note or None
-        return _moved(before, "done") if before != "done" else "done (updated)"
+        return changes.finish(state, topic_id, moment, day=day, note=cleaned)
 
     _apply(ctx, topics, change)
 
@@ -450,32 +413,11 @@ def done(
 def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
     """Mark topics as skipped: they count as cleared, like done, but say you passed them by.
 
-    Example: roadmap skip math-for-ml
+    Example: roadmap skip ml-math
     """
+    from roadmap_cli import changes
 
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        before = state.status_of(topic_id)
-        if before == "skipped":
-            return None
-        entry = _entry(state, topic_id, moment)
-        entry.status, entry.finished, entry.updated = "skipped", None, moment
-        return _moved(before, "skipped")
-
-    _apply(ctx, topics, change)
-
-
-def _reset(state: State, topic_id: str, moment: datetime) -> str | None:
-    from roadmap_cli.state import TopicProgress
-
-    before = state.status_of(topic_id)
-    entry = state.topics.get(topic_id)
-    if entry is None or entry.status is None:
-        return None
-    if entry.note:  # the note is the learner's own text: keep it
-        state.topics[topic_id] = TopicProgress(note=entry.note, updated=moment)
-        return _moved(before, "pending") + " (note kept)"
-    del state.topics[topic_id]
-    return _moved(before, "pending")
+    _apply(ctx, topics, changes.skip)
 
 
 @app.command()
@@ -495,10 +437,12 @@ def reset(
 
     Notes are kept. Example: roadmap reset rag; roadmap reset --track aiops --yes
     """
-    if bool(topics) == bool(track):
+    from roadmap_cli import changes
+
+    if bool(topics) == (track is not None):
         raise UsageError("give topic ids or --track TRACK (not both); see 'roadmap reset --help'")
     if topics:
-        _apply(ctx, topics, _reset)
+        _apply(ctx, topics, changes.reset)
         return
     assert track is not None
     session = _session(ctx)
@@ -510,11 +454,21 @@ def reset(
         session.print(f"Nothing to reset: every topic of {chosen.title} is pending.")
         return
     shared = [t for t in touched if len(cat.tracks_of_topic[t]) > 1]
-    also = f" ({', '.join(shared)} also count in other tracks)" if shared else ""
-    question = f"Reset {len(touched)} topics of {chosen.title} to pending{also}?"
-    if not yes and not typer.confirm(question, default=False, err=True):
-        raise RoadmapError("nothing was reset")
-    _apply(ctx, touched, _reset)
+    verb = "counts" if len(shared) == 1 else "count"
+    also = f" ({', '.join(shared)} also {verb} in other tracks)" if shared else ""
+    count = f"{len(touched)} topic{'s' if len(touched) > 1 else ''}"
+    question = f"Reset {count} of {chosen.title} to pending{also}?"
+    if not yes:
+        try:
+            confirmed = typer.confirm(question, default=False, err=True)
+        except typer.Abort:  # no answer: stdin closed or not a terminal
+            sys.stderr.write("\n")
+            raise RoadmapError(
+                "no answer, nothing was reset; pass --yes to skip the question"
+            ) from None
+        if not confirmed:
+            raise RoadmapError("nothing was reset")
+    _apply(ctx, touched, changes.reset)
 
 
 @app.command()
@@ -527,17 +481,13 @@ def note(
 
     Example: roadmap note rag "chunk size 512 worked best"
     """
+    from roadmap_cli import changes
+    from roadmap_cli.sanitize import note_text
 
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        entry = state.topics.get(topic_id)
-        new = text.strip() or None
-        if (entry.note if entry else None) == new:
-            return None
-        entry = _entry(state, topic_id, moment)
-        entry.note, entry.updated = new, moment
-        if entry.status is None and entry.note is None:
-            del state.topics[topic_id]
-        return "note saved" if new else "note removed"
+    cleaned = note_text(text)
+
+    def change(state: State, topic_id: str, moment: datetime) -> str:
+        return changes.set_note(state, topic_id, moment, cleaned)
 
     _apply(ctx, [topic], change)
 
@@ -549,32 +499,38 @@ def focus(
         str | None, typer.Argument(help="Track id or title.", show_default=False)
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Choose the track that 'status' and 'next' put first; without a track, show it.
 
     Example: roadmap focus generative-ai
     """
+    from roadmap_cli.progress import focus_of
+
     session = _session(ctx)
     cat = session.catalog()
-    if track is None and not clear:
-        state = session.store().load()
-        current = state.focus if state.focus in cat.track_by_id else None
-        if current:
-            session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
-        else:
-            session.print(
-                "No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks')."
-            )
-        return
     if track is not None and clear:
         raise UsageError("give a track or --clear, not both")
-    track_id = cat.resolve_track(track) if track else None
-    with session.store().transaction() as state:
-        state.focus = track_id
-    if track_id:
-        session.print(f"Focus track: {cat.track_by_id[track_id].title} ({track_id})")
+    if track is None and not clear:
+        current = focus_of(cat, session.store().load())
     else:
+        current = cat.resolve_track(track) if track is not None else None
+
+        def set_focus(state: State) -> None:
+            state.focus = current
+
+        session.store().update(set_focus)
+    if json_out:
+        title = cat.track_by_id[current].title if current else None
+        _print_json({"version": 1, "focus": current, "title": title})
+    elif current:
+        session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
+    elif clear:
         session.print("Focus cleared.")
+    else:
+        session.print(
+            "No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks')."
+        )
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -8,18 +8,20 @@ never written over; the error names the file and what is wrong with it.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from roadmap_cli.errors import StateError
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 5.0
@@ -32,7 +34,7 @@ TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 class TopicProgress(BaseModel):
     """Where one topic stands. A topic with no entry is pending."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "1" for 1, no text for a time
 
     status: Status | None = None  # None: pending, kept only because it has a note
     started: AwareDatetime | None = None
@@ -44,7 +46,7 @@ class TopicProgress(BaseModel):
 class State(BaseModel):
     """Everything the program remembers for one learner and one catalog."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "1" for 1, no text for a time
 
     schema_version: int = SCHEMA_VERSION
     focus: str | None = None
@@ -88,6 +90,12 @@ def parse(text: str, path: Path) -> State:
         )
     if "schema_version" not in data:
         raise StateError(_unreadable(path, "it has no schema_version"))
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise StateError(
+            _unreadable(
+                path, f"schema_version is {version!r}; this roadmap writes {SCHEMA_VERSION}"
+            )
+        )
     try:
         return State.model_validate(data)
     except ValidationError as exc:
@@ -120,11 +128,14 @@ class Store:
         return self._lock_timeout
 
     @property
-    def lock_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".lock")
+    def target(self) -> Path:
+        """The file actually written: a symlinked state file updates its target."""
+        return Path(os.path.realpath(self.path))
 
-    def exists(self) -> bool:
-        return self.path.exists()
+    @property
+    def lock_path(self) -> Path:
+        """Beside the real file, so two paths to one file (say, a symlink) share one lock."""
+        return self.target.with_name(self.target.name + ".lock")
 
     def load(self) -> State:
         """The saved state; a missing file is a fresh start with no progress."""
@@ -139,31 +150,40 @@ class Store:
                 f"cannot read progress file {self.path}: {exc.strerror or exc}"
             ) from None
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")  # an editor may have added a byte-order mark
         except UnicodeDecodeError:
             raise StateError(_unreadable(self.path, "it is not UTF-8 text")) from None
         return parse(text, self.path)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[State]:
-        """Lock, read, let the caller change the state, write it if it changed."""
+    def update(self, change: Callable[[State], T]) -> T:
+        """Lock, read, apply `change` to the state, write it if it changed; return its result.
+
+        A file that cannot be used is refused before anything is created or locked, and a
+        change that changes nothing leaves the disk exactly as it was (no folder, no lock file).
+        `change` may run twice (once on a dry run), so it must only touch the state it is given.
+        """
+        current = self.load()
+        probe = current.model_copy(deep=True)
+        result = change(probe)
+        if probe == current:
+            return result
         with self._locked():
             state = self.load()
             before = state.model_copy(deep=True)
-            yield state
+            result = change(state)
             if state != before:
                 self._write(to_toml(state))
+        return result
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         from filelock import FileLock, Timeout
 
+        folder = self.lock_path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StateError(
-                f"cannot create folder {self.path.parent}: {exc.strerror or exc}"
-            ) from None
+            raise StateError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
         lock = FileLock(self.lock_path, timeout=self.lock_timeout)
         try:
             lock.acquire()
@@ -185,7 +205,7 @@ class Store:
 
     def _write(self, text: str) -> None:
         """Replace the file atomically: temporary file beside it, fsync, rename, fsync dir."""
-        target = Path(os.path.realpath(self.path))  # a symlinked state file updates its target
+        target = self.target
         try:
             mode = target.stat().st_mode & 0o777
         except FileNotFoundError:
@@ -236,7 +256,9 @@ def _lock_timeout_from_env() -> float:
     try:
         value = float(raw)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
         raise StateError(
             f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; unset it or give e.g. 5"
-        ) from None
-    return max(value, 0.0)
+        )
+    return value

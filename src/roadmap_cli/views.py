@@ -5,7 +5,10 @@ Each `render_*` takes the same plain data that `--json` prints, so the two canno
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +16,10 @@ from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
+from roadmap_cli.sanitize import printable_data
+
+PIPE_WIDTH = 120
 
 STATUS_STYLE = {
     "done": "green",
@@ -24,12 +31,42 @@ STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending":
 
 
 def make_console(no_color: bool = False) -> Console:
-    """A console for stdout. NO_COLOR, --no-color and output that is no terminal give plain
-    text: no colour and no bold or dim either (Rich alone keeps those under NO_COLOR)."""
+    """A console for stdout.
+
+    Text is never read as Rich markup or emoji codes: notes and catalog titles are shown as
+    written. NO_COLOR, --no-color and output that is no terminal give plain text: no colour,
+    and no bold or dim either (Rich alone keeps those under NO_COLOR). Output to a pipe or a
+    file is laid out for 120 columns unless COLUMNS says otherwise, so no column is dropped.
+    """
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    if plain:
-        return Console(color_system=None, highlight=False, emoji=False)
-    return Console(highlight=False, emoji=False)
+    console = Console(
+        color_system=None if plain else "auto",
+        markup=False,
+        highlight=False,
+        emoji=False,
+    )
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
+
+
+def emit(console: Console, renderable: RenderableType) -> None:
+    """Print without the spaces Rich pads table rows with: piped output has no trailing blanks."""
+    with console.capture() as captured:
+        console.print(renderable)
+    lines = captured.get().split("\n")
+    sys.stdout.write("\n".join(line.rstrip() for line in lines))
+    sys.stdout.flush()
+
+
+def _printable_doc(render: Callable[..., RenderableType]) -> Callable[..., RenderableType]:
+    """Strip control characters from every string of the document before drawing it."""
+
+    @functools.wraps(render)
+    def wrapper(doc: dict[str, Any], *args: Any) -> RenderableType:
+        return render(printable_data(doc), *args)
+
+    return wrapper
 
 
 def bar(percent: int, width: int = 12) -> Text:
@@ -86,6 +123,7 @@ def _suggestion_table(items: list[dict[str, Any]]) -> Table:
     return table
 
 
+@_printable_doc
 def render_status(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = []
     heading = Text(doc["catalog"]["title"], style="bold")
@@ -127,6 +165,7 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
+@_printable_doc
 def render_tracks(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Id", no_wrap=True, style="bold")
@@ -147,6 +186,7 @@ def render_tracks(doc: dict[str, Any]) -> RenderableType:
     return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
 
 
+@_printable_doc
 def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
     """Id, status, title and tracks; narrower terminals drop the tracks, then the status words."""
     if not doc["topics"]:
@@ -170,6 +210,7 @@ def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
     return table
 
 
+@_printable_doc
 def render_show(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", status_text(doc["status"])),
@@ -209,6 +250,7 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
+@_printable_doc
 def render_next(doc: dict[str, Any]) -> RenderableType:
     if not doc["next"]:
         return Text("Nothing to suggest: every topic whose prerequisites are cleared is cleared.")
@@ -218,6 +260,7 @@ def render_next(doc: dict[str, Any]) -> RenderableType:
 def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
     """What a write command changed, one line per topic, then the progress that results."""
     parts: list[RenderableType] = []
+    tracks = printable_data(tracks)
     for topic_id, message in lines:
         style = "dim" if message.startswith("already") else ""
         parts.append(Text.assemble((topic_id, "bold"), ": ", (message, style)))
