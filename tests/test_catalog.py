@@ -207,6 +207,22 @@ CASES = [
         'uses = ["lora"]',
         "outcome 'qa-bot' uses topic 'lora', which track 'builder' does not list",
     ),
+    (
+        "format = 1",
+        "format = true",
+        "'format': format True is not one this roadmap reads (it reads 1)",
+    ),
+    ('title = "Deep Models"', 'title = "Builder"', "two tracks are titled 'Builder'"),
+    (
+        '"transformers", "rag", "fine-tuning", "lora"',
+        '"transformers", "rag", "fine-tuning"',
+        "topic 'lora' is in no track",
+    ),
+    (
+        'url = "https://docs.python.org/3/tutorial/"',
+        'url = "https://docs.python.org/3/\\ttutorial/"',
+        "is not an https:// URL",
+    ),
 ]
 
 
@@ -256,3 +272,9 @@ def test_every_problem_is_collected(tmp_path: Path) -> None:
 def test_several_problems_are_counted_in_the_message(run: Runner, tmp_path: Path) -> None:
     path = broken(tmp_path, 'requires = ["llm-apis"]', 'requires = ["nope", "ghost"]')
     assert "(and 1 more problems)" in run("--catalog", str(path), "status").stderr
+
+
+def test_a_byte_order_mark_is_accepted(run: Runner, tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINI.read_bytes())
+    assert "Mini Roadmap" in run("--catalog", str(path), "status").stdout

@@ -232,3 +232,22 @@ def test_timestamps_are_timezone_aware_and_recent(run: Runner, state_file: Path)
     updated = saved(state_file)["topics"]["rag"]["updated"]
     assert isinstance(updated, datetime) and updated.utcoffset() is not None
     assert abs((datetime.now().astimezone() - updated).total_seconds()) < 120
+
+
+def test_an_id_like_nothing_lists_every_track(run: Runner) -> None:
+    result = run("focus", "mlops")
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "roadmap: error: unknown track 'mlops'; the tracks are builder and deep\n"
+    )
+
+
+def test_notes_are_stored_clean(run: Runner, state_file: Path) -> None:
+    run("done", "python", "--note", "   ")
+    assert "note" not in saved(state_file)["topics"]["python"]
+    run("note", "rag", "bell\a escape\x1b[2J and a bad byte \udcff.\r\nsecond line  ")
+    assert saved(state_file)["topics"]["rag"]["note"] == (
+        "bell escape[2J and a bad byte \ufffd.\nsecond line"
+    )
+    again = run("note", "rag", "bell escape[2J and a bad byte \ufffd.\nsecond line")
+    assert again.stdout.startswith("rag: note unchanged\n")

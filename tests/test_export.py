@@ -106,6 +106,7 @@ NASTY = [
     "&lt;b&gt; is an entity & so is &amp;",
     "trailing backslash \\",
     "<img src=x onerror=alert(1)>",
+    "cost $5 then $$10$$ in math",
 ]
 
 
@@ -181,3 +182,16 @@ def test_json_export_holds_the_state_and_catalog_ids(run: Runner, state_file: Pa
     assert doc["summary"]["tracks"][0]["id"] == "builder"
     only_deep = json.loads(run("export", "-f", "json", "-t", "deep").stdout)
     assert set(only_deep["state"]["topics"]) == {"lora"}
+
+
+def test_control_characters_from_a_catalog_never_reach_the_output(
+    run: Runner, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "ctl.toml"
+    catalog.write_text(
+        MINI.read_text().replace('title = "RAG"', 'title = "RAG\\u001b]0;pwned\\u0007"')
+    )
+    for args in (["export"], ["show", "rag"], ["topics"]):
+        out = run("--catalog", str(catalog), *args).stdout
+        assert "\x1b" not in out and "\x07" not in out, args
+        assert "0;pwned" in out, args

@@ -10,12 +10,13 @@ import tomllib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -32,12 +33,20 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc or " " in value:
-        raise ValueError(f"'{value}' is not an https:// URL")
+    blank = any(ch.isspace() or not ch.isprintable() for ch in value)
+    if parts.scheme != "https" or not parts.netloc or blank:
+        raise ValueError(f"{value!r} is not an https:// URL")
     return value
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+FORMAT = 1
+
+
+def _format_number(value: object) -> object:
+    if type(value) is not int or value != FORMAT:  # `true` and `1.0` are not format 1
+        raise ValueError(f"format {value!r} is not one this roadmap reads (it reads {FORMAT})")
+    return value
 
 
 class _Model(BaseModel):
@@ -82,7 +91,7 @@ class Track(_Model):
 
 
 class Catalog(_Model):
-    format: Literal[1]
+    format: Annotated[int, BeforeValidator(_format_number)]
     id: Id
     title: Text
     description: str = ""
@@ -182,6 +191,11 @@ def problems(catalog: Catalog) -> list[str]:
                         " does not list"
                     )
 
+    duplicates("two tracks are titled '{}'", [t.title for t in catalog.tracks])
+    listed = {topic_id for track in catalog.tracks for topic_id in track.topics}
+    for topic in catalog.topics:
+        if topic.id not in listed:
+            found.append(f"topic '{topic.id}' is in no track")
     duplicates("progression lists track '{}' twice", list(catalog.progression))
     for track_id in catalog.progression:
         if track_id not in track_ids:
@@ -273,7 +287,7 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     except OSError as exc:
         return None, [f"cannot read it ({exc.strerror or exc})"]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark is harmless
     except UnicodeDecodeError:
         return None, ["not UTF-8 text"]
     except tomllib.TOMLDecodeError as exc:

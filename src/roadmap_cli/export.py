@@ -9,19 +9,21 @@ from typing import Any
 from roadmap_cli import serialize
 from roadmap_cli.catalog import Catalog
 from roadmap_cli.progress import TrackProgress, all_track_progress, focus_of
+from roadmap_cli.sanitize import printable
 from roadmap_cli.state import State, TopicProgress
 
 EXPORT_FORMAT = "ai-roadmap-export"
 EXPORT_VERSION = 1
 
-# Characters that could start markup inside a line of GitHub-flavoured markdown. `&`, `<`
-# and `>` become entities so no text can open an HTML tag or smuggle one in as an entity.
-_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~#])")
+# Characters that could start markup inside a line of GitHub-flavoured markdown (`$` opens
+# GitHub's math). `&`, `<` and `>` become entities, so no text can open an HTML tag or smuggle
+# one in as an entity.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~#$])")
 
 
 def md_escape(text: str) -> str:
     """Text from titles and notes as one inert line of markdown."""
-    flat = " ".join(text.split())
+    flat = " ".join(printable(text).split())
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_PUNCTUATION.sub(r"\\\1", flat)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from roadmap_cli.errors import UnknownIdError
 
 _SEPARATORS = re.compile(r"[\s_]+")
+SHOW_ALL = 8  # a kind with this few ids lists them all when a name matches none
 
 
 def normalize(text: str) -> str:
@@ -16,10 +17,10 @@ def normalize(text: str) -> str:
     return _SEPARATORS.sub("-", text.strip().lower())
 
 
-def _join(names: list[str]) -> str:
+def _join(names: list[str], conjunction: str = "or") -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
 class IdIndex:
@@ -63,8 +64,14 @@ class IdIndex:
                 )
         close = difflib.get_close_matches(key, list(self._names), n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(self._names[name] for name in close))
-        did_you_mean = f"; did you mean {_join(suggestions)}?" if suggestions else ""
-        raise UnknownIdError(f"unknown {self.kind} '{query}'{did_you_mean}{hint}")
+        if suggestions:
+            raise UnknownIdError(
+                f"unknown {self.kind} '{query}'; did you mean {_join(suggestions)}?{hint}"
+            )
+        if len(self._ids) <= SHOW_ALL:
+            every = _join(list(self._ids.values()), "and")
+            raise UnknownIdError(f"unknown {self.kind} '{query}'; the {self.kind}s are {every}")
+        raise UnknownIdError(f"unknown {self.kind} '{query}'{hint}")
 
     def resolve_all(self, queries: Iterable[str]) -> list[str]:
         """Resolve every query before anything acts on them; duplicates are dropped."""

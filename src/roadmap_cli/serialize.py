@@ -94,6 +94,7 @@ def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> 
         "in_progress": [{"id": t, "title": catalog.topic_by_id[t].title} for t in in_progress],
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
         "unknown_ids": orphaned_ids(catalog, state),
+        "limit": limit,
     }
 
 

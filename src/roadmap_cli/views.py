@@ -129,14 +129,16 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     heading = Text(doc["catalog"]["title"], style="bold")
     if doc["fresh"]:
         parts.append(heading)
-        first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
-        parts.append(
-            Text(
-                "Welcome! No progress yet. Pick a track with 'roadmap tracks', make it your focus "
-                f"with 'roadmap focus {first}', then begin with 'roadmap start <topic>' "
-                "(see 'roadmap next' for where to begin).",
+        if doc["focus"]:
+            how = "Begin with 'roadmap start <topic>' (see 'roadmap next' for where to begin)."
+        else:
+            first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
+            how = (
+                "Pick a track with 'roadmap tracks', make it your focus with "
+                f"'roadmap focus {first}', then begin with 'roadmap start <topic>' "
+                "(see 'roadmap next' for where to begin)."
             )
-        )
+        parts.append(Text(f"Welcome! No progress yet. {how}"))
     else:
         heading.append(f"  ·  last active {when(doc['last_active'])}", style="")
         parts.append(heading)
@@ -150,7 +152,7 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     if doc["next"]:
         parts.append(Text("Next up", style="bold"))
         parts.append(Padding(_suggestion_table(doc["next"]), (0, 0, 0, 1), expand=False))
-    else:
+    elif doc["limit"]:
         parts.append(Text("Nothing left to suggest: every available topic is cleared."))
     if doc["unknown_ids"]:
         n = len(doc["unknown_ids"])
@@ -188,7 +190,7 @@ def render_tracks(doc: dict[str, Any]) -> RenderableType:
 
 @_printable_doc
 def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
-    """Id, status, title and tracks; narrower terminals drop the tracks, then the status words."""
+    """Id, status, title and tracks; below 100 columns the tracks are left out."""
     if not doc["topics"]:
         return Text("No topics match.")
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -199,11 +201,7 @@ def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
     if wide:
         table.add_column("Tracks", overflow="fold")
     for row in doc["topics"]:
-        status = row["status"]
-        shown = (
-            status_text(status) if width >= 72 else Text(STATUS_MARK[status], STATUS_STYLE[status])
-        )
-        cells: list[RenderableType] = [row["id"], shown, row["title"]]
+        cells: list[RenderableType] = [row["id"], status_text(row["status"]), row["title"]]
         if wide:
             cells.append(", ".join(row["tracks"]))
         table.add_row(*cells)
