@@ -146,3 +146,16 @@ def test_wheel_in_a_fresh_venv_finds_its_catalog_from_anywhere(tmp_path: Path) -
         check=True,
     ).stdout.strip()
     assert str(env_dir) in where and str(ROOT) not in where
+
+
+def test_an_ascii_only_terminal_gets_replacements_not_a_crash(state_file: Path) -> None:
+    env = {**os.environ, "ROADMAP_CATALOG": str(MINI), "PYTHONIOENCODING": "ascii"}
+    cmd = [sys.executable, "-m", "roadmap_cli"]
+    done = subprocess.run(
+        [*cmd, "done", "rag", "--note", "café"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rag: pending ? done" in done.stdout
+    shown = subprocess.run([*cmd, "show", "rag", "--json"], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["note"] == "café"
+    assert "\\u00e9" in shown.stdout

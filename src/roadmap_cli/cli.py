@@ -6,6 +6,7 @@ with its code. Typer's own usage errors are turned into the same one-line form.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -85,7 +86,8 @@ def _session(ctx: typer.Context) -> Session:
 def _print_json(document: dict[str, Any]) -> None:
     from roadmap_cli.serialize import dumps
 
-    sys.stdout.write(dumps(document) + "\n")
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    sys.stdout.write(dumps(document, ascii_only=not utf8) + "\n")
 
 
 def _version(value: bool) -> None:
@@ -542,6 +544,10 @@ def _error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the program; return its exit code (see docs/exit-codes.md)."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show a character gets '?', not a crash after a saved change.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="roadmap", standalone_mode=False)

@@ -23,9 +23,9 @@ from roadmap_cli.state import State, TopicProgress
 JSON_VERSION = 1
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """One JSON document, stable key order as built, UTF-8 text."""
-    return json.dumps(document, indent=2, ensure_ascii=False, default=_default)
+def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
+    """One JSON document in the key order it was built; `ascii_only` escapes the rest."""
+    return json.dumps(document, indent=2, ensure_ascii=ascii_only, default=_default)
 
 
 def _default(value: object) -> str:
