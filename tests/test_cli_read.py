@@ -181,7 +181,7 @@ def test_no_colour_codes_when_not_a_terminal_or_no_color(
 
 @pytest.mark.parametrize(
     "args",
-    [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"]],
+    [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"], ["focus"]],
 )
 def test_every_read_command_prints_one_json_document_without_colour(
     run: Runner, monkeypatch: pytest.MonkeyPatch, args: list[str]

@@ -63,7 +63,9 @@ def test_catalog_format_example_is_a_valid_catalog(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("mini")
-@pytest.mark.parametrize("args", [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"]])
+@pytest.mark.parametrize(
+    "args", [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"], ["focus", "deep"]]
+)
 def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
     documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
     run("done", "python")
