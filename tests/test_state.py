@@ -6,6 +6,8 @@ import errno
 import os
 import stat
 import subprocess
+import sys
+import tempfile
 import tomllib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,13 +15,15 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, Runner, installed_script
+from roadmap_cli import history
 from roadmap_cli.errors import StateError
-from roadmap_cli.state import State, Store, TopicProgress, to_toml
+from roadmap_cli.state import State, TopicProgress, render
+from roadmap_cli.store import Store
 
 pytestmark = pytest.mark.usefixtures("mini")
 
 ENTRY = '[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
-GOOD = 'schema_version = 1\n[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
+GOOD = 'schema_version = 2\ncatalog = "mini"\n' + ENTRY
 
 BAD_FILES = {
     "not toml": (
@@ -30,11 +34,6 @@ BAD_FILES = {
     "bad status": (
         "schema_version = 1\n" + ENTRY.replace('"done"', '"finished"'),
         "topics.python.status",
-        "",
-    ),
-    "unknown key": (
-        "schema_version = 1\n" + ENTRY + "colour = 1\n",
-        "topics.python.colour: unknown key",
         "",
     ),
     "naive time": (
@@ -137,16 +136,18 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     assert store.load() == state
     text = (tmp_path / "p.toml").read_text()
     assert text.index("[topics.lora]") < text.index("[topics.python]") < text.index("[topics.rag]")
-    assert to_toml(store.load()) == text
+    assert render(store.load(), text) == text
 
 
 def test_new_file_is_private_and_no_temporary_file_is_left(run: Runner, state_file: Path) -> None:
     run("done", "python")
     assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
     assert sorted(p.name for p in state_file.parent.iterdir() if "progress" in p.name) == [
+        "progress.history.jsonl",
         "progress.toml",
         "progress.toml.lock",
     ]
+    assert stat.S_IMODE((state_file.parent / "progress.history.jsonl").stat().st_mode) == 0o600
 
 
 def test_existing_mode_is_kept(run: Runner, state_file: Path) -> None:
@@ -166,25 +167,53 @@ def test_symlinked_state_updates_its_target(run: Runner, tmp_path: Path, state_f
     assert "rag" in tomllib.loads(target.read_text())["topics"]
 
 
-@pytest.mark.parametrize("failing", ["replace", "fsync"])
-def test_failed_write_leaves_the_old_file_and_no_temporary(
-    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+@pytest.mark.parametrize(
+    ("module", "name", "message"),
+    [
+        (
+            os,
+            "replace",
+            "could not save progress to {state} (No space left on device);"
+            " the previous file is unchanged",
+        ),
+        (
+            tempfile,
+            "mkstemp",
+            "could not save progress to {state} (No space left on device);"
+            " the previous file is unchanged",
+        ),
+        (
+            os,
+            "fsync",
+            "could not record the change in {history} (No space left on device);"
+            " nothing was changed",
+        ),
+    ],
+)
+def test_failed_write_leaves_the_old_file_no_temporary_and_no_record(
+    run: Runner,
+    state_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module: object,
+    name: str,
+    message: str,
 ) -> None:
     before = write_raw(state_file, GOOD)
+    log = state_file.with_name("progress.history.jsonl")
 
-    def fail(*args: object, **kwargs: object) -> None:
+    def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(os, failing, fail)  # a full disk cannot be had for real here
+    monkeypatch.setattr(module, name, full_disk)  # a full disk cannot be had for real here
     result = run("done", "rag")
     monkeypatch.undo()
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"roadmap: error: could not save progress to {state_file} (No space left on device);"
-        " the previous file is unchanged\n"
-    )
+    expected = message.format(state=state_file, history=log)
+    assert result.stderr == f"roadmap: error: {expected}\n"
     assert state_file.read_bytes() == before
     assert [p.name for p in state_file.parent.iterdir() if p.name.endswith(".tmp")] == []
+    assert history.read(log).records == []
+    assert run("log", "--json").stdout.count('"command"') == 0
 
 
 def test_unwritable_location_fails_cleanly(run: Runner, tmp_path: Path) -> None:
@@ -202,20 +231,40 @@ def test_store_raises_its_own_error_for_a_directory(tmp_path: Path) -> None:
         Store(tmp_path).load()
 
 
-def test_a_held_lock_times_out_with_a_clear_message(state_file: Path) -> None:
-    from filelock import FileLock
+HOLD_LOCK = """
+import sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+time.sleep(120)
+"""
 
-    env = {**os.environ, "ROADMAP_LOCK_TIMEOUT": "0.2", "ROADMAP_CATALOG": str(MINI)}
-    with FileLock(str(state_file) + ".lock"):
+
+def test_a_held_lock_times_out_naming_the_lock_and_its_holder(state_file: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, f"{state_file}.lock"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        env = {**os.environ, "ROADMAP_LOCK_TIMEOUT": "0.2", "ROADMAP_CATALOG": str(MINI)}
         proc = subprocess.run(
             [installed_script(), "done", "rag"], capture_output=True, text=True, env=env, timeout=60
         )
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout:
+            holder.stdout.close()
     assert proc.returncode == 1
-    assert proc.stderr == (
-        f"roadmap: error: progress file {state_file} is locked by another roadmap command"
-        f" (lock file {state_file}.lock); wait for it to finish, or raise ROADMAP_LOCK_TIMEOUT"
-        " (now 0.2 s)\n"
+    assert proc.stderr.startswith(
+        f"roadmap: error: progress file {state_file} is locked (lock file {state_file}.lock)"
+        f" by process {holder.pid} ({sys.executable} -c "
     )
+    assert proc.stderr.endswith(
+        "; wait for it to finish, or raise ROADMAP_LOCK_TIMEOUT (now 0.2 s)\n"
+    )
+    assert proc.stderr.count("\n") == 1
     assert not state_file.exists()
 
 

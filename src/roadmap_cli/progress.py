@@ -153,3 +153,20 @@ def _suggestion(
 def orphaned_ids(catalog: Catalog, state: State) -> list[str]:
     """Ids in the progress file that this catalog does not have (kept, never deleted)."""
     return sorted(topic_id for topic_id in state.topics if topic_id not in catalog.topic_by_id)
+
+
+def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
+    """Move progress kept under an old id to the topic that now lists it as an alias.
+
+    When both ids have an entry, the old one stays where it is (reported by doctor): nothing
+    a learner recorded is dropped. Returns the (old, new) pairs that moved.
+    """
+    aliases = {alias: topic.id for topic in catalog.topics for alias in topic.aliases}
+    moved = []
+    for old_id in list(state.topics):
+        new_id = aliases.get(old_id)
+        if old_id in catalog.topic_by_id or new_id is None or new_id in state.topics:
+            continue
+        state.topics[new_id] = state.topics.pop(old_id)
+        moved.append((old_id, new_id))
+    return moved

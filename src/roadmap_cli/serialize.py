@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.catalog import Catalog, Topic, Track
 from roadmap_cli.progress import (
@@ -19,6 +19,10 @@ from roadmap_cli.progress import (
     suggest_next,
 )
 from roadmap_cli.state import State, TopicProgress
+
+if TYPE_CHECKING:
+    from roadmap_cli.history import Change, Record
+    from roadmap_cli.store import Undone
 
 JSON_VERSION = 1
 
@@ -174,4 +178,45 @@ def next_topics(
         "focus": focus_of(catalog, state),
         "track": track_id,
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {"key": change.key, "old": change.old, "new": change.new, "summary": describe(change)}
+
+
+def describe(change: Change) -> str:
+    """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
+    if change.key == "focus":
+        return f"focus: {change.old or 'none'} → {change.new or 'none'}"
+    topic_id = change.key.removeprefix("topics.")
+    old = (change.old or {}).get("status") or "pending"
+    new = (change.new or {}).get("status") or "pending"
+    if old != new:
+        return f"{topic_id}: {old} → {new}"
+    if (change.old or {}).get("note") != (change.new or {}).get("note"):
+        return f"{topic_id}: note changed"
+    return f"{topic_id}: dates changed"
+
+
+def record(item: Record) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "time": item.time,
+        "command": item.command,
+        "undoes": item.undoes,
+        "changes": [_change(c) for c in item.changes],
+    }
+
+
+def log(records: list[Record], total: int) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "total": total, "records": [record(r) for r in records]}
+
+
+def undone(result: Undone) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "undid": record(result.record),
+        "reverted": [_change(c) for c in result.reverted],
+        "left": list(result.left),
     }

@@ -158,9 +158,9 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         n = len(doc["unknown_ids"])
         parts.append(
             Text(
-                f"{n} entr{'y' if n == 1 else 'ies'} in your progress file refer to topics this "
-                f"catalog does not have ({', '.join(doc['unknown_ids'])});"
-                " they are kept as they are.",
+                f"{n} entr{'y' if n == 1 else 'ies'} in your progress file"
+                f" {'is' if n == 1 else 'are'} for topics this catalog does not have; kept as"
+                " they are. Run 'roadmap doctor' for details.",
                 style="yellow",
             )
         )
@@ -265,3 +265,48 @@ def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) ->
     if tracks:
         parts.append(_progress_table(tracks))
     return Group(*parts)
+
+
+@_printable_doc
+def render_log(doc: dict[str, Any]) -> RenderableType:
+    if not doc["records"]:
+        return Text("No changes recorded yet.")
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column("When", no_wrap=True, style="dim")
+    table.add_column("What", overflow="fold")
+    for item in doc["records"]:
+        what = Text(item["command"], style="bold")
+        for change in item["changes"]:
+            what.append(f"\n  {change['summary']}")
+        table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", what)
+    shown, total = len(doc["records"]), doc["total"]
+    more = f"{shown} of {total} changes; --limit shows more." if shown < total else ""
+    return Group(table, Text(more, style="dim")) if more else table
+
+
+@_printable_doc
+def render_undo(doc: dict[str, Any]) -> RenderableType:
+    undid = doc["undid"]
+    parts: list[RenderableType] = [
+        Text.assemble(
+            "Undid ", (undid["command"], "bold"), f" from {undid['time']:%Y-%m-%d %H:%M}:"
+        )
+    ]
+    for change in doc["reverted"]:
+        parts.append(Text(f"  {change['summary']} (now back)"))
+    for key in doc["left"]:
+        parts.append(Text(f"  {key}: changed again since, left as it is", style="yellow"))
+    return Group(*parts)
+
+
+DOCTOR_STYLE = {"ok": "green", "note": "cyan", "warning": "yellow", "error": "red"}
+
+
+@_printable_doc
+def render_doctor(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Finding", overflow="fold")
+    for finding in doc["findings"]:
+        table.add_row(Text(finding["level"], DOCTOR_STYLE[finding["level"]]), finding["message"])
+    return table

@@ -1,0 +1,66 @@
+"""The Typer application and its global options; commands live in `roadmap_cli.commands`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from roadmap_cli import __version__
+from roadmap_cli.session import Session
+
+app = typer.Typer(
+    name="roadmap",
+    help=(
+        "Track your progress through the AI Engineer Roadmap 2026: four tracks (AI Developer, "
+        "Generative AI, LLM Mastery, AIOps), their topics and what to learn next.\n\n"
+        "Run without a command to see your dashboard (the same as 'roadmap status')."
+    ),
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"roadmap {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog",
+            metavar="PATH",
+            help="Catalog file to use instead of the bundled one. [env: ROADMAP_CATALOG]",
+            show_default=False,
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            metavar="PATH",
+            help="Progress file to use (default: in your user data folder). [env: ROADMAP_STATE]",
+            show_default=False,
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Plain text, no colour (NO_COLOR=1 does the same).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = Session(catalog_flag=catalog, state_flag=state, no_color=no_color)
+    if ctx.invoked_subcommand is None:
+        from roadmap_cli.commands.read import status
+
+        status(ctx)

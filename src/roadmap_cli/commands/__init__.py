@@ -1,0 +1,1 @@
+"""The commands of `roadmap`, grouped by what they do; importing them registers them."""

@@ -1,0 +1,98 @@
+"""Commands about the progress file itself: log, undo, doctor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from roadmap_cli.app import app
+from roadmap_cli.errors import RoadmapError
+from roadmap_cli.session import JsonOption, session_of
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
+    json_out: JsonOption = False,
+) -> None:
+    """Your changes, newest first: when, which command, and each value before and after.
+
+    Example: roadmap log --limit 5
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    records = session.store().history().records
+    doc = serialize.log(list(reversed(records))[:limit], total=len(records))
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_log
+
+    session.print(render_log(doc))
+
+
+@app.command()
+def undo(ctx: typer.Context) -> None:
+    """Revert your last change; run it again to go further back.
+
+    A value changed again since that change is left as it is, and said so.
+
+    Example: roadmap undo
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    session.catalog()
+    undone = session.store().undo()
+    if undone is None:
+        raise RoadmapError("there is nothing to undo")
+    from roadmap_cli.views import render_undo
+
+    session.print(render_undo(serialize.undone(undone)))
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Move a file that cannot be used aside and keep every entry that validates.",
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Check your progress file against the catalog and explain what it finds.
+
+    Exit code 1 when the file cannot be used; 'roadmap doctor --repair' then moves it aside
+    (to progress.toml.corrupt-<UTC time>) and writes a new one with every entry that still
+    validates.
+
+    Example: roadmap doctor
+    """
+    from roadmap_cli import doctor as checks
+
+    session = session_of(ctx)
+    store = session.store()
+    if repair:
+        done = checks.repair(store)
+        session.print(
+            f"Moved the damaged file to {done.moved_to}\n"
+            f"Wrote {done.written} with {len(done.kept)} entries"
+            + (f"; dropped {', '.join(done.dropped)}" if done.dropped else "")
+        )
+        return
+    findings = checks.diagnose(store, session.catalog())
+    doc = checks.to_json(findings)
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.views import render_doctor
+
+        session.print(render_doctor(doc))
+    if not doc["healthy"]:
+        raise typer.Exit(1)

@@ -1,0 +1,198 @@
+"""Commands that only read: status, tracks, topics, show, next, export."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from roadmap_cli.app import app
+from roadmap_cli.errors import RoadmapError
+from roadmap_cli.session import JsonOption, TrackOption, session_of
+
+
+class StatusChoice(StrEnum):
+    pending = "pending"
+    in_progress = "in-progress"
+    done = "done"
+    skipped = "skipped"
+
+
+class ExportFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many suggestions.")] = 3,
+    json_out: JsonOption = False,
+) -> None:
+    """Your dashboard: progress per track, topics in progress and what to learn next.
+
+    Example: roadmap status --track llm-mastery
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track is not None else None
+    doc = serialize.status(cat, session.load_state(), track_id, limit)
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_status
+
+    session.print(render_status(doc))
+
+
+@app.command()
+def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """The four tracks, what each optimises for, and how far along you are.
+
+    Example: roadmap tracks
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    doc = serialize.tracks(session.catalog(), session.load_state())
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_tracks
+
+    session.print(render_tracks(doc))
+
+
+@app.command()
+def topics(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    status: Annotated[
+        StatusChoice | None,
+        typer.Option("--status", "-s", help="Only topics with this status.", show_default=False),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List topics with their status, in roadmap order.
+
+    Example: roadmap topics --track generative-ai --status pending
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    state = session.load_state()
+    if track is not None:
+        wanted = cat.track_by_id[cat.resolve_track(track)].topics
+        rows = [cat.topic_by_id[t] for t in wanted]
+    else:
+        order = [t for tr in cat.ordered_tracks for t in tr.topics]
+        rows = [cat.topic_by_id[t] for t in dict.fromkeys(order)]
+    if status is not None:
+        rows = [t for t in rows if state.status_of(t.id) == status.value]
+    doc = serialize.topics(cat, state, rows)
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_topics
+
+    session.print(lambda width: render_topics(doc, width))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="Topic id.", show_default=False)],
+    json_out: JsonOption = False,
+) -> None:
+    """Everything about one topic: summary, prerequisites, tracks, resources, dates, note.
+
+    Example: roadmap show rag
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    doc = serialize.show(cat, session.load_state(), cat.topic_by_id[cat.resolve_topic(topic)])
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_show
+
+    session.print(render_show(doc))
+
+
+@app.command("next")
+def next_(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many suggestions.")] = 5,
+    json_out: JsonOption = False,
+) -> None:
+    """Suggested next topics, each with the reason it was picked.
+
+    A topic is suggested once all its prerequisites are done or skipped: topics in progress
+    first, then your focus track in roadmap order, then the other tracks in the suggested
+    progression.
+
+    Example: roadmap next --limit 3
+    """
+    from roadmap_cli import serialize
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track is not None else None
+    doc = serialize.next_topics(cat, session.load_state(), track_id, limit)
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.views import render_next
+
+    session.print(render_next(doc))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="markdown for GitHub, or json.")
+    ] = ExportFormat.markdown,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    track: TrackOption = None,
+) -> None:
+    """Export your progress as GitHub-ready markdown or as versioned JSON.
+
+    Example: roadmap export --output PROGRESS.md
+    """
+    from roadmap_cli import export as exporters
+    from roadmap_cli.state import now
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = cat.resolve_track(track) if track is not None else None
+    state = session.load_state()
+    render = exporters.to_json if format is ExportFormat.json else exporters.to_markdown
+    text = render(cat, state, track_id=track_id, when=now())
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RoadmapError(f"cannot write {output}: {exc.strerror or exc}") from None
+    sys.stdout.write(f"Wrote {format.value} export to {output}\n")

@@ -1,0 +1,152 @@
+"""The change history: one JSON line per command that changed progress, oldest first.
+
+It lives beside the progress file (`progress.history.jsonl` for `progress.toml`), is only
+written under the progress file's lock, and is kept under `MAX_BYTES` by dropping the oldest
+records. The progress file alone holds current progress, so trimming history never loses it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from roadmap_cli.state import State
+
+MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
+
+
+@dataclass(frozen=True)
+class Change:
+    """One key of the state before and after: `topics.<id>` (an entry or None) or `focus`."""
+
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    time: datetime
+    command: str
+    changes: tuple[Change, ...]
+    undoes: str | None = None
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "time": self.time.isoformat(),
+            "command": self.command,
+            "changes": [{"key": c.key, "old": c.old, "new": c.new} for c in self.changes],
+        }
+        if self.undoes:
+            data["undoes"] = self.undoes
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> Record:
+        data = json.loads(line)
+        return cls(
+            id=str(data["id"]),
+            time=datetime.fromisoformat(data["time"]),
+            command=str(data["command"]),
+            changes=tuple(Change(c["key"], c.get("old"), c.get("new")) for c in data["changes"]),
+            undoes=data.get("undoes"),
+        )
+
+
+@dataclass
+class History:
+    records: list[Record] = field(default_factory=list)
+    bad_lines: int = 0  # lines that did not parse (a write cut short by a crash, a hand edit)
+
+
+def path_for(state_file: Path) -> Path:
+    stem = state_file.name.removesuffix(".toml")
+    return state_file.with_name(f"{stem}.history.jsonl")
+
+
+def snapshot(state: State) -> dict[str, Any]:
+    """Every key of the state that history tracks, as JSON-ready values."""
+    values: dict[str, Any] = {"focus": state.focus}
+    for topic_id, entry in state.topics.items():
+        values[f"topics.{topic_id}"] = entry.model_dump(mode="json", exclude_none=True)
+    return values
+
+
+def diff(before: State, after: State) -> tuple[Change, ...]:
+    old, new = snapshot(before), snapshot(after)
+    keys = sorted(set(old) | set(new), key=lambda k: (k != "focus", k))
+    return tuple(Change(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k))
+
+
+def new_record(
+    command: str, changes: Iterable[Change], moment: datetime, undoes: str | None = None
+) -> Record:
+    stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
+    return Record(f"{stamp}-{secrets.token_hex(4)}", moment, command, tuple(changes), undoes)
+
+
+def read(path: Path) -> History:
+    """Every record that parses; a missing file is an empty history."""
+    history = History()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return history
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            history.records.append(Record.from_json(line))
+        except (ValueError, KeyError, TypeError):
+            history.bad_lines += 1
+    return history
+
+
+def append(path: Path, record: Record) -> None:
+    """Add one record with a single write, flushed to disk before the state file changes."""
+    line = (record.to_json() + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def needs_trim(path: Path) -> bool:
+    try:
+        return path.stat().st_size > MAX_BYTES
+    except OSError:
+        return False
+
+
+def trimmed(history: History) -> str:
+    """The newest records that fit in half of MAX_BYTES, as file text."""
+    kept: list[str] = []
+    size = 0
+    for record in reversed(history.records):
+        line = record.to_json() + "\n"
+        size += len(line.encode("utf-8"))
+        if size > MAX_BYTES // 2:
+            break
+        kept.append(line)
+    return "".join(reversed(kept))
+
+
+def undoable(history: History) -> Record | None:
+    """The newest record that neither undoes another nor was undone itself."""
+    undone: set[str] = set()
+    for record in reversed(history.records):
+        if record.undoes:
+            undone.add(record.undoes)
+        elif record.id not in undone:
+            return record
+    return None

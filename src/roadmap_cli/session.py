@@ -1,0 +1,108 @@
+"""What every command shares: the files it works on, how it prints, its common options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from roadmap_cli.catalog import Catalog
+    from roadmap_cli.state import State
+    from roadmap_cli.store import Store
+
+T = TypeVar("T")
+
+TrackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--track", "-t", help="Only this track (id, unique prefix or title).", show_default=False
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+TopicsArgument = Annotated[
+    list[str],
+    typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False),
+]
+
+
+@dataclass
+class Session:
+    """The catalog and progress file a command works on, and how it prints."""
+
+    catalog_flag: Path | None = None
+    state_flag: Path | None = None
+    no_color: bool = False
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from roadmap_cli import catalog, paths
+
+            self._catalog = catalog.load(paths.catalog_path(self.catalog_flag))
+        return self._catalog
+
+    def store(self) -> Store:
+        from roadmap_cli import paths
+        from roadmap_cli.store import Store
+
+        return Store(paths.state_path(self.state_flag), catalog_id=self.catalog().id)
+
+    def load_state(self) -> State:
+        """The progress, with entries of renamed topics following the catalog's aliases."""
+        from roadmap_cli.progress import follow_renames
+
+        loaded = self.store().read()
+        if loaded.newer:
+            sys.stderr.write(
+                f"roadmap: note: the progress file was written by a newer roadmap (schema"
+                f" {loaded.version}); showing what this version understands\n"
+            )
+        follow_renames(self.catalog(), loaded.state)
+        return loaded.state
+
+    def update(self, change: Callable[[State], T], command: str) -> T:
+        """Apply `change` to the progress in one locked, recorded, atomic write."""
+        from roadmap_cli.progress import follow_renames
+
+        catalog = self.catalog()
+
+        def renamed_then_changed(state: State) -> T:
+            follow_renames(catalog, state)
+            return change(state)
+
+        return self.store().update(renamed_then_changed, command)
+
+    def print(self, renderable: str | RenderableType | Callable[[int], RenderableType]) -> None:
+        """Print a message, a renderable, or what a function of the output width returns."""
+        from rich.text import Text
+
+        from roadmap_cli.sanitize import printable
+        from roadmap_cli.views import emit, make_console
+
+        console = make_console(self.no_color)
+        if isinstance(renderable, str):
+            renderable = Text(printable(renderable))
+        elif callable(renderable):
+            renderable = renderable(console.width)
+        emit(console, renderable)
+
+    def print_json(self, document: dict[str, Any]) -> None:
+        from roadmap_cli.serialize import dumps
+
+        utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+        sys.stdout.write(dumps(document, ascii_only=not utf8) + "\n")
+
+
+def session_of(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj

@@ -1,0 +1,365 @@
+"""The progress file on disk, and the only code that writes it.
+
+Every change goes through `Store.update` (or `Store.undo`): take an exclusive lock on a
+sibling lock file, read and validate the file, apply the change, record it in the history,
+and replace the file atomically. A file that cannot be used is never written over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from roadmap_cli import history
+from roadmap_cli.errors import StateError
+from roadmap_cli.history import Change, Record
+from roadmap_cli.state import (
+    SCHEMA_VERSION,
+    State,
+    TopicProgress,
+    decode,
+    now,
+    render,
+    schema_version_of,
+    unreadable,
+    validate,
+)
+
+T = TypeVar("T")
+LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0
+
+
+@dataclass
+class Loaded:
+    """A state as read from disk, with what is needed to write it back faithfully."""
+
+    state: State
+    text: str | None  # the file's text, edited in place on the next write; None: no file
+    version: int | None  # the schema version in the file; None: no file
+
+    @property
+    def newer(self) -> bool:
+        return self.version is not None and self.version > SCHEMA_VERSION
+
+    @property
+    def older(self) -> bool:
+        return self.version is not None and self.version < SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class Undone:
+    record: Record  # the change that was reverted
+    reverted: tuple[Change, ...]  # as applied now (old and new as they were in the record)
+    left: tuple[str, ...]  # keys changed again since, and so left as they are
+
+
+class Store:
+    """One learner's progress file, its lock and its history."""
+
+    def __init__(
+        self, path: Path, catalog_id: str | None = None, lock_timeout: float | None = None
+    ) -> None:
+        self.path = path
+        self.catalog_id = catalog_id
+        self._lock_timeout = lock_timeout
+
+    # --- where things are
+
+    @property
+    def target(self) -> Path:
+        """The file actually written: a symlinked state file updates its target."""
+        return Path(os.path.realpath(self.path))
+
+    @property
+    def lock_path(self) -> Path:
+        """Beside the real file, so two paths to one file (say, a symlink) share one lock."""
+        return self.target.with_name(self.target.name + ".lock")
+
+    @property
+    def history_path(self) -> Path:
+        return history.path_for(self.target)
+
+    def backup_path(self, version: int) -> Path:
+        return self.target.with_name(f"{self.target.name}.bak-v{version}")
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds to wait for the lock; read from the environment only when a write needs it."""
+        if self._lock_timeout is None:
+            self._lock_timeout = _lock_timeout_from_env()
+        return self._lock_timeout
+
+    # --- reading
+
+    def read(self) -> Loaded:
+        """The saved state, migrated to the current schema; no file means no progress yet."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return Loaded(State(catalog=self.catalog_id), None, None)
+        except IsADirectoryError:
+            raise StateError(unreadable(self.path, "it is a directory")) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot read progress file {self.path}: {exc.strerror or exc}"
+            ) from None
+        from roadmap_cli.migrations import migrate
+
+        data = decode(raw, self.path)
+        version = schema_version_of(data, self.path)
+        if version < SCHEMA_VERSION:
+            data = migrate(data, self.catalog_id)
+        elif version > SCHEMA_VERSION:
+            data = {**data, "schema_version": SCHEMA_VERSION}  # read what this version knows
+        state = validate(data, self.path)
+        state.schema_version = version if version > SCHEMA_VERSION else SCHEMA_VERSION
+        return Loaded(state, raw.decode("utf-8-sig"), version)
+
+    def load(self) -> State:
+        return self.read().state
+
+    def history(self) -> history.History:
+        return history.read(self.history_path)
+
+    # --- writing
+
+    def update(self, change: Callable[[State], T], command: str = "change") -> T:
+        """Lock, read, apply `change`, record and write the state if it changed; return what
+        `change` returned.
+
+        A file that cannot be used is refused before anything is created or locked, and a
+        change that changes nothing leaves the disk exactly as it was (no folder, no lock file).
+        `change` may run twice (a dry run first), so it must only touch the state it is given.
+        """
+        loaded = self.read()
+        probe = loaded.state.model_copy(deep=True)
+        result = change(probe)
+        if probe == loaded.state:
+            return result
+        self._refuse_newer(loaded)
+        with self._locked():
+            loaded = self.read()
+            self._refuse_newer(loaded)
+            before = loaded.state.model_copy(deep=True)
+            result = change(loaded.state)
+            changes = history.diff(before, loaded.state)
+            if changes:
+                self._commit(loaded, history.new_record(command, changes, now()))
+        return result
+
+    def undo(self) -> Undone | None:
+        """Revert the newest change that is not yet undone; None when there is none."""
+        with self._locked():
+            loaded = self.read()
+            self._refuse_newer(loaded)
+            target = history.undoable(self.history())
+            if target is None:
+                return None
+            current = history.snapshot(loaded.state)
+            reverted: list[Change] = []
+            left: list[str] = []
+            for change in target.changes:
+                if current.get(change.key) == change.new:
+                    _put(loaded.state, change.key, change.old)
+                    reverted.append(change)
+                else:
+                    left.append(change.key)
+            inverse = [Change(c.key, c.new, c.old) for c in reverted]
+            record = history.new_record(f"undo {target.command}", inverse, now(), target.id)
+            self._commit(loaded, record)
+            return Undone(target, tuple(reverted), tuple(left))
+
+    def _commit(self, loaded: Loaded, record: Record) -> None:
+        """Back up an older schema, record the change, then replace the file atomically."""
+        if loaded.older and loaded.text is not None:
+            backup = self.backup_path(loaded.version or 0)
+            if not backup.exists():
+                try:
+                    self._write(backup, loaded.text.encode("utf-8"), keep_mode_of=self.target)
+                except StateError:
+                    raise StateError(
+                        f"could not keep a copy of {self.path} as {backup} before upgrading it"
+                        f" to schema {SCHEMA_VERSION}; nothing was changed"
+                    ) from None
+        try:
+            logged = self.history_path.stat().st_size
+        except FileNotFoundError:
+            logged = 0
+        except OSError as exc:
+            raise StateError(f"cannot read {self.history_path}: {exc.strerror or exc}") from None
+        try:
+            history.append(self.history_path, record)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # a line written but not synced is taken back
+                os.truncate(self.history_path, logged)
+            raise StateError(
+                f"could not record the change in {self.history_path} ({exc.strerror or exc});"
+                " nothing was changed"
+            ) from None
+        loaded.state.catalog = loaded.state.catalog or self.catalog_id
+        try:
+            self._write(self.target, render(loaded.state, loaded.text).encode("utf-8"))
+        except StateError:
+            with contextlib.suppress(OSError):  # the change did not happen: neither does its record
+                os.truncate(self.history_path, logged)
+            raise
+        self._remove_stale_temporaries()
+        if history.needs_trim(self.history_path):
+            text = history.trimmed(self.history())
+            self._write(self.history_path, text.encode("utf-8"))
+
+    def _refuse_newer(self, loaded: Loaded) -> None:
+        if loaded.newer:
+            raise StateError(
+                f"progress file {self.path} was written by a newer roadmap (schema"
+                f" {loaded.version}); this one can show it but will not change it."
+                " Upgrade roadmap to make changes"
+            )
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        folder = self.lock_path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        lock = FileLock(self.lock_path, timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StateError(
+                f"progress file {self.path} is locked (lock file {self.lock_path}) by"
+                f" {_lock_holders(self.lock_path)}; wait for it to finish, or raise"
+                f" {LOCK_TIMEOUT_ENV} (now {self.lock_timeout:g} s)"
+            ) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot lock progress file {self.path} ({self.lock_path}: "
+                f"{exc.strerror or exc}); check that its folder is writable"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _write(self, target: Path, data: bytes, keep_mode_of: Path | None = None) -> None:
+        """Replace `target` atomically: temporary file beside it, fsync, rename, fsync dir."""
+        try:
+            mode = (keep_mode_of or target).stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o600
+        except OSError as exc:
+            raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
+        tmp_name = None
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            )
+            with os.fdopen(fd, "wb") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                os.fchmod(tmp.fileno(), mode)
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, target)
+            tmp_name = None
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            raise StateError(
+                f"could not save progress to {target} ({exc.strerror or exc}); "
+                "the previous file is unchanged"
+            ) from None
+        finally:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of writers killed mid-write (we hold the lock: none is live)."""
+        for pattern in (f".{self.target.name}.*.tmp", f".{self.history_path.name}.*.tmp"):
+            for stale in self.target.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+    def move_aside(self, stamp: datetime) -> Path:
+        """Rename the file to `<name>.corrupt-<UTC time>` (doctor --repair) and return it."""
+        aside = self.target.with_name(
+            f"{self.target.name}.corrupt-{stamp.astimezone().strftime('%Y%m%dT%H%M%SZ')}"
+        )
+        shutil.move(self.target, aside)
+        return aside
+
+
+def _put(state: State, key: str, value: object) -> None:
+    """Set one history key of the state (`focus` or `topics.<id>`) back to `value`."""
+    import json
+
+    if key == "focus":
+        state.focus = value if isinstance(value, str) else None
+        return
+    topic_id = key.removeprefix("topics.")
+    if value is None:
+        state.topics.pop(topic_id, None)
+    else:
+        state.topics[topic_id] = TopicProgress.model_validate_json(json.dumps(value))
+
+
+def _lock_holders(lock_path: Path) -> str:
+    """Which processes have the lock file open (Linux /proc), for the timeout message."""
+    found: list[str] = []
+    wanted = str(lock_path)
+    with contextlib.suppress(OSError):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            fd_dir = f"/proc/{pid}/fd"
+            try:
+                links = [os.readlink(f"{fd_dir}/{fd}") for fd in os.listdir(fd_dir)]
+            except OSError:
+                continue
+            if wanted in links:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                except OSError:
+                    cmd = "?"
+                found.append(f"process {pid} ({' '.join(cmd.split())[:60]})")
+    return ", ".join(found) if found else "another roadmap command"
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not every platform lets a directory be opened; the rename already happened
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _lock_timeout_from_env() -> float:
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise StateError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; unset it or give e.g. 5"
+        )
+    return value
