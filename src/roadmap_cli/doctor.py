@@ -152,7 +152,11 @@ def repair(store: Store) -> Repair:
     moment = datetime.now(UTC)
     aside = store.move_aside(moment)
     state = State(catalog=catalog, focus=focus, topics=kept)
-    store.update(lambda current: _replace(current, state), f"doctor --repair (from {aside.name})")
+    store.update(
+        lambda current: _replace(current, state),
+        f"doctor --repair (from {aside.name})",
+        always=True,
+    )
     return Repair(aside, store.path, sorted(kept), sorted(dropped))
 
 
@@ -178,11 +182,11 @@ def _salvage(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
     tables: dict[str, Any] = {}
     for i, head in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        body = text[head.end() : end]
+        body = _only_tables_body(text[head.end() : end])
         try:
-            tables[head.group(1)] = tomllib.loads(_only_tables_body(body))
+            tables[head.group(1)] = tomllib.loads(body)
         except tomllib.TOMLDecodeError:
-            tables[head.group(1)] = None  # dropped below: it does not validate
+            tables[head.group(1)] = _parse_lines(body)  # keep the lines that still parse
     return top, tables
 
 

@@ -113,8 +113,11 @@ def read(path: Path) -> History:
 def append(path: Path, record: Record) -> None:
     """Add one record with a single write, flushed to disk before the state file changes."""
     line = (record.to_json() + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a line cut short by a crash stays a line of its own
         os.write(fd, line)
         os.fsync(fd)
     finally:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.catalog import Catalog, Topic, Track
+from roadmap_cli.history import Change
 from roadmap_cli.progress import (
     Suggestion,
     TrackProgress,
@@ -21,7 +22,7 @@ from roadmap_cli.progress import (
 from roadmap_cli.state import State, TopicProgress
 
 if TYPE_CHECKING:
-    from roadmap_cli.history import Change, Record
+    from roadmap_cli.history import Record
     from roadmap_cli.store import Undone
 
 JSON_VERSION = 1
@@ -182,6 +183,7 @@ def next_topics(
 
 
 def _change(change: Change) -> dict[str, Any]:
+    """A change with a one-line summary; `reverted` in `undone` lists the undoing direction."""
     return {"key": change.key, "old": change.old, "new": change.new, "summary": describe(change)}
 
 
@@ -217,6 +219,6 @@ def undone(result: Undone) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "undid": record(result.record),
-        "reverted": [_change(c) for c in result.reverted],
+        "reverted": [_change(Change(c.key, c.new, c.old)) for c in result.reverted],
         "left": list(result.left),
     }

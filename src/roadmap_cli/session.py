@@ -89,9 +89,10 @@ class Session:
         from roadmap_cli.views import emit, make_console
 
         console = make_console(self.no_color)
-        if isinstance(renderable, str):
-            renderable = Text(printable(renderable))
-        elif callable(renderable):
+        if isinstance(renderable, str):  # a message: left to the terminal to wrap, paths intact
+            emit(console, Text(printable(renderable)), soft_wrap=True)
+            return
+        if callable(renderable):
             renderable = renderable(console.width)
         emit(console, renderable)
 

@@ -130,19 +130,22 @@ def render(state: State, previous: str | None = None) -> str:
     old_topics = doc.get("topics")
     if not isinstance(old_topics, dict):
         old_topics = {}
-    topics = tomlkit.table(is_super_table=True)
-    for topic_id in sorted(state.topics):
-        entry = state.topics[topic_id]
+    wanted = sorted(state.topics)
+    in_place = list(old_topics) == wanted  # same topics, same order: touch nothing else
+    topics = old_topics if in_place else tomlkit.table(is_super_table=True)
+    for topic_id in wanted:
         table = old_topics.get(topic_id)
         if not isinstance(table, dict):
             table = tomlkit.table()
         for field in TOPIC_FIELDS:
-            _set(table, field, getattr(entry, field))
-        topics[topic_id] = table
-    if "topics" in doc:
-        del doc["topics"]
-    if state.topics:
-        doc["topics"] = topics
+            _set(table, field, getattr(state.topics[topic_id], field))
+        if not in_place:
+            topics[topic_id] = table
+    if not in_place:
+        if "topics" in doc:
+            del doc["topics"]
+        if state.topics:
+            doc["topics"] = topics
     return tomlkit.dumps(doc)
 
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -132,18 +132,21 @@ class Store:
 
     # --- writing
 
-    def update(self, change: Callable[[State], T], command: str = "change") -> T:
+    def update(
+        self, change: Callable[[State], T], command: str = "change", *, always: bool = False
+    ) -> T:
         """Lock, read, apply `change`, record and write the state if it changed; return what
         `change` returned.
 
         A file that cannot be used is refused before anything is created or locked, and a
         change that changes nothing leaves the disk exactly as it was (no folder, no lock file).
         `change` may run twice (a dry run first), so it must only touch the state it is given.
+        With `always`, the file is written even when nothing changed (a repair starts a file).
         """
         loaded = self.read()
         probe = loaded.state.model_copy(deep=True)
         result = change(probe)
-        if probe == loaded.state:
+        if probe == loaded.state and not always:
             return result
         self._refuse_newer(loaded)
         with self._locked():
@@ -152,7 +155,7 @@ class Store:
             before = loaded.state.model_copy(deep=True)
             result = change(loaded.state)
             changes = history.diff(before, loaded.state)
-            if changes:
+            if changes or always:
                 self._commit(loaded, history.new_record(command, changes, now()))
         return result
 
@@ -294,7 +297,7 @@ class Store:
     def move_aside(self, stamp: datetime) -> Path:
         """Rename the file to `<name>.corrupt-<UTC time>` (doctor --repair) and return it."""
         aside = self.target.with_name(
-            f"{self.target.name}.corrupt-{stamp.astimezone().strftime('%Y%m%dT%H%M%SZ')}"
+            f"{self.target.name}.corrupt-{stamp.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
         )
         shutil.move(self.target, aside)
         return aside

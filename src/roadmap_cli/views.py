@@ -50,10 +50,10 @@ def make_console(no_color: bool = False) -> Console:
     return console
 
 
-def emit(console: Console, renderable: RenderableType) -> None:
+def emit(console: Console, renderable: RenderableType, soft_wrap: bool = False) -> None:
     """Print without the spaces Rich pads table rows with: piped output has no trailing blanks."""
     with console.capture() as captured:
-        console.print(renderable)
+        console.print(renderable, soft_wrap=soft_wrap)
     lines = captured.get().split("\n")
     sys.stdout.write("\n".join(line.rstrip() for line in lines))
     sys.stdout.flush()
@@ -293,9 +293,10 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
         )
     ]
     for change in doc["reverted"]:
-        parts.append(Text(f"  {change['summary']} (now back)"))
+        parts.append(Text(f"  {change['summary']}"))
     for key in doc["left"]:
-        parts.append(Text(f"  {key}: changed again since, left as it is", style="yellow"))
+        name = key.removeprefix("topics.")
+        parts.append(Text(f"  {name}: changed again since, left as it is", style="yellow"))
     return Group(*parts)
 
 

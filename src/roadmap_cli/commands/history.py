@@ -80,10 +80,11 @@ def doctor(
     store = session.store()
     if repair:
         done = checks.repair(store)
+        entries = f"{len(done.kept)} entr{'y' if len(done.kept) == 1 else 'ies'}"
+        dropped = f"; dropped {', '.join(done.dropped)}" if done.dropped else ""
         session.print(
             f"Moved the damaged file to {done.moved_to}\n"
-            f"Wrote {done.written} with {len(done.kept)} entries"
-            + (f"; dropped {', '.join(done.dropped)}" if done.dropped else "")
+            f"Wrote {done.written} with {entries}{dropped}"
         )
         return
     findings = checks.diagnose(store, session.catalog())

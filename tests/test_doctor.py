@@ -1,0 +1,98 @@
+"""roadmap doctor explains what it finds; --repair salvages a damaged file."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner
+
+pytestmark = pytest.mark.usefixtures("mini")
+
+
+def findings(run: Runner) -> tuple[int, list[dict]]:
+    result = run("doctor", "--json")
+    return result.exit_code, json.loads(result.stdout)["findings"]
+
+
+def test_a_healthy_file(run: Runner) -> None:
+    assert findings(run)[1][0]["message"].startswith("no progress file yet")
+    run("done", "python")
+    code, found = findings(run)
+    assert code == 0
+    assert {f["level"] for f in found} == {"ok"}
+    assert "history: 1 recorded changes" in run("doctor").stdout
+
+
+def test_drift_and_odd_entries_are_explained(run: Runner, state_file: Path) -> None:
+    state_file.write_text(
+        'schema_version = 2\ncatalog = "other-roadmap"\nfocus = "gone-track"\n'
+        '[topics.python]\nstatus = "in-progress"\nupdated = 2026-01-01T10:00:00Z\n'
+        "finished = 2026-01-01T09:00:00Z\nstarted = 2026-01-02T09:00:00Z\n"
+        '[topics.old-topic]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
+    )
+    code, found = findings(run)
+    assert code == 0
+    messages = " | ".join(f"{f['level']}: {f['message']}" for f in found)
+    assert "warning: this progress follows catalog 'other-roadmap'" in messages
+    assert "warning: focus track 'gone-track' is not in the catalog" in messages
+    assert "warning: 'old-topic' is not in the catalog" in messages
+    assert "warning: 'python' finished before it started" in messages
+    assert "note: 'python' has a finish time but is in-progress" in messages
+    assert [f["level"] for f in found] == sorted(
+        (f["level"] for f in found), key=["error", "warning", "note", "ok"].index
+    )
+
+
+def test_a_damaged_file_is_an_error_and_repair_keeps_what_validates(
+    run: Runner, state_file: Path
+) -> None:
+    run("focus", "deep")
+    run("done", "python", "rag", "--note", "keep")
+    run("start", "lora")
+    text = state_file.read_text()
+    damaged = text.replace(
+        '[topics.lora]\nstatus = "in-progress"', '[topics.lora]\nstatus = "in-prog'
+    )
+    damaged = damaged.replace("[topics.python]\n", "[topics.python]\nthis line is garbage\n")
+    damaged = damaged.replace("[topics.rag]\n", '[topics.rag]\nfinished = "last week"\n')
+    state_file.write_text(damaged)
+    code, found = findings(run)
+    assert code == 1 and found[0]["level"] == "error"
+    assert "not valid TOML" in found[0]["message"]
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0
+    moved = re.search(r"Moved the damaged file to (\S+)", result.stdout)
+    assert moved
+    aside = Path(moved.group(1))
+    assert re.fullmatch(r"progress\.toml\.corrupt-\d{8}T\d{6}Z", aside.name)
+    assert aside.read_text() == damaged
+    assert f"Wrote {state_file} with 2 entries; dropped rag" in result.stdout
+    data = tomllib.loads(state_file.read_text())
+    assert data["focus"] == "deep"
+    assert data["topics"]["python"]["status"] == "done"  # its bad line skipped
+    assert "status" not in data["topics"]["lora"]  # the cut-off status line is gone
+    assert "started" in data["topics"]["lora"]
+    assert run("status").exit_code == 0
+    assert findings(run)[0] == 0
+
+
+def test_repair_of_a_healthy_file_changes_nothing(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    before = state_file.read_bytes()
+    result = run("doctor", "--repair")
+    assert result.exit_code == 1
+    assert "is fine; there is nothing to repair" in result.stderr
+    assert state_file.read_bytes() == before
+
+
+def test_repair_of_a_file_that_is_not_toml_at_all(run: Runner, state_file: Path) -> None:
+    state_file.write_bytes(b"\x00\xff\xfe not a progress file")
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0
+    assert "with 0 entries" in result.stdout
+    assert tomllib.loads(state_file.read_text())["schema_version"] == 2

@@ -1,0 +1,132 @@
+"""Every change is recorded; log shows them newest first; undo walks back through them."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner
+from roadmap_cli import history
+
+pytestmark = pytest.mark.usefixtures("mini")
+
+
+def log_json(run: Runner, *args: str) -> dict:
+    return json.loads(run("log", "--json", *args).stdout)
+
+
+def topics(state_file: Path) -> dict:
+    return tomllib.loads(state_file.read_text()).get("topics", {})
+
+
+def test_every_change_is_recorded_with_old_and_new_values(run: Runner) -> None:
+    run("start", "python")
+    run("done", "python", "llm-apis")
+    run("focus", "deep")
+    run("done", "python")  # already done: no change, no record
+    doc = log_json(run)
+    assert doc["total"] == 3
+    assert [r["command"] for r in doc["records"]] == [
+        "focus deep",
+        "done python llm-apis",
+        "start python",
+    ]
+    focus, done, start = doc["records"]
+    assert focus["changes"] == [
+        {"key": "focus", "old": None, "new": "deep", "summary": "focus: none → deep"}
+    ]
+    assert [c["summary"] for c in done["changes"]] == [
+        "topics.llm-apis: pending → done".removeprefix("topics."),
+        "python: in-progress → done",
+    ]
+    python = done["changes"][1]
+    assert python["old"]["status"] == "in-progress" and python["new"]["status"] == "done"
+    assert start["changes"][0]["old"] is None
+
+
+def test_log_text_and_limit(run: Runner) -> None:
+    for topic in ("python", "llm-apis", "rag"):
+        run("done", topic)
+    out = run("log", "--limit", "2").stdout
+    assert out.index("done rag") < out.index("done llm-apis")
+    assert "done python" not in out
+    assert "2 of 3 changes; --limit shows more." in out
+    assert "No changes recorded yet." in run("--state", "/nonexistent/x.toml", "log").stdout
+
+
+def test_undo_reverts_the_last_change_and_walks_back(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    run("done", "llm-apis", "rag", "--note", "both at once")
+    run("focus", "deep")
+    first = run("undo")
+    assert first.exit_code == 0
+    assert first.stdout.splitlines()[0].startswith("Undid focus deep from ")
+    assert "focus: deep → none" in first.stdout
+    assert "focus" not in tomllib.loads(state_file.read_text())
+    second = run("undo")
+    assert "Undid done llm-apis rag" in second.stdout
+    assert set(topics(state_file)) == {"python"}
+    third = run("undo")
+    assert "Undid done python" in third.stdout
+    assert topics(state_file) == {}
+    nothing = run("undo")
+    assert (nothing.exit_code, nothing.stderr) == (1, "roadmap: error: there is nothing to undo\n")
+    # The undos are changes too, recorded with what they undid.
+    records = log_json(run)["records"]
+    assert [r["command"] for r in records[:3]] == [
+        "undo done python",
+        "undo done llm-apis rag",
+        "undo focus deep",
+    ]
+    assert all(r["undoes"] for r in records[:3])
+
+
+def test_undo_leaves_a_value_changed_since(run: Runner, state_file: Path) -> None:
+    run("done", "python", "rag")
+    state_file.write_text(
+        state_file.read_text().replace('status = "done"', 'status = "skipped"', 1)
+    )
+    result = run("undo")
+    assert "  rag: done → pending\n" in result.stdout
+    assert "  python: changed again since, left as it is\n" in result.stdout
+    assert topics(state_file)["python"]["status"] == "skipped"
+    assert "rag" not in topics(state_file)
+
+
+def test_a_record_is_one_json_line_with_an_id(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    run("note", "python", "x")
+    lines = state_file.with_name("progress.history.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(set(ids)) == 2
+
+
+def test_history_is_bounded_and_trimming_keeps_current_progress(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "MAX_BYTES", 4000)
+    for i in range(40):
+        run("note", "python", f"note number {i}")
+        run("done", "rag" if i % 2 else "lora")
+    log_file = state_file.with_name("progress.history.jsonl")
+    assert log_file.stat().st_size <= 4000
+    records = history.read(log_file).records
+    assert 0 < len(records) < 80
+    assert records[-1].command == "done lora" or records[-1].command.startswith("note python")
+    assert topics(state_file)["python"]["note"] == "note number 39"
+    assert {"rag", "lora", "python"} <= set(topics(state_file))
+
+
+def test_a_damaged_history_line_is_skipped_and_reported(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    log_file = state_file.with_name("progress.history.jsonl")
+    with log_file.open("a") as f:
+        f.write('{"id": "cut short by a cra')
+    assert log_json(run)["total"] == 1
+    assert "1 line(s) of" in " ".join(run("doctor").stdout.split())
+    run("done", "rag")
+    assert log_json(run)["total"] == 2
