@@ -52,14 +52,15 @@ def test_a_damaged_file_is_an_error_and_repair_keeps_what_validates(
     run: Runner, state_file: Path
 ) -> None:
     run("focus", "deep")
-    run("done", "python", "rag", "--note", "keep")
+    run("done", "python")
+    run("done", "rag", "--note", "keep")
     run("start", "lora")
     text = state_file.read_text()
     damaged = text.replace(
         '[topics.lora]\nstatus = "in-progress"', '[topics.lora]\nstatus = "in-prog'
     )
     damaged = damaged.replace("[topics.python]\n", "[topics.python]\nthis line is garbage\n")
-    damaged = damaged.replace("[topics.rag]\n", '[topics.rag]\nfinished = "last week"\n')
+    damaged = damaged.replace('note = "keep"', "note = 42")
     state_file.write_text(damaged)
     code, found = findings(run)
     assert code == 1 and found[0]["level"] == "error"
