@@ -64,7 +64,17 @@ def test_catalog_format_example_is_a_valid_catalog(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("mini")
 @pytest.mark.parametrize(
-    "args", [["status"], ["tracks"], ["topics"], ["show", "rag"], ["next"], ["focus", "deep"]]
+    "args",
+    [
+        ["status"],
+        ["tracks"],
+        ["topics"],
+        ["show", "rag"],
+        ["next"],
+        ["focus", "deep"],
+        ["log"],
+        ["doctor"],
+    ],
 )
 def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
     documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
