@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, time
 
 from roadmap_cli.errors import UsageError
-from roadmap_cli.state import State, TopicProgress
+from roadmap_cli.state import State, Status, TopicProgress
 
 EARLIEST_DAY = date(1970, 1, 1)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -51,14 +51,20 @@ def _moved(before: str, after: str) -> str:
     return f"{before} → {after}"
 
 
-def start(state: State, topic_id: str, moment: datetime) -> str | None:
+def _open_status(state: State, topic_id: str, moment: datetime, status: Status) -> str | None:
+    """Set a status that has no finish time (in progress, skipped)."""
     before = state.status_of(topic_id)
-    if before == "in-progress":
+    if before == status:
         return None
     entry = _entry(state, topic_id, moment)
-    entry.status, entry.finished, entry.updated = "in-progress", None, moment
-    entry.started = entry.started or moment
-    return _moved(before, "in-progress")
+    entry.status, entry.finished, entry.updated = status, None, moment
+    if status == "in-progress":
+        entry.started = entry.started or moment
+    return _moved(before, status)
+
+
+def start(state: State, topic_id: str, moment: datetime) -> str | None:
+    return _open_status(state, topic_id, moment, "in-progress")
 
 
 def finish(
@@ -91,12 +97,7 @@ def finish(
 
 
 def skip(state: State, topic_id: str, moment: datetime) -> str | None:
-    before = state.status_of(topic_id)
-    if before == "skipped":
-        return None
-    entry = _entry(state, topic_id, moment)
-    entry.status, entry.finished, entry.updated = "skipped", None, moment
-    return _moved(before, "skipped")
+    return _open_status(state, topic_id, moment, "skipped")
 
 
 def reset(state: State, topic_id: str, moment: datetime) -> str | None:

@@ -81,20 +81,32 @@ class Session:
 
         return self.store().update(renamed_then_changed, command)
 
-    def print(self, renderable: str | RenderableType | Callable[[int], RenderableType]) -> None:
-        """Print a message, a renderable, or what a function of the output width returns."""
+    def print(self, renderable: str | RenderableType) -> None:
+        """Print a message (left to the terminal to wrap) or a renderable."""
         from rich.text import Text
 
         from roadmap_cli.sanitize import printable
         from roadmap_cli.views import emit, make_console
 
         console = make_console(self.no_color)
-        if isinstance(renderable, str):  # a message: left to the terminal to wrap, paths intact
+        if isinstance(renderable, str):  # a message: paths and commands stay whole
             emit(console, Text(printable(renderable)), soft_wrap=True)
+        else:
+            emit(console, renderable)
+
+    def track_id(self, query: str | None) -> str | None:
+        """The id of the track a `--track` value names; None when none was given."""
+        return self.catalog().resolve_track(query) if query is not None else None
+
+    def show(self, document: dict[str, Any], as_json: bool, view: str) -> None:
+        """Print a read command's document: as JSON, or drawn by `views.render_<view>`
+        (imported only then, so `--json` never loads Rich)."""
+        if as_json:
+            self.print_json(document)
             return
-        if callable(renderable):
-            renderable = renderable(console.width)
-        emit(console, renderable)
+        from roadmap_cli import views
+
+        self.print(getattr(views, f"render_{view}")(document))
 
     def print_json(self, document: dict[str, Any]) -> None:
         from roadmap_cli.serialize import dumps

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -188,11 +188,25 @@ def render_tracks(doc: dict[str, Any]) -> RenderableType:
     return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
 
 
+class _FitToWidth:
+    """A renderable built only once the width it will be drawn in is known."""
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+
 @_printable_doc
-def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
+def render_topics(doc: dict[str, Any]) -> RenderableType:
     """Id, status, title and tracks; below 100 columns the tracks are left out."""
     if not doc["topics"]:
         return Text("No topics match.")
+    return _FitToWidth(lambda width: _topics_table(doc["topics"], width))
+
+
+def _topics_table(rows: list[dict[str, Any]], width: int) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
@@ -200,7 +214,7 @@ def render_topics(doc: dict[str, Any], width: int = 100) -> RenderableType:
     wide = width >= 100
     if wide:
         table.add_column("Tracks", overflow="fold")
-    for row in doc["topics"]:
+    for row in rows:
         cells: list[RenderableType] = [row["id"], status_text(row["status"]), row["title"]]
         if wide:
             cells.append(", ".join(row["tracks"]))

@@ -26,12 +26,7 @@ def log(
     session = session_of(ctx)
     records = session.store().history().records
     doc = serialize.log(list(reversed(records))[:limit], total=len(records))
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_log
-
-    session.print(render_log(doc))
+    session.show(doc, json_out, "log")
 
 
 @app.command()
@@ -89,11 +84,6 @@ def doctor(
         return
     findings = checks.diagnose(store, session.catalog())
     doc = checks.to_json(findings)
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.views import render_doctor
-
-        session.print(render_doctor(doc))
+    session.show(doc, json_out, "doctor")
     if not doc["healthy"]:
         raise typer.Exit(1)

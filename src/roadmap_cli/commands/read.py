@@ -41,14 +41,9 @@ def status(
 
     session = session_of(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track is not None else None
+    track_id = session.track_id(track)
     doc = serialize.status(cat, session.load_state(), track_id, limit)
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_status
-
-    session.print(render_status(doc))
+    session.show(doc, json_out, "status")
 
 
 @app.command()
@@ -61,12 +56,7 @@ def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
 
     session = session_of(ctx)
     doc = serialize.tracks(session.catalog(), session.load_state())
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_tracks
-
-    session.print(render_tracks(doc))
+    session.show(doc, json_out, "tracks")
 
 
 @app.command()
@@ -97,12 +87,7 @@ def topics(
     if status is not None:
         rows = [t for t in rows if state.status_of(t.id) == status.value]
     doc = serialize.topics(cat, state, rows)
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_topics
-
-    session.print(lambda width: render_topics(doc, width))
+    session.show(doc, json_out, "topics")
 
 
 @app.command()
@@ -120,12 +105,7 @@ def show(
     session = session_of(ctx)
     cat = session.catalog()
     doc = serialize.show(cat, session.load_state(), cat.topic_by_id[cat.resolve_topic(topic)])
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_show
-
-    session.print(render_show(doc))
+    session.show(doc, json_out, "show")
 
 
 @app.command("next")
@@ -147,14 +127,9 @@ def next_(
 
     session = session_of(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track is not None else None
+    track_id = session.track_id(track)
     doc = serialize.next_topics(cat, session.load_state(), track_id, limit)
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.views import render_next
-
-    session.print(render_next(doc))
+    session.show(doc, json_out, "next")
 
 
 @app.command()
@@ -184,7 +159,7 @@ def export(
 
     session = session_of(ctx)
     cat = session.catalog()
-    track_id = cat.resolve_track(track) if track is not None else None
+    track_id = session.track_id(track)
     state = session.load_state()
     render = exporters.to_json if format is ExportFormat.json else exporters.to_markdown
     text = render(cat, state, track_id=track_id, when=now())
