@@ -278,3 +278,24 @@ def test_history_records_carry_timezone_aware_times(tmp_path: Path) -> None:
     (record,) = history.read(history.path_for(path)).records
     assert record.time.utcoffset() is not None
     assert abs(record.time - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_ctrl_c_at_random_moments_keeps_history_and_file_in_step(tmp_path: Path) -> None:
+    """Every state the file reaches was recorded once: interrupting never splits the two."""
+    path = tmp_path / "progress.toml"
+    rng = random.Random(7)
+    for _ in range(20):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.0, 0.2))
+        writer.send_signal(signal.SIGINT)
+        assert writer.wait(timeout=60) != 0
+        writer.stdout.close()
+        if path.exists():
+            count = int(Store(path).load().topics["t0"].note or 0)
+            assert len(history.read(history.path_for(path)).records) == count

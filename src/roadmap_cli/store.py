@@ -11,7 +11,9 @@ import contextlib
 import math
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -182,7 +184,14 @@ class Store:
             return Undone(target, tuple(reverted), tuple(left))
 
     def _commit(self, loaded: Loaded, record: Record) -> None:
-        """Back up an older schema, record the change, then replace the file atomically."""
+        """Back up an older schema, record the change, then replace the file atomically.
+
+        Ctrl+C and SIGTERM wait until this is done, so the history and the file always agree.
+        """
+        with _interrupts_deferred():
+            self._commit_now(loaded, record)
+
+    def _commit_now(self, loaded: Loaded, record: Record) -> None:
         if loaded.older and loaded.text is not None:
             backup = self.backup_path(loaded.version or 0)
             if not backup.exists():
@@ -301,6 +310,26 @@ class Store:
         )
         shutil.move(self.target, aside)
         return aside
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on them as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda number, frame: received.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for number in received[:1]:
+            signal.raise_signal(number)
 
 
 def _put(state: State, key: str, value: object) -> None:
