@@ -76,6 +76,13 @@ class Outcome(_Model):
     uses: tuple[Id, ...] = ()
 
 
+class Signal(_Model):
+    """Something recruiters look for, and the topics whose use in a done project shows it."""
+
+    what: Text
+    shown_by: tuple[Id, ...] = ()  # empty: any done project of the track shows it
+
+
 class Track(_Model):
     id: Id
     title: Text
@@ -86,8 +93,15 @@ class Track(_Model):
     audience: tuple[Text, ...] = ()
     topics: tuple[Id, ...] = Field(min_length=1)
     questions: tuple[Text, ...] = ()
-    recruiters_look_for: tuple[Text, ...] = ()
+    recruiters_look_for: tuple[Text | Signal, ...] = ()  # a plain string is a Signal's `what`
     outcomes: tuple[Outcome, ...] = ()
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return tuple(
+            item if isinstance(item, Signal) else Signal(what=item)
+            for item in self.recruiters_look_for
+        )
 
 
 class Catalog(_Model):
@@ -183,6 +197,13 @@ def problems(catalog: Catalog) -> list[str]:
         for topic_id in track.topics:
             if topic_id not in topic_ids:
                 found.append(f"track '{track.id}' lists unknown topic '{topic_id}'")
+        for signal in track.signals:
+            for topic_id in signal.shown_by:
+                if topic_id not in track.topics:
+                    found.append(
+                        f"track '{track.id}': '{signal.what}' is shown by topic '{topic_id}',"
+                        " which the track does not list"
+                    )
         for outcome in track.outcomes:
             for used in outcome.uses:
                 if used not in track.topics:
@@ -231,7 +252,13 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-_ITEM_KINDS = {"tracks": "track", "topics": "topic", "outcomes": "outcome", "resources": "resource"}
+_ITEM_KINDS = {
+    "tracks": "track",
+    "topics": "topic",
+    "outcomes": "outcome",
+    "resources": "resource",
+    "recruiters_look_for": "recruiter signal",
+}
 
 
 def _describe(data: Any, loc: tuple[int | str, ...]) -> str:

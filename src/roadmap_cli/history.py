@@ -77,6 +77,8 @@ def snapshot(state: State) -> dict[str, Any]:
     values: dict[str, Any] = {"focus": state.focus}
     for topic_id, entry in state.topics.items():
         values[f"topics.{topic_id}"] = entry.model_dump(mode="json", exclude_none=True)
+    for project_id, project in state.projects.items():
+        values[f"projects.{project_id}"] = project.model_dump(mode="json", exclude_none=True)
     return values
 
 

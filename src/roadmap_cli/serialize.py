@@ -114,7 +114,7 @@ def track_summary(track: Track) -> dict[str, Any]:
         "audience": list(track.audience),
         "topics": list(track.topics),
         "questions": list(track.questions),
-        "recruiters_look_for": list(track.recruiters_look_for),
+        "recruiters_look_for": [signal.what for signal in track.signals],
         "outcomes": [
             {"id": o.id, "title": o.title, "summary": o.summary, "uses": list(o.uses)}
             for o in track.outcomes

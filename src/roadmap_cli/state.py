@@ -23,6 +23,24 @@ Status = Literal["in-progress", "done", "skipped"]
 STATUSES: tuple[str, ...] = ("pending", "in-progress", "done", "skipped")
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 TOPIC_FIELDS = ("status", "started", "finished", "updated", "note")
+ProjectStatus = Literal["planned", "in-progress", "done"]
+PROJECT_STATUSES: tuple[str, ...] = ("planned", "in-progress", "done")
+# What a strong portfolio shows about a project; all five are needed to mark it done.
+PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
+PROJECT_FIELDS = (
+    "title",
+    "track",
+    "outcome",
+    "topics",
+    "status",
+    "repo",
+    "demo",
+    *PORTFOLIO_FIELDS,
+    "created",
+    "started",
+    "finished",
+    "updated",
+)
 
 
 class TopicProgress(BaseModel):
@@ -39,6 +57,35 @@ class TopicProgress(BaseModel):
     note: str | None = None
 
 
+class Project(BaseModel):
+    """Something the learner builds to show a track's skills."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    title: str
+    track: str
+    outcome: str | None = None  # the catalog outcome idea it realises, if any
+    topics: list[TopicId] = []  # topics it applies
+    status: ProjectStatus = "planned"
+    repo: str | None = None
+    demo: str | None = None
+    problem: str | None = None
+    architecture: str | None = None
+    evaluation: str | None = None
+    deployment: str | None = None
+    tradeoffs: str | None = None
+    created: AwareDatetime
+    started: AwareDatetime | None = None
+    finished: AwareDatetime | None = None
+    updated: AwareDatetime
+
+    def missing_portfolio(self) -> list[str]:
+        return [name for name in PORTFOLIO_FIELDS if not (getattr(self, name) or "").strip()]
+
+
+COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
+
+
 class State(BaseModel):
     """Everything the program remembers for one learner and one catalog."""
 
@@ -48,13 +95,17 @@ class State(BaseModel):
     catalog: str | None = None  # id of the catalog this progress follows
     focus: str | None = None
     topics: dict[TopicId, TopicProgress] = {}
+    projects: dict[TopicId, Project] = {}
 
     def status_of(self, topic_id: str) -> str:
         entry = self.topics.get(topic_id)
         return entry.status if entry is not None and entry.status else "pending"
 
     def last_active(self) -> datetime | None:
-        return max((entry.updated for entry in self.topics.values()), default=None)
+        times = [e.updated for e in self.topics.values()] + [
+            p.updated for p in self.projects.values()
+        ]
+        return max(times, default=None)
 
 
 def now() -> datetime:
@@ -104,11 +155,12 @@ def validate(data: dict[str, Any], path: Path) -> State:
 def unknown_keys(data: dict[str, Any]) -> list[str]:
     """Keys this version does not know, as dotted paths (kept in the file, shown by doctor)."""
     found = [key for key in data if key not in State.model_fields]
-    topics = data.get("topics")
-    if isinstance(topics, dict):
-        for topic_id, entry in topics.items():
-            if isinstance(entry, dict):
-                found += [f"topics.{topic_id}.{key}" for key in entry if key not in TOPIC_FIELDS]
+    for name, fields in COLLECTIONS.items():
+        tables = data.get(name)
+        if isinstance(tables, dict):
+            for item_id, table in tables.items():
+                if isinstance(table, dict):
+                    found += [f"{name}.{item_id}.{key}" for key in table if key not in fields]
     return found
 
 
@@ -127,26 +179,36 @@ def render(state: State, previous: str | None = None) -> str:
     _set(doc, "catalog", state.catalog)
     _set(doc, "focus", state.focus)
 
-    old_topics = doc.get("topics")
-    if not isinstance(old_topics, dict):
-        old_topics = {}
-    wanted = sorted(state.topics)
-    in_place = list(old_topics) == wanted  # same topics, same order: touch nothing else
-    topics = old_topics if in_place else tomlkit.table(is_super_table=True)
-    for topic_id in wanted:
-        table = old_topics.get(topic_id)
+    for name, fields in COLLECTIONS.items():
+        _render_tables(doc, name, getattr(state, name), fields)
+    return tomlkit.dumps(doc)
+
+
+def _render_tables(
+    doc: Any, name: str, items: dict[str, BaseModel], fields: tuple[str, ...]
+) -> None:
+    """Write `[name.<id>]` tables sorted by id, reusing the tables (and comments) there were."""
+    import tomlkit
+
+    old = doc.get(name)
+    if not isinstance(old, dict):
+        old = {}
+    wanted = sorted(items)
+    in_place = list(old) == wanted  # same ids, same order: touch nothing else
+    tables = old if in_place else tomlkit.table(is_super_table=True)
+    for item_id in wanted:
+        table = old.get(item_id)
         if not isinstance(table, dict):
             table = tomlkit.table()
-        for field in TOPIC_FIELDS:
-            _set(table, field, getattr(state.topics[topic_id], field))
+        for field in fields:
+            _set(table, field, getattr(items[item_id], field))
         if not in_place:
-            topics[topic_id] = table
+            tables[item_id] = table
     if not in_place:
-        if "topics" in doc:
-            del doc["topics"]
-        if state.topics:
-            doc["topics"] = topics
-    return tomlkit.dumps(doc)
+        if name in doc:
+            del doc[name]
+        if items:
+            doc[name] = tables
 
 
 def _set(table: Any, key: str, value: object) -> None:
@@ -155,4 +217,4 @@ def _set(table: Any, key: str, value: object) -> None:
         if key in table:
             del table[key]
     elif table.get(key) != value:
-        table[key] = value
+        table[key] = list(value) if isinstance(value, tuple) else value

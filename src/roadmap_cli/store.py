@@ -18,13 +18,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from roadmap_cli import history
 from roadmap_cli.errors import StateError
 from roadmap_cli.history import Change, Record
 from roadmap_cli.state import (
     SCHEMA_VERSION,
+    Project,
     State,
     TopicProgress,
     decode,
@@ -333,17 +336,19 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 def _put(state: State, key: str, value: object) -> None:
-    """Set one history key of the state (`focus` or `topics.<id>`) back to `value`."""
+    """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`."""
     import json
 
     if key == "focus":
         state.focus = value if isinstance(value, str) else None
         return
-    topic_id = key.removeprefix("topics.")
+    name, _, item_id = key.partition(".")
+    items: dict[str, Any] = state.projects if name == "projects" else state.topics
+    model: type[BaseModel] = Project if name == "projects" else TopicProgress
     if value is None:
-        state.topics.pop(topic_id, None)
+        items.pop(item_id, None)
     else:
-        state.topics[topic_id] = TopicProgress.model_validate_json(json.dumps(value))
+        items[item_id] = model.model_validate_json(json.dumps(value))
 
 
 def _lock_holders(lock_path: Path) -> str:
