@@ -15,7 +15,13 @@ from roadmap_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+ROOT_COMMAND = typer.main.get_command(app)
+COMMANDS = sorted(ROOT_COMMAND.commands)  # type: ignore[attr-defined]
+SUBCOMMANDS = sorted(
+    f"{name} {sub}"
+    for name, command in ROOT_COMMAND.commands.items()  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {})
+)
 
 
 def shell_blocks(text: str) -> list[str]:
@@ -41,12 +47,12 @@ def test_ci_runs_the_readme_test_command_in_a_fresh_venv() -> None:
     assert '"$status" -eq 5' in ci
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS + SUBCOMMANDS)
 def test_every_command_is_in_the_readme_and_has_help_with_an_example(
     run: Runner, command: str
 ) -> None:
     assert f"`roadmap {command}" in README
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout
 
@@ -74,11 +80,16 @@ def test_catalog_format_example_is_a_valid_catalog(tmp_path: Path) -> None:
         ["focus", "deep"],
         ["log"],
         ["doctor"],
+        ["project", "show", "bot"],
+        ["project", "list"],
+        ["project", "ideas"],
+        ["portfolio"],
     ],
 )
 def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
     documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
-    run("done", "python")
+    run("done", "python", "llm-apis", "rag")
+    run("project", "add", "Bot", "--track", "builder", "--outcome", "qa-bot", "--topic", "rag")
 
     def keys(value: object) -> set[str]:
         if isinstance(value, dict):
@@ -94,6 +105,7 @@ def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
 def test_export_json_doc_names_every_key(run: Runner, mini: Path) -> None:
     documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
     run("done", "python", "--note", "x")
+    run("project", "add", "Bot", "--track", "builder")
     doc = json.loads(run("export", "--format", "json").stdout)
     for key in [*doc, *doc["catalog"], *doc["state"], *doc["state"]["topics"]["python"]]:
         assert f'"{key}"' in documented, key

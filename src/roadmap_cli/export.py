@@ -8,12 +8,21 @@ from typing import Any
 
 from roadmap_cli import serialize
 from roadmap_cli.catalog import Catalog
+from roadmap_cli.errors import UsageError
 from roadmap_cli.progress import TrackProgress, all_track_progress, focus_of
+from roadmap_cli.projects import check_url
 from roadmap_cli.sanitize import printable
-from roadmap_cli.state import State, TopicProgress
+from roadmap_cli.state import PORTFOLIO_FIELDS, State, TopicProgress
 
 EXPORT_FORMAT = "ai-roadmap-export"
 EXPORT_VERSION = 1
+PORTFOLIO_LABELS = {
+    "problem": "Problem solved",
+    "architecture": "Why this architecture",
+    "evaluation": "How it was evaluated",
+    "deployment": "How it is deployed and operated",
+    "tradeoffs": "Tradeoffs handled",
+}
 
 # Characters that could start markup inside a line of GitHub-flavoured markdown (`$` opens
 # GitHub's math). `&`, `<` and `>` become entities, so no text can open an HTML tag or smuggle
@@ -95,7 +104,51 @@ def to_markdown(
             lines.append(f"- [{box}] **{title}** (`{topic_id}`){words}")
             if entry is not None and entry.note:
                 lines.append(f"  Note: {md_escape(entry.note)}")
+    lines += _projects_markdown(catalog, state, [p.id for p in selected])
     return "\n".join(lines) + "\n"
+
+
+def _link(label: str, url: str | None) -> str | None:
+    """A markdown link to a URL that passes the project URL check; otherwise inert text."""
+    if not url:
+        return None
+    try:
+        safe = check_url(url)
+    except UsageError:
+        return f"{label}: {md_escape(url)}"
+    return f"[{label}](<{safe}>)"
+
+
+def _projects_markdown(catalog: Catalog, state: State, track_ids: list[str]) -> list[str]:
+    """A Projects section: each project with its track, outcome, links and portfolio fields."""
+    chosen = sorted(
+        ((pid, p) for pid, p in state.projects.items() if p.track in track_ids),
+        key=lambda item: (track_ids.index(item[1].track), item[0]),
+    )
+    if not chosen:
+        return []
+    lines = ["", "## Projects"]
+    for _, project in chosen:
+        track = catalog.track_by_id[project.track]
+        outcome = next((o.title for o in track.outcomes if o.id == project.outcome), None)
+        status = project.status.replace("-", " ")
+        if project.status == "done" and project.finished:
+            status += f" {_day(project.finished)}"
+        facts = [f"**Track:** {md_escape(track.title)}"]
+        if outcome:
+            facts.append(f"**Outcome:** {md_escape(outcome)}")
+        facts.append(f"**Status:** {status}")
+        links = [x for x in (_link("Repository", project.repo), _link("Demo", project.demo)) if x]
+        lines += ["", f"### {md_escape(project.title)}", "", " · ".join(facts)]
+        if links:
+            lines += ["", " · ".join(links)]
+        if project.topics:
+            lines += ["", "**Topics:** " + ", ".join(f"`{t}`" for t in project.topics)]
+        for name in PORTFOLIO_FIELDS:
+            text = getattr(project, name)
+            if text:
+                lines += ["", f"**{PORTFOLIO_LABELS[name]}.** {md_escape(text)}"]
+    return lines
 
 
 def to_json_document(
@@ -127,6 +180,11 @@ def to_json_document(
                     **serialize.topic_entry(entry),
                 }
                 for topic_id, entry in entries.items()
+            },
+            "projects": {
+                project_id: project.model_dump(mode="json")
+                for project_id, project in sorted(state.projects.items())
+                if project.track in {p.id for p in selected}
             },
         },
         "summary": {"tracks": [serialize.track_progress(p) for p in selected]},

@@ -19,7 +19,8 @@ from roadmap_cli.progress import (
     orphaned_ids,
     suggest_next,
 )
-from roadmap_cli.state import State, TopicProgress
+from roadmap_cli.projects import project_counts, ready_ideas
+from roadmap_cli.state import Project, State, TopicProgress
 
 if TYPE_CHECKING:
     from roadmap_cli.history import Record
@@ -100,6 +101,11 @@ def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> 
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
         "unknown_ids": orphaned_ids(catalog, state),
         "limit": limit,
+        "projects": [
+            {"track": p.id, **counts}
+            for p in progress
+            if any((counts := project_counts(state, p.id)).values())
+        ],
     }
 
 
@@ -179,6 +185,16 @@ def next_topics(
         "focus": focus_of(catalog, state),
         "track": track_id,
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+        "ideas": [
+            {
+                "track": i.track.id,
+                "id": i.outcome.id,
+                "title": i.outcome.title,
+                "uses": list(i.outcome.uses),
+            }
+            for i in ready_ideas(catalog, state)
+            if track_id is None or i.track.id == track_id
+        ],
     }
 
 
@@ -191,6 +207,18 @@ def describe(change: Change) -> str:
     """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
     if change.key == "focus":
         return f"focus: {change.old or 'none'} → {change.new or 'none'}"
+    if change.key.startswith("projects."):
+        name = "project " + change.key.removeprefix("projects.")
+        if change.old is None or change.new is None:
+            return f"{name}: {'added' if change.old is None else 'removed'}"
+        if change.old.get("status") != change.new.get("status"):
+            return f"{name}: {change.old.get('status')} → {change.new.get('status')}"
+        edited = sorted(
+            k
+            for k in {*change.old, *change.new} - {"updated"}
+            if change.old.get(k) != change.new.get(k)
+        )
+        return f"{name}: changed {', '.join(edited) or 'dates'}"
     topic_id = change.key.removeprefix("topics.")
     old = (change.old or {}).get("status") or "pending"
     new = (change.new or {}).get("status") or "pending"
@@ -221,4 +249,73 @@ def undone(result: Undone) -> dict[str, Any]:
         "undid": record(result.record),
         "reverted": [_change(Change(c.key, c.new, c.old)) for c in result.reverted],
         "left": list(result.left),
+    }
+
+
+def project_doc(catalog: Catalog, project_id: str, project: Project) -> dict[str, Any]:
+    track = catalog.track_by_id.get(project.track)
+    outcome = next((o for o in track.outcomes if o.id == project.outcome), None) if track else None
+    return {
+        "version": JSON_VERSION,
+        "id": project_id,
+        **project.model_dump(mode="python"),
+        "track_title": track.title if track else None,
+        "outcome_title": outcome.title if outcome else None,
+        "missing": project.missing_portfolio(),
+    }
+
+
+def project_list(
+    catalog: Catalog, state: State, track_id: str | None, status: str | None
+) -> dict[str, Any]:
+    rank = {t.id: i for i, t in enumerate(catalog.ordered_tracks)}
+    rows = [
+        project_doc(catalog, pid, p)
+        for pid, p in sorted(state.projects.items(), key=lambda i: (rank.get(i[1].track, 99), i[0]))
+        if (track_id is None or p.track == track_id) and (status is None or p.status == status)
+    ]
+    return {"version": JSON_VERSION, "catalog": catalog_ref(catalog), "projects": rows}
+
+
+def ideas(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any]:
+    from roadmap_cli.projects import ideas as find_ideas
+
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "ideas": [
+            {
+                "track": idea.track.id,
+                "id": idea.outcome.id,
+                "title": idea.outcome.title,
+                "summary": idea.outcome.summary,
+                "uses": list(idea.outcome.uses),
+                "projects": idea.projects,
+                "covered": idea.done,
+            }
+            for idea in find_ideas(catalog, state, track_id)
+        ],
+    }
+
+
+def portfolio(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any]:
+    from roadmap_cli.projects import portfolio as views_of
+
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "tracks": [
+            {
+                "id": view.track.id,
+                "title": view.track.title,
+                "done_projects": view.done_projects,
+                "outcomes_covered": view.outcomes_covered,
+                "outcomes_open": view.outcomes_open,
+                "topics_applied": view.applied,
+                "topics_studied": view.studied,
+                "recruiters_see": view.shown,
+                "recruiters_miss": view.not_shown,
+            }
+            for view in views_of(catalog, state, track_id)
+        ],
     }

@@ -144,6 +144,17 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         parts.append(heading)
     parts.append(Text())
     parts.append(_progress_table(doc["tracks"]))
+    if doc["projects"]:
+        titles = {t["id"]: t["title"] for t in doc["tracks"]}
+        counts = "; ".join(
+            f"{titles[p['track']]} "
+            + ", ".join(
+                f"{p[k]} {k.replace('-', ' ')}" for k in ("done", "in-progress", "planned") if p[k]
+            )
+            for p in doc["projects"]
+        )
+        parts.append(Text())
+        parts.append(Text.assemble(("Projects: ", "bold"), counts))
     if doc["in_progress"]:
         parts.append(Text())
         ids = ", ".join(item["id"] for item in doc["in_progress"])
@@ -264,9 +275,24 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
 
 @_printable_doc
 def render_next(doc: dict[str, Any]) -> RenderableType:
-    if not doc["next"]:
-        return Text("Nothing to suggest: every topic whose prerequisites are cleared is cleared.")
-    return _suggestion_table(doc["next"])
+    parts: list[RenderableType] = []
+    if doc["next"]:
+        parts.append(_suggestion_table(doc["next"]))
+    else:
+        parts.append(
+            Text("Nothing to suggest: every topic whose prerequisites are cleared is cleared.")
+        )
+    if doc["ideas"]:
+        parts.append(Text())
+        parts.append(Text("Ready to build (every topic it needs is done):", style="bold"))
+        for idea in doc["ideas"]:
+            parts.append(
+                Text(
+                    f"  {idea['id']}: {idea['title']} ('roadmap project add TITLE --track"
+                    f" {idea['track']} --outcome {idea['id']}')"
+                )
+            )
+    return Group(*parts)
 
 
 def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
@@ -325,3 +351,96 @@ def render_doctor(doc: dict[str, Any]) -> RenderableType:
     for finding in doc["findings"]:
         table.add_row(Text(finding["level"], DOCTOR_STYLE[finding["level"]]), finding["message"])
     return table
+
+
+PROJECT_STYLE = {"planned": "dim", "in-progress": "cyan", "done": "green"}
+
+
+def _project_status(status: str) -> Text:
+    return Text(status, style=PROJECT_STYLE.get(status, ""))
+
+
+@_printable_doc
+def render_project(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", _project_status(doc["status"]))
+    ]
+    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("Track", doc["track_title"] or doc["track"])
+    if doc["outcome"]:
+        facts.add_row("Outcome", f"{doc['outcome_title'] or doc['outcome']} ({doc['outcome']})")
+    if doc["topics"]:
+        facts.add_row("Topics", ", ".join(doc["topics"]))
+    for label in ("repo", "demo"):
+        if doc[label]:
+            facts.add_row(label.capitalize(), doc[label])
+    for label in ("created", "started", "finished"):
+        if doc[label]:
+            facts.add_row(label.capitalize(), f"{doc[label]:%Y-%m-%d}")
+    parts.append(facts)
+    for name in ("problem", "architecture", "evaluation", "deployment", "tradeoffs"):
+        parts.append(Text())
+        parts.append(Text(name.capitalize(), style="bold"))
+        parts.append(Text(doc[name]) if doc[name] else Text("(not written yet)", style="dim"))
+    if doc["missing"]:
+        parts.append(Text())
+        parts.append(
+            Text(
+                f"Before it can be done: {', '.join(doc['missing'])}"
+                f" ('roadmap project edit {doc['id']} --editor').",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+@_printable_doc
+def render_projects(doc: dict[str, Any]) -> RenderableType:
+    if not doc["projects"]:
+        return Text("No projects yet. Add one with 'roadmap project add TITLE --track TRACK'.")
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Project", overflow="fold", ratio=1)
+    table.add_column("Track", overflow="fold")
+    for row in doc["projects"]:
+        table.add_row(row["id"], _project_status(row["status"]), row["title"], row["track"])
+    return table
+
+
+@_printable_doc
+def render_ideas(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Track", no_wrap=True)
+    table.add_column("Idea", no_wrap=True, style="bold")
+    table.add_column("Title", overflow="fold", ratio=1)
+    table.add_column("Your projects", overflow="fold")
+    for idea in doc["ideas"]:
+        mark = "✔ " if idea["covered"] else ""
+        table.add_row(idea["track"], idea["id"], idea["title"], mark + ", ".join(idea["projects"]))
+    return table
+
+
+@_printable_doc
+def render_portfolio(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    for track in doc["tracks"]:
+        if parts:
+            parts.append(Text())
+        parts.append(Text(track["title"], style="bold"))
+        facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        facts.add_column(no_wrap=True, style="dim")
+        facts.add_column(overflow="fold")
+        facts.add_row("Done projects", ", ".join(track["done_projects"]) or "none yet")
+        facts.add_row("Ideas covered", ", ".join(track["outcomes_covered"]) or "none yet")
+        facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")
+        facts.add_row("Topics applied", ", ".join(track["topics_applied"]) or "none yet")
+        facts.add_row("Only studied", ", ".join(track["topics_studied"]) or "none")
+        facts.add_row("Recruiters see", ", ".join(track["recruiters_see"]) or "nothing yet")
+        facts.add_row(
+            "Not shown yet", ", ".join(track["recruiters_miss"]) or "nothing: well covered"
+        )
+        parts.append(facts)
+    return Group(*parts)
