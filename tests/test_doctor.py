@@ -61,6 +61,7 @@ def test_a_damaged_file_is_an_error_and_repair_keeps_what_validates(
     )
     damaged = damaged.replace("[topics.python]\n", "[topics.python]\nthis line is garbage\n")
     damaged = damaged.replace('note = "keep"', "note = 42")
+    damaged += '[topics.ghost\nstatus = "done"\n'  # a header cut short: nothing to keep
     state_file.write_text(damaged)
     code, found = findings(run)
     assert code == 1 and found[0]["level"] == "error"
@@ -72,9 +73,10 @@ def test_a_damaged_file_is_an_error_and_repair_keeps_what_validates(
     aside = Path(moved.group(1))
     assert re.fullmatch(r"progress\.toml\.corrupt-\d{8}T\d{6}Z", aside.name)
     assert aside.read_text() == damaged
-    assert f"Wrote {state_file} with 2 entries; dropped rag" in result.stdout
+    assert f"Wrote {state_file} with 3 entries; dropped ghost" in result.stdout
     data = tomllib.loads(state_file.read_text())
     assert data["focus"] == "deep"
+    assert data["topics"]["rag"]["status"] == "done" and "note" not in data["topics"]["rag"]
     assert data["topics"]["python"]["status"] == "done"  # its bad line skipped
     assert "status" not in data["topics"]["lora"]  # the cut-off status line is gone
     assert "started" in data["topics"]["lora"]
@@ -97,3 +99,68 @@ def test_repair_of_a_file_that_is_not_toml_at_all(run: Runner, state_file: Path)
     assert result.exit_code == 0
     assert "with 0 entries" in result.stdout
     assert tomllib.loads(state_file.read_text())["schema_version"] == 2
+
+
+def test_undo_stops_at_a_repair(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    state_file.write_text(state_file.read_text() + "\nbroken = = \n")
+    assert run("doctor", "--repair").exit_code == 0
+    result = run("undo")
+    assert result.exit_code == 1
+    assert "nothing to undo since 'roadmap doctor --repair' rebuilt the file" in result.stderr
+    assert "python" in tomllib.loads(state_file.read_text())["topics"]
+    log = json.loads(run("log", "--json").stdout)["records"][0]
+    assert log["command"].startswith("doctor --repair (damaged file kept as progress.toml.corrupt-")
+
+
+def test_repair_keeps_the_mode_and_never_overwrites_an_earlier_corrupt_file(
+    run: Runner, state_file: Path
+) -> None:
+    run("done", "python")
+    broken = state_file.read_text() + "\nbroken = = \n"
+    moved = []
+    for _ in range(2):  # twice within the same second
+        state_file.write_text(broken)
+        state_file.chmod(0o640)
+        result = run("doctor", "--repair")
+        assert result.exit_code == 0
+        moved.append(re.search(r"Moved the damaged file to (\S+)", result.stdout).group(1))  # type: ignore[union-attr]
+        assert (state_file.stat().st_mode & 0o777) == 0o640
+    assert moved[0] != moved[1]
+    assert all(Path(m).read_text() == broken for m in moved)
+
+
+def test_repair_refuses_a_file_from_a_newer_roadmap(run: Runner, state_file: Path) -> None:
+    state_file.write_text('schema_version = 3\nfocus = 5\n[topics.rag]\nstatus = "mastered"\n')
+    before = state_file.read_bytes()
+    status = run("status")
+    assert status.exit_code == 1
+    assert (
+        "was written by a newer roadmap (schema 3) in a form this one cannot read" in status.stderr
+    )
+    result = run("doctor", "--repair")
+    assert result.exit_code == 1
+    assert "A repair would lose what the newer version wrote" in result.stderr
+    assert state_file.read_bytes() == before
+
+
+def test_doctor_reports_a_path_that_cannot_be_read(run: Runner, state_file: Path) -> None:
+    state_file.symlink_to(state_file)  # a link to itself
+    code, found = findings(run)
+    assert code == 1 and found[0]["level"] == "error"
+    assert "Too many levels of symbolic links" in found[0]["message"]
+
+
+def test_both_old_and_new_ids_merge_and_a_reset_sticks(run: Runner, state_file: Path) -> None:
+    state_file.write_text(
+        'schema_version = 2\ncatalog = "mini"\n'
+        '[topics.finetuning]\nstatus = "done"\nupdated = 2026-11-20T18:04:11Z\nnote = "old note"\n'
+        '[topics.fine-tuning]\nstatus = "in-progress"\nupdated = 2026-11-21T18:04:11Z\n'
+    )
+    assert "finetuning" in run("doctor").stdout
+    shown = json.loads(run("show", "fine-tuning", "--json").stdout)
+    assert (shown["status"], shown["note"]) == ("in-progress", "(from finetuning) old note")
+    run("reset", "fine-tuning")
+    shown = json.loads(run("show", "fine-tuning", "--json").stdout)
+    assert shown["status"] == "pending" and shown["note"] == "(from finetuning) old note"
+    assert "finetuning" not in tomllib.loads(state_file.read_text())["topics"]

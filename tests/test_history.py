@@ -130,3 +130,73 @@ def test_a_damaged_history_line_is_skipped_and_reported(run: Runner, state_file:
     assert "1 line(s) of" in " ".join(run("doctor").stdout.split())
     run("done", "rag")
     assert log_json(run)["total"] == 2
+
+
+BAD_RECORDS = [
+    '{"id":"q1","time":"2026-11-25T00:00:00+00:00","command":"x","changes":'
+    '[{"key":"topics.Bad ID","old":{"status":"done","updated":"2026-11-20T18:04:11+01:00"},'
+    '"new":null}]}',
+    '{"id":"q2","time":"2026-11-25T00:00:00+00:00","command":"x","changes":'
+    '[{"key":"topics.rag","old":{"status":"bogus"},"new":null}]}',
+    '{"id":"q3","time":"2026-11-25T00:00:00+00:00","command":"x","changes":[{"key":5}]}',
+    '{"id":"q4","time":"2026-11-25T00:00:00+00:00","command":"x","changes":'
+    '[{"key":"topics.rag","old":5,"new":"x"}]}',
+    '["not", "a", "record"]',
+]
+
+
+@pytest.mark.parametrize("line", BAD_RECORDS)
+def test_a_damaged_record_is_never_written_back(run: Runner, state_file: Path, line: str) -> None:
+    run("done", "python")
+    log_file = state_file.with_name("progress.history.jsonl")
+    with log_file.open("a") as f:
+        f.write(line + "\n")
+    assert run("log").exit_code == 0
+    result = run("undo")
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    assert run("status").exit_code == 0  # whatever undo did, the file still reads
+
+
+def test_an_unreadable_history_is_one_line(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    log_file = state_file.with_name("progress.history.jsonl")
+    log_file.unlink()
+    log_file.mkdir()
+    for args in (["log"], ["undo"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith(f"roadmap: error: cannot read the history {log_file}")
+    doctor = run("doctor")
+    assert f"cannot read the history {log_file}" in " ".join(doctor.stdout.split())
+
+
+def test_a_failed_trim_does_not_fail_a_saved_change(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roadmap_cli.errors import StateError
+    from roadmap_cli.store import Store
+
+    real_write = Store._write
+
+    def full_disk_for_history(self: Store, target: Path, data: bytes, **kw: object) -> None:
+        if target.name.endswith(".jsonl"):
+            raise StateError("No space left on device")
+        real_write(self, target, data, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "MAX_BYTES", 300)
+    monkeypatch.setattr(Store, "_write", full_disk_for_history)
+    for topic in ("python", "llm-apis", "rag"):
+        result = run("done", topic)
+        assert result.exit_code == 0, result.stderr
+    assert set(topics(state_file)) == {"python", "llm-apis", "rag"}
+    assert log_json(run)["total"] == 3
+
+
+def test_the_newest_record_survives_a_trim_however_large(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "MAX_BYTES", 1000)
+    run("note", "rag", "x" * 3000)
+    records = log_json(run)["records"]
+    assert len(records) == 1 and records[0]["command"] == "note rag"
+    assert "note rag" in run("undo").stdout

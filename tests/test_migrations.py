@@ -130,3 +130,25 @@ def test_progress_follows_a_renamed_topic(run: Runner, state_file: Path, tmp_pat
     run("--catalog", str(renamed), "start", "transformers")
     topics = tomllib.loads(state_file.read_text())["topics"]
     assert "lora" not in topics and topics["low-rank-adapters"]["note"] == "rank 8"
+
+
+def test_the_backup_is_byte_identical_even_with_a_byte_order_mark(
+    run: Runner, state_file: Path
+) -> None:
+    original = b"\xef\xbb\xbf" + (STATES / "v1.toml").read_bytes()
+    state_file.write_bytes(original)
+    assert run("done", "rag").exit_code == 0
+    assert state_file.with_name("progress.toml.bak-v1").read_bytes() == original
+
+
+def test_comments_on_the_topics_header_survive_adding_and_removing(
+    run: Runner, state_file: Path
+) -> None:
+    state_file.write_text(
+        'schema_version = 2\ncatalog = "mini"\n[topics] # all my topics\n# keep me\n'
+        '[topics.llm-apis]\nstatus = "done"\nupdated = 2026-11-20T18:04:11Z\n'
+    )
+    run("done", "python")  # sorts after llm-apis: appended in place
+    run("reset", "python")
+    text = state_file.read_text()
+    assert "[topics] # all my topics" in text and "# keep me" in text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from roadmap_cli.catalog import Catalog
-from roadmap_cli.errors import RoadmapError, StateError
-from roadmap_cli.state import SCHEMA_VERSION, State, TopicProgress, unknown_keys
+from roadmap_cli.errors import StateError
+from roadmap_cli.state import SCHEMA_VERSION, State, TopicProgress, now, unknown_keys
 from roadmap_cli.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -34,12 +35,12 @@ class Repair:
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     """Everything worth knowing about the progress file, most serious first."""
     found: list[Finding] = []
-    if not store.path.exists():
-        return [Finding("ok", f"no progress file yet at {store.path}: nothing to check")]
     try:
         loaded = store.read()
     except StateError as exc:
         return [Finding("error", exc.message)]
+    if loaded.text is None:
+        return [Finding("ok", f"no progress file yet at {store.path}: nothing to check")]
     state = loaded.state
     found.append(Finding("ok", f"{store.path} reads and validates ({len(state.topics)} entries)"))
     if loaded.newer:
@@ -83,9 +84,10 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
         elif topic_id in aliases:
             found.append(
                 Finding(
-                    "warning",
+                    "note",
                     f"'{topic_id}' was renamed to '{aliases[topic_id]}', which has progress of"
-                    f" its own; the entry under '{topic_id}' is kept but not counted",
+                    " its own; on the next change the entry changed last is kept, with the"
+                    " other's note added to its note",
                 )
             )
         else:
@@ -97,15 +99,17 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
                 )
             )
     found += _entry_problems(state)
-    raw = store.path.read_bytes().decode("utf-8-sig")
-    extra = unknown_keys(tomllib.loads(raw))
+    extra = unknown_keys(tomllib.loads(loaded.text))
     if extra:
         found.append(
             Finding(
                 "note", f"keys this version does not use are kept as written: {', '.join(extra)}"
             )
         )
-    log = store.history()
+    try:
+        log = store.history()
+    except StateError as exc:
+        return [*found, Finding("warning", exc.message)]
     if log.bad_lines:
         found.append(
             Finding(
@@ -129,42 +133,54 @@ def _entry_problems(state: State) -> list[Finding]:
 
 
 def repair(store: Store) -> Repair:
-    """Move a file that cannot be used aside and write one with every entry that validates."""
-    try:
-        store.read()
-    except StateError:
-        pass
-    else:
-        raise RoadmapError(f"progress file {store.path} is fine; there is nothing to repair")
-    if not store.target.is_file():
-        raise RoadmapError(f"{store.path} is not a file; move it aside by hand")
-    raw = store.target.read_bytes().decode("utf-8-sig", errors="replace")
-    top, tables = _salvage(raw)
-    kept: dict[str, TopicProgress] = {}
+    """Move a file that cannot be used aside and write one with everything that validates."""
     dropped: list[str] = []
-    for topic_id, table in tables.items():
+
+    def salvage(raw: bytes) -> State:
+        text = raw.decode("utf-8-sig", errors="replace")
+        top, tables = _salvage(text)
+        kept: dict[str, TopicProgress] = {}
+        for topic_id, table in tables.items():
+            entry = _salvage_entry(topic_id, table)
+            if entry is None:
+                dropped.append(topic_id)
+            else:
+                kept[topic_id] = entry
+        dropped.extend(sorted(set(_LOOSE_TABLE.findall(text)) - set(tables)))
+        focus = top.get("focus") if isinstance(top.get("focus"), str) else None
+        catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
+        return State(catalog=catalog, focus=focus, topics=kept)
+
+    aside, state = store.repair(salvage)
+    return Repair(aside, store.path, sorted(state.topics), sorted(set(dropped)))
+
+
+def _salvage_entry(topic_id: str, table: object) -> TopicProgress | None:
+    """An entry from a damaged table: values that do not validate are left out, one by one;
+    a missing change time becomes now. None when nothing usable is left."""
+    if not isinstance(table, dict):
+        return None
+    values = dict(table)
+    values.setdefault("updated", now())
+    for _ in range(len(values) + 1):
         try:
-            kept[topic_id] = State.model_validate({"topics": {topic_id: table}}).topics[topic_id]
-        except (ValueError, TypeError):
-            dropped.append(topic_id)
-    focus = top.get("focus") if isinstance(top.get("focus"), str) else None
-    catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
-    moment = datetime.now(UTC)
-    aside = store.move_aside(moment)
-    state = State(catalog=catalog, focus=focus, topics=kept)
-    store.update(
-        lambda current: _replace(current, state),
-        f"doctor --repair (from {aside.name})",
-        always=True,
-    )
-    return Repair(aside, store.path, sorted(kept), sorted(dropped))
-
-
-def _replace(current: State, new: State) -> None:
-    current.catalog, current.focus, current.topics = new.catalog, new.focus, new.topics
+            state = State.model_validate({"topics": {topic_id: values}})
+        except ValidationError as exc:
+            bad = {str(err["loc"][2]) for err in exc.errors() if len(err["loc"]) > 2}
+            if not bad or not bad & set(values):
+                return None
+            for key in bad:
+                values.pop(key, None)
+            if "updated" not in values:
+                values["updated"] = now()
+            continue
+        return state.topics[topic_id]
+    return None
 
 
 _TABLE = re.compile(r"^\s*\[\s*topics\s*\.\s*\"?([A-Za-z0-9_-]+)\"?\s*\]\s*$", re.M)
+# Any line that looks like it meant to open a topic table, well formed or not.
+_LOOSE_TABLE = re.compile(r"^\s*\[+\s*topics\s*\.\s*\"?([A-Za-z0-9_-]+)", re.M)
 
 
 def _salvage(text: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -37,6 +37,7 @@ class Record:
     command: str
     changes: tuple[Change, ...]
     undoes: str | None = None
+    barrier: bool = False  # undo stops here (a repair replaced the whole file)
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -47,17 +48,35 @@ class Record:
         }
         if self.undoes:
             data["undoes"] = self.undoes
+        if self.barrier:
+            data["barrier"] = True
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, line: str) -> Record:
+        """A record from its line; ValueError for anything that is not one."""
         data = json.loads(line)
+        if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
+            raise ValueError("not a record")
+        changes = []
+        for item in data["changes"]:
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+                raise ValueError("not a change")
+            kind = str | None if item["key"] == "focus" else dict | None
+            if not isinstance(item.get("old"), kind) or not isinstance(item.get("new"), kind):
+                raise ValueError("not a value of its key")
+            changes.append(Change(item["key"], item.get("old"), item.get("new")))
+        time = datetime.fromisoformat(str(data["time"]))
+        if time.utcoffset() is None:
+            raise ValueError("a time without a time zone")
+        undoes = data.get("undoes")
         return cls(
             id=str(data["id"]),
-            time=datetime.fromisoformat(data["time"]),
+            time=time,
             command=str(data["command"]),
-            changes=tuple(Change(c["key"], c.get("old"), c.get("new")) for c in data["changes"]),
-            undoes=data.get("undoes"),
+            changes=tuple(changes),
+            undoes=str(undoes) if undoes else None,
+            barrier=data.get("barrier") is True,
         )
 
 
@@ -89,14 +108,19 @@ def diff(before: State, after: State) -> tuple[Change, ...]:
 
 
 def new_record(
-    command: str, changes: Iterable[Change], moment: datetime, undoes: str | None = None
+    command: str,
+    changes: Iterable[Change],
+    moment: datetime,
+    undoes: str | None = None,
+    barrier: bool = False,
 ) -> Record:
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
-    return Record(f"{stamp}-{secrets.token_hex(4)}", moment, command, tuple(changes), undoes)
+    record_id = f"{stamp}-{secrets.token_hex(4)}"
+    return Record(record_id, moment, command, tuple(changes), undoes, barrier)
 
 
 def read(path: Path) -> History:
-    """Every record that parses; a missing file is an empty history."""
+    """Every record that parses; a missing file is an empty history (OSError otherwise)."""
     history = History()
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -134,22 +158,25 @@ def needs_trim(path: Path) -> bool:
 
 
 def trimmed(history: History) -> str:
-    """The newest records that fit in half of MAX_BYTES, as file text."""
+    """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
     kept: list[str] = []
     size = 0
     for record in reversed(history.records):
         line = record.to_json() + "\n"
         size += len(line.encode("utf-8"))
-        if size > MAX_BYTES // 2:
+        if size > MAX_BYTES // 2 and kept:
             break
         kept.append(line)
     return "".join(reversed(kept))
 
 
 def undoable(history: History) -> Record | None:
-    """The newest record that neither undoes another nor was undone itself."""
+    """The newest record that neither undoes another nor was undone itself; None when there is
+    none, or when a barrier (a repair) comes first."""
     undone: set[str] = set()
     for record in reversed(history.records):
+        if record.barrier:
+            return None
         if record.undoes:
             undone.add(record.undoes)
         elif record.id not in undone:

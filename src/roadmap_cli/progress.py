@@ -158,15 +158,23 @@ def orphaned_ids(catalog: Catalog, state: State) -> list[str]:
 def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
     """Move progress kept under an old id to the topic that now lists it as an alias.
 
-    When both ids have an entry, the old one stays where it is (reported by doctor): nothing
-    a learner recorded is dropped. Returns the (old, new) pairs that moved.
+    When both ids have an entry, the one changed last wins and the other's note is added to
+    its note, so nothing a learner wrote is dropped. Returns the (old, new) pairs that moved.
     """
     aliases = {alias: topic.id for topic in catalog.topics for alias in topic.aliases}
     moved = []
     for old_id in list(state.topics):
         new_id = aliases.get(old_id)
-        if old_id in catalog.topic_by_id or new_id is None or new_id in state.topics:
+        if old_id in catalog.topic_by_id or new_id is None:
             continue
-        state.topics[new_id] = state.topics.pop(old_id)
+        old = state.topics.pop(old_id)
+        current = state.topics.get(new_id)
+        if current is not None:
+            kept, other = (old, current) if old.updated > current.updated else (current, old)
+            if other.note and other.note != kept.note:
+                earlier = f" (from {old_id if other is old else new_id}) {other.note}"
+                kept.note = f"{kept.note or ''}{earlier}".strip()
+            old = kept
+        state.topics[new_id] = old
         moved.append((old_id, new_id))
     return moved

@@ -194,7 +194,19 @@ def _render_tables(
     if not isinstance(old, dict):
         old = {}
     wanted = sorted(items)
-    in_place = list(old) == wanted  # same ids, same order: touch nothing else
+    kept = [item_id for item_id in old if item_id in items]
+    # Edit in place, so comments stay where they are, when the ids that stay are in order and
+    # the new ones sort after them (tables are removed and appended); otherwise rebuild.
+    in_place = (
+        isinstance(old, tomlkit.items.Table)
+        and kept == sorted(kept)
+        and all(item_id > kept[-1] for item_id in wanted if item_id not in old)
+        if kept
+        else list(old) == wanted
+    )
+    if in_place:
+        for item_id in [i for i in old if i not in items]:
+            del old[item_id]
     tables = old if in_place else tomlkit.table(is_super_table=True)
     for item_id in wanted:
         table = old.get(item_id)
@@ -202,7 +214,7 @@ def _render_tables(
             table = tomlkit.table()
         for field in fields:
             _set(table, field, getattr(items[item_id], field))
-        if not in_place:
+        if not in_place or item_id not in old:
             tables[item_id] = table
     if not in_place:
         if name in doc:

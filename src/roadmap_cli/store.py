@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import shutil
 import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +49,7 @@ class Loaded:
     state: State
     text: str | None  # the file's text, edited in place on the next write; None: no file
     version: int | None  # the schema version in the file; None: no file
+    raw: bytes | None = None  # the file's bytes, kept as a backup before an upgrade
 
     @property
     def newer(self) -> bool:
@@ -125,15 +125,27 @@ class Store:
             data = migrate(data, self.catalog_id)
         elif version > SCHEMA_VERSION:
             data = {**data, "schema_version": SCHEMA_VERSION}  # read what this version knows
+            try:
+                state = validate(data, self.path)
+            except StateError:
+                raise StateError(
+                    f"progress file {self.path} was written by a newer roadmap (schema {version})"
+                    " in a form this one cannot read; upgrade roadmap. The file was left untouched"
+                ) from None
         state = validate(data, self.path)
         state.schema_version = version if version > SCHEMA_VERSION else SCHEMA_VERSION
-        return Loaded(state, raw.decode("utf-8-sig"), version)
+        return Loaded(state, raw.decode("utf-8-sig"), version, raw)
 
     def load(self) -> State:
         return self.read().state
 
     def history(self) -> history.History:
-        return history.read(self.history_path)
+        try:
+            return history.read(self.history_path)
+        except OSError as exc:
+            raise StateError(
+                f"cannot read the history {self.history_path}: {exc.strerror or exc}"
+            ) from None
 
     # --- writing
 
@@ -176,11 +188,15 @@ class Store:
             reverted: list[Change] = []
             left: list[str] = []
             for change in target.changes:
-                if current.get(change.key) == change.new:
-                    _put(loaded.state, change.key, change.old)
-                    reverted.append(change)
-                else:
+                if current.get(change.key) != change.new:
                     left.append(change.key)
+                    continue
+                try:
+                    _put(loaded.state, change.key, change.old)
+                except ValueError:  # a hand-edited or damaged record: never write it back
+                    left.append(change.key)
+                    continue
+                reverted.append(change)
             inverse = [Change(c.key, c.new, c.old) for c in reverted]
             record = history.new_record(f"undo {target.command}", inverse, now(), target.id)
             self._commit(loaded, record)
@@ -195,11 +211,11 @@ class Store:
             self._commit_now(loaded, record)
 
     def _commit_now(self, loaded: Loaded, record: Record) -> None:
-        if loaded.older and loaded.text is not None:
-            backup = self.backup_path(loaded.version or 0)
+        if loaded.older and loaded.raw is not None:
+            backup = _free_name(self.backup_path(loaded.version or 0), loaded.raw)
             if not backup.exists():
                 try:
-                    self._write(backup, loaded.text.encode("utf-8"), keep_mode_of=self.target)
+                    self._write(backup, loaded.raw, keep_mode_of=self.target)
                 except StateError:
                     raise StateError(
                         f"could not keep a copy of {self.path} as {backup} before upgrading it"
@@ -229,8 +245,10 @@ class Store:
             raise
         self._remove_stale_temporaries()
         if history.needs_trim(self.history_path):
-            text = history.trimmed(self.history())
-            self._write(self.history_path, text.encode("utf-8"))
+            # The change is saved; a trim that fails (a full disk) is tried again next time.
+            with contextlib.suppress(StateError):
+                text = history.trimmed(self.history())
+                self._write(self.history_path, text.encode("utf-8"))
 
     def _refuse_newer(self, loaded: Loaded) -> None:
         if loaded.newer:
@@ -306,13 +324,44 @@ class Store:
                 with contextlib.suppress(OSError):
                     stale.unlink()
 
-    def move_aside(self, stamp: datetime) -> Path:
-        """Rename the file to `<name>.corrupt-<UTC time>` (doctor --repair) and return it."""
-        aside = self.target.with_name(
-            f"{self.target.name}.corrupt-{stamp.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-        )
-        shutil.move(self.target, aside)
-        return aside
+    def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State]:
+        """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
+        and write what `salvage` makes of its bytes. Undo stops at a repair."""
+        with self._locked():
+            try:
+                self.read()
+            except StateError as exc:
+                if "newer roadmap" in exc.message:
+                    raise StateError(
+                        f"{exc.message}. A repair would lose what the newer version wrote"
+                    ) from None
+            else:
+                raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
+            try:
+                raw = self.target.read_bytes()
+                mode = self.target.stat().st_mode & 0o777
+            except OSError as exc:
+                raise StateError(
+                    f"cannot read {self.path} to repair it: {exc.strerror or exc}"
+                ) from None
+            state = salvage(raw)
+            moment = now()
+            stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = _free_name(self.target.with_name(f"{self.target.name}.corrupt-{stamp}"), None)
+            try:
+                os.rename(self.target, aside)
+            except OSError as exc:
+                raise StateError(f"cannot move {self.path} aside: {exc.strerror or exc}") from None
+            record = history.new_record(
+                f"doctor --repair (damaged file kept as {aside.name})",
+                history.diff(State(), state),
+                moment,
+                barrier=True,
+            )
+            self._commit(Loaded(state, None, None), record)
+            with contextlib.suppress(OSError):
+                os.chmod(self.target, mode)
+            return aside, state
 
 
 @contextlib.contextmanager
@@ -336,19 +385,34 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 def _put(state: State, key: str, value: object) -> None:
-    """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`."""
+    """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`;
+    ValueError when the key or the value would not make a valid state."""
     import json
+    import re
 
     if key == "focus":
-        state.focus = value if isinstance(value, str) else None
+        if value is not None and not isinstance(value, str):
+            raise ValueError(key)
+        state.focus = value
         return
     name, _, item_id = key.partition(".")
+    if name not in ("topics", "projects") or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", item_id):
+        raise ValueError(key)
     items: dict[str, Any] = state.projects if name == "projects" else state.topics
     model: type[BaseModel] = Project if name == "projects" else TopicProgress
     if value is None:
         items.pop(item_id, None)
     else:
         items[item_id] = model.model_validate_json(json.dumps(value))
+
+
+def _free_name(path: Path, content: bytes | None) -> Path:
+    """`path`, or `path-2`, `path-3`...: never a name that holds other content (with None,
+    never a name that exists)."""
+    candidate, n = path, 2
+    while candidate.exists() and (content is None or candidate.read_bytes() != content):
+        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
+    return candidate
 
 
 def _lock_holders(lock_path: Path) -> str:

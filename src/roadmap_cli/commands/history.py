@@ -41,8 +41,14 @@ def undo(ctx: typer.Context) -> None:
 
     session = session_of(ctx)
     session.catalog()
-    undone = session.store().undo()
+    store = session.store()
+    undone = store.undo()
     if undone is None:
+        if any(record.barrier for record in store.history().records):
+            raise RoadmapError(
+                "there is nothing to undo since 'roadmap doctor --repair' rebuilt the file"
+                " (the damaged file is kept beside it as .corrupt-<time>)"
+            )
         raise RoadmapError("there is nothing to undo")
     from roadmap_cli.views import render_undo
 
