@@ -28,6 +28,16 @@ TrackOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document instead of a table.")
 ]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="The day you finished (default: today).",
+        show_default=False,
+    ),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 TopicsArgument = Annotated[
     list[str],
     typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False),
@@ -113,6 +123,23 @@ class Session:
 
         utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
         sys.stdout.write(dumps(document, ascii_only=not utf8) + "\n")
+
+
+def confirm(question: str, yes: bool, what: str) -> None:
+    """Ask `question` unless `yes`; a no, or no answer at all, stops with 'nothing was <what>'."""
+    if yes:
+        return
+    from roadmap_cli.errors import RoadmapError
+
+    try:
+        confirmed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:  # no answer: stdin closed or not a terminal
+        sys.stderr.write("\n")
+        raise RoadmapError(
+            f"no answer, nothing was {what}; pass --yes to skip the question"
+        ) from None
+    if not confirmed:
+        raise RoadmapError(f"nothing was {what}")
 
 
 def session_of(ctx: typer.Context) -> Session:

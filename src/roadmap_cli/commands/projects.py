@@ -14,7 +14,15 @@ import typer
 
 from roadmap_cli.app import app
 from roadmap_cli.errors import RoadmapError, UsageError
-from roadmap_cli.session import JsonOption, Session, TrackOption, session_of
+from roadmap_cli.session import (
+    DateOption,
+    JsonOption,
+    Session,
+    TrackOption,
+    YesOption,
+    confirm,
+    session_of,
+)
 
 if TYPE_CHECKING:
     from roadmap_cli.state import Project, State
@@ -174,15 +182,7 @@ def start(ctx: typer.Context, project: ProjectArgument) -> None:
 def done(
     ctx: typer.Context,
     project: ProjectArgument,
-    when: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            metavar="YYYY-MM-DD",
-            help="The day you finished (default: today).",
-            show_default=False,
-        ),
-    ] = None,
+    when: DateOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Mark done even with portfolio fields missing.")
     ] = False,
@@ -339,29 +339,17 @@ def edit(
 def remove(
     ctx: typer.Context,
     project: ProjectArgument,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Delete a project (asks first; 'roadmap undo' brings it back).
 
     Example: roadmap project remove pdf-q-a-bot --yes
     """
-    import sys
 
     session = session_of(ctx)
     project_id = _resolve(session, project)
     title = session.load_state().projects[project_id].title
-    if not yes:
-        try:
-            confirmed = typer.confirm(
-                f"Remove project '{title}' ({project_id})?", default=False, err=True
-            )
-        except typer.Abort:
-            sys.stderr.write("\n")
-            raise RoadmapError(
-                "no answer, nothing was removed; pass --yes to skip the question"
-            ) from None
-        if not confirmed:
-            raise RoadmapError("nothing was removed")
+    confirm(f"Remove project '{title}' ({project_id})?", yes, "removed")
 
     def drop(state: State) -> None:
         state.projects.pop(project_id, None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,8 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from roadmap_cli.app import app
-from roadmap_cli.errors import RoadmapError, UsageError
-from roadmap_cli.session import JsonOption, TopicsArgument, session_of
+from roadmap_cli.errors import UsageError
+from roadmap_cli.session import (
+    DateOption,
+    JsonOption,
+    TopicsArgument,
+    YesOption,
+    confirm,
+    session_of,
+)
 
 if TYPE_CHECKING:
     from roadmap_cli.state import State
@@ -67,15 +73,7 @@ def done(
     note: Annotated[
         str | None, typer.Option("--note", help="Attach a note.", show_default=False)
     ] = None,
-    when: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            metavar="YYYY-MM-DD",
-            help="The day you finished (default: today).",
-            show_default=False,
-        ),
-    ] = None,
+    when: DateOption = None,
 ) -> None:
     """Mark topics as done.
 
@@ -115,7 +113,7 @@ def reset(
         str | None,
         typer.Option("--track", "-t", help="Reset every topic of this track.", show_default=False),
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
 ) -> None:
     """Set topics back to pending, or a whole track with --track (asks first).
 
@@ -142,16 +140,7 @@ def reset(
     also = f" ({', '.join(shared)} also {verb} in other tracks)" if shared else ""
     count = f"{len(touched)} topic{'s' if len(touched) > 1 else ''}"
     question = f"Reset {count} of {chosen.title} to pending{also}?"
-    if not yes:
-        try:
-            confirmed = typer.confirm(question, default=False, err=True)
-        except typer.Abort:  # no answer: stdin closed or not a terminal
-            sys.stderr.write("\n")
-            raise RoadmapError(
-                "no answer, nothing was reset; pass --yes to skip the question"
-            ) from None
-        if not confirmed:
-            raise RoadmapError("nothing was reset")
+    confirm(question, yes, "reset")
     _apply(ctx, "reset", touched, changes.reset)
 
 
