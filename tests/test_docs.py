@@ -103,7 +103,7 @@ def test_json_output_doc_names_every_key(run: Runner, args: list[str]) -> None:
 
 
 def test_export_json_doc_names_every_key(run: Runner, mini: Path) -> None:
-    documented = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
+    documented = (ROOT / "docs" / "export-format.md").read_text(encoding="utf-8")
     run("done", "python", "--note", "x")
     run("project", "add", "Bot", "--track", "builder")
     doc = json.loads(run("export", "--format", "json").stdout)

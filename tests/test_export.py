@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -178,7 +179,7 @@ def test_json_export_holds_the_state_and_catalog_ids(run: Runner, state_file: Pa
     assert set(doc["state"]["topics"]) == set(saved)
     python = doc["state"]["topics"]["python"]
     assert python["status"] == "done" and python["note"] == "ok"
-    assert python["finished"] == saved["python"]["finished"].isoformat()
+    assert datetime.fromisoformat(python["finished"]) == saved["python"]["finished"]
     assert doc["summary"]["tracks"][0]["id"] == "builder"
     only_deep = json.loads(run("export", "-f", "json", "-t", "deep").stdout)
     assert set(only_deep["state"]["topics"]) == {"lora"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -9,13 +10,12 @@ from typing import Any
 from roadmap_cli import serialize
 from roadmap_cli.catalog import Catalog
 from roadmap_cli.errors import UsageError
+from roadmap_cli.history import Record
 from roadmap_cli.progress import TrackProgress, all_track_progress, focus_of
 from roadmap_cli.projects import check_url
 from roadmap_cli.sanitize import printable
 from roadmap_cli.state import PORTFOLIO_FIELDS, State, TopicProgress
 
-EXPORT_FORMAT = "ai-roadmap-export"
-EXPORT_VERSION = 1
 PORTFOLIO_LABELS = {
     "problem": "Problem solved",
     "architecture": "Why this architecture",
@@ -152,19 +152,29 @@ def _projects_markdown(catalog: Catalog, state: State, track_ids: list[str]) -> 
 
 
 def to_json_document(
-    catalog: Catalog, state: State, *, track_id: str | None = None, when: datetime
+    catalog: Catalog,
+    state: State,
+    *,
+    track_id: str | None = None,
+    when: datetime,
+    learner: str = "",
+    records: list[Record] | None = None,
 ) -> dict[str, Any]:
-    """Everything in the state, the catalog ids it refers to, and a progress summary."""
+    """Everything in the state and its history, the catalog ids it refers to, and a summary;
+    validated against the `portable.Export` model that docs/export-format.schema.json shows."""
+    from roadmap_cli.portable import EXPORT_FORMAT_NAME, VERSION, Export
+
     selected = _selected(catalog, state, track_id)
     if track_id is None:
         entries = dict(sorted(state.topics.items()))
     else:
         wanted = set(catalog.track_by_id[track_id].topics)
         entries = {k: v for k, v in sorted(state.topics.items()) if k in wanted}
-    return {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": when,
+    document = {
+        "format": EXPORT_FORMAT_NAME,
+        "version": VERSION,
+        "exported_at": when.isoformat(),
+        "learner": learner,
         "catalog": {
             "id": catalog.id,
             "title": catalog.title,
@@ -177,7 +187,7 @@ def to_json_document(
             "topics": {
                 topic_id: {
                     "status": entry.status or "pending",
-                    **serialize.topic_entry(entry),
+                    **entry.model_dump(mode="json", exclude={"status"}),
                 }
                 for topic_id, entry in entries.items()
             },
@@ -187,9 +197,23 @@ def to_json_document(
                 if project.track in {p.id for p in selected}
             },
         },
+        "history": [json.loads(record.to_json()) for record in records or []],
         "summary": {"tracks": [serialize.track_progress(p) for p in selected]},
     }
+    # Validating JSON text (not Python values) reads ISO times the way an importer will.
+    return Export.model_validate_json(json.dumps(document)).model_dump(mode="json")
 
 
-def to_json(catalog: Catalog, state: State, *, track_id: str | None = None, when: datetime) -> str:
-    return serialize.dumps(to_json_document(catalog, state, track_id=track_id, when=when)) + "\n"
+def to_json(
+    catalog: Catalog,
+    state: State,
+    *,
+    track_id: str | None = None,
+    when: datetime,
+    learner: str = "",
+    records: list[Record] | None = None,
+) -> str:
+    document = to_json_document(
+        catalog, state, track_id=track_id, when=when, learner=learner, records=records
+    )
+    return serialize.dumps(document) + "\n"

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -201,6 +201,49 @@ class Store:
             record = history.new_record(f"undo {target.command}", inverse, now(), target.id)
             self._commit(loaded, record)
             return Undone(target, tuple(reverted), tuple(left))
+
+    def take_in(
+        self,
+        combine: Callable[[State, tuple[Record, ...]], tuple[State, tuple[Record, ...]]],
+        command: str,
+        *,
+        backup: bool = False,
+    ) -> tuple[State, State]:
+        """Under the lock, replace state and history with what `combine` makes of the current
+        ones (an import), recording it; with `backup`, keep copies of both files first.
+        Returns the state before and after."""
+        with self._locked():
+            loaded = self.read()
+            self._refuse_newer(loaded)
+            before = loaded.state.model_copy(deep=True)
+            current = tuple(self.history().records)
+            state, records = combine(loaded.state.model_copy(deep=True), current)
+            moment = now()
+            with _interrupts_deferred():
+                if backup:
+                    self._keep_copies(moment)
+                old_history = _read_or_none(self.history_path)
+                text = "".join(r.to_json() + "\n" for r in records)
+                self._write(self.history_path, text.encode("utf-8"))
+                loaded.state = state
+                try:
+                    record = history.new_record(command, history.diff(before, state), moment)
+                    self._commit_now(loaded, record)
+                except StateError:
+                    if old_history is not None:  # put the history back as it was
+                        with contextlib.suppress(StateError):
+                            self._write(self.history_path, old_history)
+                    raise
+            return before, state
+
+    def _keep_copies(self, moment: datetime) -> None:
+        stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for source in (self.target, self.history_path):
+            data = _read_or_none(source)
+            if data is not None:
+                copy = _free_name(source.with_name(f"{source.name}.bak-{stamp}"), data)
+                if not copy.exists():
+                    self._write(copy, data, keep_mode_of=source)
 
     def _commit(self, loaded: Loaded, record: Record) -> None:
         """Back up an older schema, record the change, then replace the file atomically.
@@ -404,6 +447,15 @@ def _put(state: State, key: str, value: object) -> None:
         items.pop(item_id, None)
     else:
         items[item_id] = model.model_validate_json(json.dumps(value))
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _free_name(path: Path, content: bytes | None) -> Path:

@@ -132,6 +132,27 @@ def next_(
     session.show(doc, json_out, "next")
 
 
+def _learner(name: str | None) -> str:
+    """The name to put in an export: given, or the user name; never an e-mail address."""
+    import getpass
+
+    from roadmap_cli.errors import UsageError
+    from roadmap_cli.sanitize import note_text
+
+    if name is not None:
+        clean = note_text(name)
+        if not clean or "@" in clean:
+            raise UsageError(
+                f"--name '{name}' is not a display name (and may not be an e-mail address)"
+            )
+        return clean
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "learner"
+    return user.split("@", 1)[0] or "learner"
+
+
 @app.command()
 def export(
     ctx: typer.Context,
@@ -149,8 +170,18 @@ def export(
         ),
     ] = None,
     track: TrackOption = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Your name in a JSON export, for a mentor's cohort report (default: your"
+            " user name; never an e-mail address).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Export your progress as GitHub-ready markdown or as versioned JSON.
+    """Export your progress as GitHub-ready markdown, or as versioned JSON that 'roadmap
+    import' and 'roadmap cohort' read (it holds your history too).
 
     Example: roadmap export --output PROGRESS.md
     """
@@ -161,8 +192,13 @@ def export(
     cat = session.catalog()
     track_id = session.track_id(track)
     state = session.load_state()
-    render = exporters.to_json if format is ExportFormat.json else exporters.to_markdown
-    text = render(cat, state, track_id=track_id, when=now())
+    if format is ExportFormat.json:
+        records = session.store().history().records
+        text = exporters.to_json(
+            cat, state, track_id=track_id, when=now(), learner=_learner(name), records=records
+        )
+    else:
+        text = exporters.to_markdown(cat, state, track_id=track_id, when=now())
     if output is None:
         sys.stdout.write(text)
         return

@@ -1,0 +1,92 @@
+"""Progress between machines and people: import, cohort."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from roadmap_cli.app import app
+from roadmap_cli.errors import RoadmapError, UsageError
+from roadmap_cli.session import YesOption, confirm, session_of
+
+if TYPE_CHECKING:
+    from roadmap_cli.history import Record
+    from roadmap_cli.state import State
+
+
+def _changed(before: State, after: State) -> str:
+    topics = sum(
+        before.topics.get(k) != after.topics.get(k) for k in {*before.topics, *after.topics}
+    )
+    projects = sum(
+        before.projects.get(k) != after.projects.get(k) for k in {*before.projects, *after.projects}
+    )
+    focus = ", focus" if before.focus != after.focus else ""
+    return f"{topics} topic(s) and {projects} project(s) changed{focus}"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A JSON export ('roadmap export --format json').")],
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Combine it with your progress (latest change wins).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Make your progress the export's (asks first).")
+    ] = False,
+    yes: YesOption = False,
+) -> None:
+    """Bring in progress exported on another machine: --merge combines two histories,
+    --replace restores an export after keeping a copy of your current files.
+
+    Example: roadmap import laptop.json --merge
+    """
+    from roadmap_cli import portable
+    from roadmap_cli.merge import Side
+    from roadmap_cli.merge import merge as combine
+
+    if merge == replace:
+        raise UsageError("choose one of --merge or --replace; see 'roadmap import --help'")
+    session = session_of(ctx)
+    catalog = session.catalog()
+    export = portable.read(file)
+    if export.catalog.id != catalog.id:
+        raise RoadmapError(
+            f"{file} is progress on catalog '{export.catalog.id}', but the catalog in use is"
+            f" '{catalog.id}'; nothing was changed"
+        )
+    theirs = portable.to_side(export)
+    store = session.store()
+    if replace:
+        if set(export.catalog.tracks) != set(catalog.track_by_id):
+            raise UsageError(
+                f"{file} holds only the tracks {', '.join(export.catalog.tracks)}; --replace would"
+                " drop the rest of your progress. Import it with --merge"
+            )
+        confirm(
+            f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
+            f" {len(export.state.topics)} topics, {len(export.state.projects)} projects)?"
+            " A copy of your current files is kept.",
+            yes,
+            "imported",
+        )
+
+        def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+            return theirs.state, theirs.records
+
+        before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
+        session.print(
+            f"Replaced your progress with {file}: {_changed(before, after)}. The previous files"
+            f" are kept beside {store.path} as *.bak-<UTC time>."
+        )
+        return
+
+    def merged(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+        result = combine(Side(state, records), theirs)
+        return result.state, result.records
+
+    before, after = store.take_in(merged, f"import --merge {file.name}")
+    session.print(f"Merged {file}: {_changed(before, after)}.")

@@ -1,0 +1,156 @@
+"""The portable progress format (`roadmap export --format json`): its models, reading it back,
+and merging two progress histories.
+
+The JSON Schema in docs/export-format.schema.json is generated from `Export` by
+`python -m roadmap_cli.portable`; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from roadmap_cli.errors import RoadmapError
+from roadmap_cli.merge import Side
+from roadmap_cli.state import Project, Status, TopicId
+
+EXPORT_FORMAT_NAME = "ai-roadmap-export"
+VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExportedTopic(_Model):
+    status: Literal["pending"] | Status
+    started: AwareDatetime | None = None
+    finished: AwareDatetime | None = None
+    updated: AwareDatetime
+    note: str | None = None
+
+
+class ExportedChange(_Model):
+    key: str = Field(description="`focus`, `topics.<id>` or `projects.<id>`")
+    old: dict[str, Any] | str | None = None
+    new: dict[str, Any] | str | None = None
+
+
+class ExportedRecord(_Model):
+    id: str
+    time: AwareDatetime
+    command: str
+    changes: list[ExportedChange]
+    undoes: str | None = None
+    barrier: bool = False
+
+
+class ExportedCatalog(_Model):
+    id: str
+    title: str
+    tracks: list[str] = Field(description="the tracks this export covers")
+    topics: list[str] = Field(description="the topic ids of those tracks")
+
+
+class ExportedState(_Model):
+    schema_version: int
+    focus: str | None = None
+    topics: dict[TopicId, ExportedTopic] = {}
+    projects: dict[TopicId, Project] = {}
+
+
+class TrackSummary(_Model):
+    id: str
+    title: str
+    focus: bool
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    cleared: int
+    percent: int
+
+
+class Summary(_Model):
+    tracks: list[TrackSummary]
+
+
+class Export(_Model):
+    """One learner's progress, as `roadmap export --format json` writes it."""
+
+    format: Literal["ai-roadmap-export"]
+    version: int = Field(description=f"the format version; this roadmap writes {VERSION}")
+    exported_at: AwareDatetime
+    learner: str = Field(description="a display name, never an e-mail address")
+    catalog: ExportedCatalog
+    state: ExportedState
+    history: list[ExportedRecord] = []
+    summary: Summary
+
+
+def schema() -> dict[str, Any]:
+    document = Export.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return document
+
+
+def read(path: Path) -> Export:
+    """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RoadmapError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RoadmapError(f"{path} is not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT_NAME:
+        raise RoadmapError(f'{path} is not a roadmap export (no "format": "{EXPORT_FORMAT_NAME}")')
+    version = data.get("version")
+    if isinstance(version, int) and version > VERSION:
+        raise RoadmapError(
+            f"{path} was exported by a newer roadmap (format version {version}; this one reads"
+            f" {VERSION}); upgrade roadmap to import it"
+        )
+    try:
+        export = Export.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in err["loc"]) or "top level"
+        raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
+    if export.version != VERSION:
+        raise RoadmapError(
+            f"{path} has format version {export.version}; this roadmap reads {VERSION}"
+        )
+    return export
+
+
+if __name__ == "__main__":  # python -m roadmap_cli.portable > docs/export-format.schema.json
+    sys.stdout.write(json.dumps(schema(), indent=2, sort_keys=True) + "\n")
+
+
+def to_side(export: Export) -> Side:
+    """The state and history an export holds, ready to merge or restore."""
+    from roadmap_cli.history import Record
+    from roadmap_cli.state import State, TopicProgress
+
+    topics = {
+        topic_id: TopicProgress.model_validate_json(
+            entry.model_copy(
+                update={"status": None if entry.status == "pending" else entry.status}
+            ).model_dump_json()
+        )
+        for topic_id, entry in export.state.topics.items()
+    }
+    state = State(
+        catalog=export.catalog.id,
+        focus=export.state.focus,
+        topics=topics,
+        projects=dict(export.state.projects),
+    )
+    records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
+    return Side(state, records)

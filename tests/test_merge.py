@@ -1,0 +1,256 @@
+"""Import and merge: exports round-trip, and merging is commutative, associative, idempotent."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import Runner
+from roadmap_cli import portable
+from roadmap_cli.history import Change, Record
+from roadmap_cli.merge import Side, merge
+from roadmap_cli.state import Project, State, TopicProgress
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# --- properties -------------------------------------------------------------------------
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+times = st.integers(min_value=0, max_value=5).map(lambda h: T0 + timedelta(hours=h))
+ids = st.sampled_from(["python", "rag", "lora"])
+notes = st.none() | st.sampled_from(["a", "b", "a\n\nb", "c\n\na"])
+topic_entries = st.builds(
+    TopicProgress,
+    status=st.sampled_from([None, "in-progress", "done", "skipped"]),
+    updated=times,
+    note=notes,
+).filter(lambda e: e.status is not None or e.note is not None)  # as the program keeps them
+project_entries = st.builds(
+    lambda status, updated, title: Project(
+        title=title, track="builder", status=status, created=T0, updated=updated
+    ),
+    st.sampled_from(["planned", "in-progress", "done"]),
+    times,
+    st.sampled_from(["Bot", "Bot v2"]),
+)
+# Records come from a shared pool, so that two sides may hold the same record (same id).
+record_pool = [
+    Record(
+        f"r{i}",
+        T0 + timedelta(hours=h),
+        "x",
+        (Change(key, {"status": "done", "updated": T0.isoformat()}, None),),
+    )
+    for i, (h, key) in enumerate(
+        [(h, k) for h in range(6) for k in ("topics.python", "topics.rag", "projects.p1")]
+    )
+] + [
+    Record(f"f{h}", T0 + timedelta(hours=h, minutes=30), "focus", (Change("focus", None, t),))
+    for h, t in enumerate(["builder", "deep", "builder"])
+]
+
+
+@st.composite
+def sides(draw: st.DrawFn) -> Side:
+    state = State(
+        catalog="mini",
+        focus=draw(st.none() | st.sampled_from(["builder", "deep"])),
+        topics=draw(st.dictionaries(ids, topic_entries, max_size=3)),
+        projects=draw(st.dictionaries(st.sampled_from(["p1", "p2"]), project_entries, max_size=2)),
+    )
+    chosen = draw(st.lists(st.sampled_from(record_pool), max_size=5, unique_by=lambda r: r.id))
+    return Side(state, tuple(sorted(chosen, key=lambda r: (r.time, r.id))))
+
+
+def same(x: Side, y: Side) -> bool:
+    return x.state == y.state and x.records == y.records
+
+
+PROPERTIES = settings(max_examples=300, deadline=None)
+
+
+@PROPERTIES
+@given(sides(), sides())
+def test_merge_is_commutative(a: Side, b: Side) -> None:
+    assert same(merge(a, b), merge(b, a))
+
+
+@PROPERTIES
+@given(sides(), sides(), sides())
+def test_merge_is_associative(a: Side, b: Side, c: Side) -> None:
+    assert same(merge(merge(a, b), c), merge(a, merge(b, c)))
+
+
+@PROPERTIES
+@given(sides())
+def test_merge_is_idempotent(a: Side) -> None:
+    once = merge(a, a)
+    assert same(merge(once, once), once)
+    assert same(merge(once, a), once)
+
+
+@PROPERTIES
+@given(sides(), sides())
+def test_merge_loses_no_note_paragraph_and_no_record(a: Side, b: Side) -> None:
+    merged = merge(a, b)
+    assert {r.id for r in merged.records} == {r.id for r in (*a.records, *b.records)}
+    for side in (a, b):
+        for topic_id, entry in side.state.topics.items():
+            for paragraph in (entry.note or "").split("\n\n"):
+                if paragraph:
+                    assert paragraph in (merged.state.topics[topic_id].note or "")
+
+
+def test_latest_change_wins_and_ties_are_fixed() -> None:
+    early = TopicProgress(status="done", updated=T0)
+    late = TopicProgress(status="in-progress", updated=T0 + timedelta(hours=1))
+    a = Side(State(topics={"rag": early}), ())
+    b = Side(State(topics={"rag": late}), ())
+    assert merge(a, b).state.topics["rag"].status == "in-progress"
+    tie = TopicProgress(status="skipped", updated=T0)
+    a, b = Side(State(topics={"rag": early}), ()), Side(State(topics={"rag": tie}), ())
+    assert merge(a, b).state.topics["rag"].status == merge(b, a).state.topics["rag"].status
+
+
+def test_a_later_reset_wins_over_an_older_entry_but_keeps_its_note() -> None:
+    entry = TopicProgress(status="done", updated=T0, note="keep")
+    reset = Record(
+        "r", T0 + timedelta(hours=1), "reset rag", (Change("topics.rag", {"x": 1}, None),)
+    )
+    merged = merge(Side(State(topics={"rag": entry}), ()), Side(State(), (reset,)))
+    assert merged.state.topics["rag"].status is None
+    assert merged.state.topics["rag"].note == "keep"
+
+
+# --- the commands -------------------------------------------------------------------------
+
+pytestmark = pytest.mark.usefixtures("mini")
+
+
+def export_to(run: Runner, path: Path, *extra: str) -> dict:
+    assert run("export", "--format", "json", "--output", str(path), *extra).exit_code == 0
+    return json.loads(path.read_text())
+
+
+def test_diverging_copies_merged_both_ways_end_equal(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop, work = tmp_path / "laptop" / "progress.toml", tmp_path / "work" / "progress.toml"
+    monkeypatch.setenv("ROADMAP_STATE", str(laptop))
+    run("done", "python", "--note", "tutorial")
+    run("focus", "builder")
+    work.parent.mkdir()
+    shutil.copy(laptop, work)
+    shutil.copy(
+        laptop.with_name("progress.history.jsonl"), work.with_name("progress.history.jsonl")
+    )
+    # the two copies diverge
+    run("start", "rag")
+    run("note", "python", "tutorial\n\nand the docs")
+    monkeypatch.setenv("ROADMAP_STATE", str(work))
+    run("done", "llm-apis")
+    run("reset", "python")
+    run("project", "add", "Bot", "--track", "builder")
+    export_to(run, tmp_path / "work.json")
+    monkeypatch.setenv("ROADMAP_STATE", str(laptop))
+    export_to(run, tmp_path / "laptop.json")
+    # merge both ways
+    assert run("import", str(tmp_path / "work.json"), "--merge").exit_code == 0
+    monkeypatch.setenv("ROADMAP_STATE", str(work))
+    assert run("import", str(tmp_path / "laptop.json"), "--merge").exit_code == 0
+    on_work = json.loads(run("topics", "--json").stdout)
+    on_work_projects = json.loads(run("project", "list", "--json").stdout)
+    monkeypatch.setenv("ROADMAP_STATE", str(laptop))
+    assert json.loads(run("topics", "--json").stdout) == on_work
+    assert json.loads(run("project", "list", "--json").stdout) == on_work_projects
+    python = next(t for t in on_work["topics"] if t["id"] == "python")
+    assert python["status"] == "pending" and python["note"] == "and the docs\n\ntutorial"
+    statuses = {t["id"]: t["status"] for t in on_work["topics"]}
+    assert (statuses["rag"], statuses["llm-apis"]) == ("in-progress", "done")
+    # and again: nothing more changes
+    assert (
+        "0 topic(s) and 0 project(s) changed"
+        in run("import", str(tmp_path / "work.json"), "--merge").stdout
+    )
+
+
+def test_replace_asks_keeps_copies_and_restores(
+    run: Runner, state_file: Path, tmp_path: Path
+) -> None:
+    run("done", "python", "lora")
+    export_to(run, tmp_path / "saved.json")
+    run("reset", "python", "lora")
+    run("done", "rag")
+    before = state_file.read_bytes()
+    declined = run("import", str(tmp_path / "saved.json"), "--replace", input="n\n")
+    assert declined.exit_code == 1 and state_file.read_bytes() == before
+    result = run("import", str(tmp_path / "saved.json"), "--replace", "--yes")
+    assert result.exit_code == 0
+    assert set(tomllib.loads(state_file.read_text())["topics"]) == {"python", "lora"}
+    copies = sorted(p.name for p in state_file.parent.glob("progress.*.bak-*"))
+    assert [c.split(".bak-")[0] for c in copies] == ["progress.history.jsonl", "progress.toml"]
+    assert (state_file.parent / copies[1]).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(version=2), "was exported by a newer roadmap (format version 2"),
+        (lambda d: d["catalog"].update(id="other"), "is progress on catalog 'other'"),
+        (lambda d: d.update(format="something"), "is not a roadmap export"),
+        (
+            lambda d: d["state"]["topics"].update(rag={"status": "bogus"}),
+            "is not a valid export: state.topics.rag",
+        ),
+    ],
+)
+def test_bad_exports_are_refused_and_change_nothing(
+    run: Runner, state_file: Path, tmp_path: Path, change: object, message: str
+) -> None:
+    run("done", "python")
+    doc = export_to(run, tmp_path / "e.json")
+    change(doc)  # type: ignore[operator]
+    (tmp_path / "e.json").write_text(json.dumps(doc))
+    before = state_file.read_bytes()
+    for mode in ("--merge", "--replace"):
+        result = run("import", str(tmp_path / "e.json"), mode, "--yes")
+        assert result.exit_code == 1, result.stderr
+        assert message in result.stderr
+    assert state_file.read_bytes() == before
+
+
+def test_a_one_track_export_cannot_replace(run: Runner, tmp_path: Path) -> None:
+    export_to(run, tmp_path / "deep.json", "--track", "deep")
+    result = run("import", str(tmp_path / "deep.json"), "--replace", "--yes")
+    assert result.exit_code == 2 and "Import it with --merge" in result.stderr
+    assert run("import", str(tmp_path / "deep.json")).exit_code == 2  # neither mode given
+
+
+def test_export_name_is_a_name_never_an_email(run: Runner, tmp_path: Path) -> None:
+    assert export_to(run, tmp_path / "a.json", "--name", "Ana Lima")["learner"] == "Ana Lima"
+    assert export_to(run, tmp_path / "b.json")["learner"]  # the user name by default
+    result = run("export", "--format", "json", "--name", "ana@example.com")
+    assert result.exit_code == 2 and "e-mail" in result.stderr
+
+
+def test_the_checked_in_json_schema_is_current() -> None:
+    checked_in = json.loads((ROOT / "docs" / "export-format.schema.json").read_text())
+    assert checked_in == portable.schema(), (
+        "docs/export-format.schema.json is stale: python -m roadmap_cli.portable"
+        " > docs/export-format.schema.json"
+    )
+
+
+def test_an_export_validates_against_its_schema(run: Runner, tmp_path: Path) -> None:
+    run("done", "python", "--note", "n")
+    run("project", "add", "Bot", "--track", "builder")
+    doc = export_to(run, tmp_path / "e.json")
+    assert portable.Export.model_validate_json(json.dumps(doc)).learner
+    assert doc["history"] and doc["state"]["projects"]["bot"]["title"] == "Bot"
