@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from roadmap_cli.errors import RoadmapError
 from roadmap_cli.merge import Side
-from roadmap_cli.state import Project, Status, TopicId
+from roadmap_cli.state import Project, State, Status, TopicId
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
 VERSION = 1
@@ -136,7 +136,14 @@ if __name__ == "__main__":  # python -m roadmap_cli.portable > docs/export-forma
 def to_side(export: Export) -> Side:
     """The state and history an export holds, ready to merge or restore."""
     from roadmap_cli.history import Record
-    from roadmap_cli.state import State, TopicProgress
+
+    records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
+    return Side(state_of(export), records)
+
+
+def state_of(export: Export) -> State:
+    """The progress an export holds, as a `State` of this catalog."""
+    from roadmap_cli.state import TopicProgress
 
     topics = {
         topic_id: TopicProgress.model_validate_json(
@@ -146,11 +153,9 @@ def to_side(export: Export) -> Side:
         )
         for topic_id, entry in export.state.topics.items()
     }
-    state = State(
+    return State(
         catalog=export.catalog.id,
         focus=export.state.focus,
         topics=topics,
         projects=dict(export.state.projects),
     )
-    records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
-    return Side(state, records)

@@ -444,3 +444,37 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
         )
         parts.append(facts)
     return Group(*parts)
+
+
+@_printable_doc
+def render_cohort(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    learners = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    learners.add_column("Learner", overflow="fold")
+    for track in doc["tracks"]:
+        learners.add_column(track["title"], justify="right", overflow="fold")
+    learners.add_column("Last active", no_wrap=True)
+    for row in doc["learners"]:
+        cells = [
+            f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}" for c in row["tracks"]
+        ]
+        learners.add_row(row["learner"], *cells, (row["last_active"] or "never")[:10])
+    medians = [
+        f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else "-"
+        for t in doc["tracks"]
+    ]
+    learners.add_row(Text("median", style="bold"), *medians, "")
+    parts += [learners, Text("▶ topics in progress, ✔ projects done", style="dim"), Text()]
+    stuck = sorted(doc["topics"], key=lambda t: t["done"])[:10]
+    if stuck and doc["learners"]:
+        parts.append(Text("Fewest learners done", style="bold"))
+        table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        table.add_column(justify="right", no_wrap=True)
+        for topic in stuck:
+            table.add_row(topic["id"], topic["title"], f"{topic['done']} of {topic['of']}")
+        parts.append(table)
+    for skipped in doc["skipped"]:
+        parts.append(Text(f"skipped {skipped['file']}: {skipped['reason']}", style="yellow"))
+    return Group(*parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from roadmap_cli.app import app
 from roadmap_cli.errors import RoadmapError, UsageError
-from roadmap_cli.session import YesOption, confirm, session_of
+from roadmap_cli.session import TrackOption, YesOption, confirm, session_of
 
 if TYPE_CHECKING:
     from roadmap_cli.history import Record
@@ -90,3 +91,45 @@ def import_(
 
     before, after = store.take_in(merged, f"import --merge {file.name}")
     session.print(f"Merged {file}: {_changed(before, after)}.")
+
+
+class CohortFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def cohort(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Export files, or folders of them (*.json).", show_default=False),
+    ],
+    track: TrackOption = None,
+    format: Annotated[
+        CohortFormat, typer.Option("--format", "-f", help="table, markdown, json or csv.")
+    ] = CohortFormat.table,
+) -> None:
+    """A mentor's report over learners' JSON exports: progress per learner and track, how many
+    learners have done each topic, and the cohort's median per track.
+
+    Example: roadmap cohort exports/ --format markdown
+    """
+    import sys
+
+    from roadmap_cli import cohort as reports
+
+    session = session_of(ctx)
+    catalog = session.catalog()
+    learners, skipped = reports.load(paths, catalog)
+    doc = reports.report(catalog, learners, skipped, session.track_id(track))
+    if format is CohortFormat.json:
+        session.print_json(doc)
+    elif format is CohortFormat.csv:
+        sys.stdout.write(reports.to_csv(doc))
+    elif format is CohortFormat.markdown:
+        sys.stdout.write(reports.to_markdown(doc))
+    else:
+        session.show(doc, False, "cohort")
