@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         # A terminal that cannot show a character gets '?', not a crash after a saved change.
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
+    if os.environ.get("_ROADMAP_COMPLETE"):
+        from roadmap_cli.completion import plain_descriptions
+
+        plain_descriptions()
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="roadmap", standalone_mode=False)

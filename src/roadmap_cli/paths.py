@@ -13,6 +13,7 @@ APP_NAME = "roadmap"
 STATE_ENV = "ROADMAP_STATE"
 CATALOG_ENV = "ROADMAP_CATALOG"
 BUNDLED_CATALOG = "ai-engineer-2026.toml"
+BUNDLED_CATALOG_ID = "ai-engineer-2026"
 
 
 def data_dir() -> Path:
@@ -22,14 +23,29 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
-def state_path(flag: Path | None = None) -> Path:
-    """Where this user's progress lives."""
+def config_dir() -> Path:
+    """The user config dir, e.g. ~/.config/roadmap on Linux; catalogs of your own go in
+    its `catalogs` folder."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def user_catalogs() -> Path:
+    return config_dir() / "catalogs"
+
+
+def state_path(flag: Path | None = None, catalog_id: str | None = None) -> Path:
+    """Where this user's progress lives: one file per catalog followed (the bundled
+    catalog's is `progress.toml`, another's `progress-<catalog id>.toml`)."""
     if flag is not None:
         return flag.expanduser()
     env = os.environ.get(STATE_ENV)
     if env:
         return Path(env).expanduser()
-    return data_dir() / "progress.toml"
+    if catalog_id is None or catalog_id == BUNDLED_CATALOG_ID:
+        return data_dir() / "progress.toml"
+    return data_dir() / f"progress-{catalog_id}.toml"
 
 
 def bundled_catalog() -> Path:
@@ -45,10 +61,20 @@ def bundled_catalog() -> Path:
 
 
 def catalog_path(flag: Path | None = None) -> Path:
-    """Which catalog file to read."""
-    if flag is not None:
-        return flag.expanduser()
-    env = os.environ.get(CATALOG_ENV)
-    if env:
-        return Path(env).expanduser()
-    return bundled_catalog()
+    """Which catalog file to read: a path, or the name of a catalog of your own (a file
+    `<name>.toml` in the `catalogs` folder of the config dir), or the bundled one."""
+    if flag is None and os.environ.get(CATALOG_ENV):
+        flag = Path(os.environ[CATALOG_ENV])
+    if flag is None:
+        return bundled_catalog()
+    return by_name(str(flag)) or flag.expanduser()
+
+
+def by_name(name: str) -> Path | None:
+    """The catalog a bare name (no folder, no .toml) stands for, if there is one."""
+    if "/" in name or os.sep in name or name.endswith(".toml"):
+        return None
+    if name == BUNDLED_CATALOG_ID:
+        return bundled_catalog()
+    own = user_catalogs() / f"{name}.toml"
+    return own if own.is_file() else None

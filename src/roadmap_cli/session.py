@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from roadmap_cli import completion
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -22,7 +24,19 @@ T = TypeVar("T")
 TrackOption = Annotated[
     str | None,
     typer.Option(
-        "--track", "-t", help="Only this track (id, unique prefix or title).", show_default=False
+        "--track",
+        "-t",
+        help="Only this track (id, unique prefix or title).",
+        show_default=False,
+        autocompletion=completion.tracks,
+    ),
+]
+TopicArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Topic id (exact, any case, alias or unique prefix).",
+        show_default=False,
+        autocompletion=completion.topics,
     ),
 ]
 JsonOption = Annotated[
@@ -40,7 +54,11 @@ DateOption = Annotated[
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 TopicsArgument = Annotated[
     list[str],
-    typer.Argument(help="Topic ids (exact, any case, alias or unique prefix).", show_default=False),
+    typer.Argument(
+        help="Topic ids (exact, any case, alias or unique prefix).",
+        show_default=False,
+        autocompletion=completion.topics,
+    ),
 ]
 
 
@@ -64,7 +82,8 @@ class Session:
         from roadmap_cli import paths
         from roadmap_cli.store import Store
 
-        return Store(paths.state_path(self.state_flag), catalog_id=self.catalog().id)
+        catalog_id = self.catalog().id
+        return Store(paths.state_path(self.state_flag, catalog_id), catalog_id=catalog_id)
 
     def load_state(self) -> State:
         """The progress, with entries of renamed topics following the catalog's aliases."""

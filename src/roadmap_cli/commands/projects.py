@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from roadmap_cli import completion
 from roadmap_cli.app import app
 from roadmap_cli.errors import RoadmapError, UsageError
 from roadmap_cli.session import (
@@ -37,12 +38,20 @@ project_app = typer.Typer(
 app.add_typer(project_app, name="project")
 
 ProjectArgument = Annotated[
-    str, typer.Argument(help="Project id (exact, any case or unique prefix).", show_default=False)
+    str,
+    typer.Argument(
+        help="Project id (exact, any case or unique prefix).",
+        show_default=False,
+        autocompletion=completion.projects,
+    ),
 ]
 TopicOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--topic", help="A topic the project applies (repeat for more).", show_default=False
+        "--topic",
+        help="A topic the project applies (repeat for more).",
+        show_default=False,
+        autocompletion=completion.topics,
     ),
 ]
 TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
@@ -89,12 +98,23 @@ def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What the project is called.", show_default=False)],
     track: Annotated[
-        str, typer.Option("--track", "-t", help="The track it shows skills of.", show_default=False)
+        str,
+        typer.Option(
+            "--track",
+            "-t",
+            help="The track it shows skills of.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
     ],
     outcome: Annotated[
         str | None,
         typer.Option(
-            "--outcome", "-o", help="The track's outcome idea it realises.", show_default=False
+            "--outcome",
+            "-o",
+            help="The track's outcome idea it realises.",
+            show_default=False,
+            autocompletion=completion.outcomes,
         ),
     ] = None,
     topic: TopicOption = None,

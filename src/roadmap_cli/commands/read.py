@@ -11,7 +11,7 @@ import typer
 
 from roadmap_cli.app import app
 from roadmap_cli.errors import RoadmapError
-from roadmap_cli.session import JsonOption, TrackOption, session_of
+from roadmap_cli.session import JsonOption, TopicArgument, TrackOption, session_of
 
 
 class StatusChoice(StrEnum):
@@ -93,7 +93,7 @@ def topics(
 @app.command()
 def show(
     ctx: typer.Context,
-    topic: Annotated[str, typer.Argument(help="Topic id.", show_default=False)],
+    topic: TopicArgument,
     json_out: JsonOption = False,
 ) -> None:
     """Everything about one topic: summary, prerequisites, tracks, resources, dates, note.

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from roadmap_cli import completion
 from roadmap_cli.app import app
 from roadmap_cli.errors import UsageError
 from roadmap_cli.session import (
     DateOption,
     JsonOption,
+    TopicArgument,
     TopicsArgument,
     YesOption,
     confirm,
@@ -107,11 +109,21 @@ def reset(
     ctx: typer.Context,
     topics: Annotated[
         list[str] | None,
-        typer.Argument(help="Topic ids to set back to pending.", show_default=False),
+        typer.Argument(
+            help="Topic ids to set back to pending.",
+            show_default=False,
+            autocompletion=completion.topics,
+        ),
     ] = None,
     track: Annotated[
         str | None,
-        typer.Option("--track", "-t", help="Reset every topic of this track.", show_default=False),
+        typer.Option(
+            "--track",
+            "-t",
+            help="Reset every topic of this track.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
     ] = None,
     yes: YesOption = False,
 ) -> None:
@@ -147,7 +159,7 @@ def reset(
 @app.command()
 def note(
     ctx: typer.Context,
-    topic: Annotated[str, typer.Argument(help="Topic id.", show_default=False)],
+    topic: TopicArgument,
     text: Annotated[str, typer.Argument(help='The note; "" removes it.', show_default=False)],
 ) -> None:
     """Attach a note to a topic (replacing any earlier note).
@@ -169,7 +181,10 @@ def note(
 def focus(
     ctx: typer.Context,
     track: Annotated[
-        str | None, typer.Argument(help="Track id or title.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="Track id or title.", show_default=False, autocompletion=completion.tracks
+        ),
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
     json_out: JsonOption = False,
