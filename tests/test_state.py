@@ -108,7 +108,12 @@ def test_default_state_path_is_the_user_data_dir(
 ) -> None:
     monkeypatch.delenv("ROADMAP_STATE")
     assert run("done", "python").exit_code == 0
-    assert (isolated_home / "data" / "roadmap" / "progress.toml").exists()
+    data = isolated_home / "data" / "roadmap"
+    assert (data / "progress-mini.toml").exists()  # each catalog has its own progress
+    monkeypatch.delenv("ROADMAP_CATALOG")
+    assert run("done", "rag").exit_code == 0
+    assert "rag" in tomllib.loads((data / "progress.toml").read_text())["topics"]
+    assert "rag" not in tomllib.loads((data / "progress-mini.toml").read_text())["topics"]
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
