@@ -78,7 +78,10 @@ def test_titles_that_slug_alike_get_distinct_ids(run: Runner, state_file: Path) 
     ("args", "message"),
     [
         (["--track", "nope"], "unknown track 'nope'"),
-        (["--track", "builder", "--outcome", "nope"], "unknown outcome idea of Builder 'nope'"),
+        (["--track", "builder", "--outcome", "nope"], "unknown outcome idea 'nope'"),
+        (["--track", "deep", "--outcome", "qa-bot"], "Deep Models has no outcome ideas"),
+        (["--track", "builder", "--repo", "https://me:secret@github.com/x"], "the URL"),
+        (["--track", "builder", "--repo", "http://[::1"], "invalid URL 'http://[::1'"),
         (["--track", "builder", "--topic", "nope"], "unknown topic 'nope'"),
         (["--track", "builder", "--repo", "ftp://x.org/r"], "invalid URL 'ftp://x.org/r'"),
         (["--track", "builder", "--repo", "https://"], "invalid URL 'https://'"),
@@ -163,11 +166,13 @@ def test_edit_links_topics_and_title(run: Runner, state_file: Path) -> None:
 
 EDITOR = """
 import sys, pathlib
-path = pathlib.Path(sys.argv[1])
+path = pathlib.Path(sys.argv[-1])
 text = path.read_text()
-assert "## problem" in text and "Portfolio of 'PDF Q&A bot'" in text
-text = text.replace("## problem\\n", "## problem\\nWritten in the editor\\n")
-text = text.replace("## tradeoffs\\n", "## tradeoffs\\n# a comment line\\nCost against speed\\n")
+assert "#: problem" in text and "Portfolio of 'PDF Q&A bot'" in text
+text = text.replace("#: problem\\n", "#: problem\\nWritten in the editor\\n")
+text = text.replace("#: tradeoffs\\n", "#: tradeoffs\\n#: not kept\\n# A heading\\nCost against speed\\n")
+if "--drop" in sys.argv:
+    text = text.replace("#: evaluation\\n", "")
 path.write_text(text)
 """
 
@@ -184,7 +189,12 @@ def test_edit_in_the_editor(
     assert result.exit_code == 0, result.stderr
     saved = projects(state_file)[project_id]
     assert saved["problem"] == "Written in the editor"
-    assert saved["tradeoffs"] == "Cost against speed"
+    assert saved["tradeoffs"] == "# A heading\nCost against speed"  # markdown headings stay
+    before = state_file.read_bytes()
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script} --drop")
+    dropped = run("project", "edit", project_id, "--editor")
+    assert dropped.exit_code == 2 and "lacks the line '#: evaluation'" in dropped.stderr
+    assert state_file.read_bytes() == before
     monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; sys.exit(3)'")
     before = state_file.read_bytes()
     failed = run("project", "edit", project_id, "-e")

@@ -19,7 +19,10 @@ from roadmap_cli.errors import ExitCode, RoadmapError
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"roadmap: error: {' '.join(message.split())}\n")  # always one line
+    from roadmap_cli.sanitize import printable
+
+    # One line, and no control characters from a user's input echoed to the terminal.
+    sys.stderr.write(f"roadmap: error: {' '.join(printable(message).split())}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,13 +28,17 @@ PORTFOLIO_LABELS = {
 # GitHub's math). `&`, `<` and `>` become entities, so no text can open an HTML tag or smuggle
 # one in as an entity.
 _MD_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~#$])")
+_LIST_MARK = re.compile(r"^([-+=])")
+_NUMBERED = re.compile(r"^(\d+)([.)])")
 
 
 def md_escape(text: str) -> str:
     """Text from titles and notes as one inert line of markdown."""
     flat = " ".join(printable(text).split())
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_PUNCTUATION.sub(r"\\\1", flat)
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", flat)
+    # At the start of a paragraph these would open a list (or underline a heading).
+    return _NUMBERED.sub(r"\1\\\2", _LIST_MARK.sub(r"\\\1", escaped))
 
 
 def _day(moment: datetime | None) -> str:
@@ -108,6 +112,13 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
+def _paragraphs(text: str | None) -> list[str]:
+    """A long text as inert markdown paragraphs: blank lines kept, each paragraph escaped
+    (so a `# heading` or a code fence in it shows as written, never as markup)."""
+    blocks = re.split(r"\n\s*\n", text or "")
+    return [md_escape(block) for block in blocks if block.strip()]
+
+
 def _link(label: str, url: str | None) -> str | None:
     """A markdown link to a URL that passes the project URL check; otherwise inert text."""
     if not url:
@@ -121,20 +132,26 @@ def _link(label: str, url: str | None) -> str | None:
 
 def _projects_markdown(catalog: Catalog, state: State, track_ids: list[str]) -> list[str]:
     """A Projects section: each project with its track, outcome, links and portfolio fields."""
+    # With every track exported, projects of tracks the catalog no longer has come too, last.
+    every = set(track_ids) >= set(catalog.track_by_id)
     chosen = sorted(
-        ((pid, p) for pid, p in state.projects.items() if p.track in track_ids),
-        key=lambda item: (track_ids.index(item[1].track), item[0]),
+        ((pid, p) for pid, p in state.projects.items() if every or p.track in track_ids),
+        key=lambda item: (
+            track_ids.index(item[1].track) if item[1].track in track_ids else len(track_ids),
+            item[0],
+        ),
     )
     if not chosen:
         return []
     lines = ["", "## Projects"]
     for _, project in chosen:
-        track = catalog.track_by_id[project.track]
-        outcome = next((o.title for o in track.outcomes if o.id == project.outcome), None)
+        track = catalog.track_by_id.get(project.track)
+        outcomes = track.outcomes if track else ()
+        outcome = next((o.title for o in outcomes if o.id == project.outcome), project.outcome)
         status = project.status.replace("-", " ")
         if project.status == "done" and project.finished:
             status += f" {_day(project.finished)}"
-        facts = [f"**Track:** {md_escape(track.title)}"]
+        facts = [f"**Track:** {md_escape(track.title if track else project.track)}"]
         if outcome:
             facts.append(f"**Outcome:** {md_escape(outcome)}")
         facts.append(f"**Status:** {status}")
@@ -145,9 +162,11 @@ def _projects_markdown(catalog: Catalog, state: State, track_ids: list[str]) -> 
         if project.topics:
             lines += ["", "**Topics:** " + ", ".join(f"`{t}`" for t in project.topics)]
         for name in PORTFOLIO_FIELDS:
-            text = getattr(project, name)
-            if text:
-                lines += ["", f"**{PORTFOLIO_LABELS[name]}.** {md_escape(text)}"]
+            paragraphs = _paragraphs(getattr(project, name))
+            if paragraphs:
+                lines += ["", f"**{PORTFOLIO_LABELS[name]}.** {paragraphs[0]}"]
+                for paragraph in paragraphs[1:]:
+                    lines += ["", paragraph]
     return lines
 
 

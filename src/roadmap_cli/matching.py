@@ -49,6 +49,8 @@ class IdIndex:
         hint = f" ({self.list_command} lists them)" if self.list_command else ""
         if not key:
             raise UnknownIdError(f"an empty {self.kind} id was given{hint}")
+        if not self._ids:
+            raise UnknownIdError(f"unknown {self.kind} '{query}': there are no {self.kind}s yet")
         if key in self._names:
             return self._names[key]
         # A prefix of an id wins over a prefix of an alias, so `l` lists ids that start with l.

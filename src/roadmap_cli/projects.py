@@ -41,69 +41,125 @@ def project_index(state: State) -> IdIndex:
     return IdIndex("project", state.projects, None, "'roadmap project list'")
 
 
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_ESCAPES = re.compile(r"%(?![0-9A-Fa-f]{2})")
+TEXT_LIMIT = 1_000_000  # characters read for one text from a file or stdin
+
+
 def check_url(text: str) -> str:
-    """An http(s) URL with a host; anything else is a usage error (exit 2)."""
-    parts = urlsplit(text.strip())
-    try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or not port_ok
-        or any(ch.isspace() or not ch.isprintable() or ch in '<>"`{}|\\^' for ch in text.strip())
-    ):
+    """An http(s) URL with a real host and no credentials; anything else is a usage error."""
+    url = text.strip()
+    if not _url_ok(url):
         raise UsageError(
-            f"invalid URL '{text}': give an http:// or https:// address,"
+            f"invalid URL '{text}': give an http:// or https:// address with a host name,"
             " e.g. https://github.com/you/project"
         )
-    return text.strip()
+    if "@" in urlsplit(url).netloc:
+        raise UsageError(
+            f"the URL '{text}' holds a user name or password; leave them out (exports are public)"
+        )
+    return url
 
 
-def read_text_argument(value: str) -> str:
-    """`@file.md` reads the text from a file (`@-` from stdin); anything else is the text."""
+def _url_ok(url: str) -> bool:
+    import ipaddress
+
+    if any(ch.isspace() or not ch.isprintable() or ch in '<>"`{}|\\^' for ch in url):
+        return False
+    if _ESCAPES.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a bad IPv6 literal, a port that is not a number
+        return False
+    if parts.scheme not in ("http", "https") or not host or parts.netloc.endswith(":"):
+        return False
+    if port is not None and not 0 < port < 65536:
+        return False
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        after = parts.netloc.split("]", 1)[1]
+        return after == "" or after.startswith(":")
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return all(_LABEL.fullmatch(label) for label in labels)
+
+
+def read_text_argument(value: str, *, stdin_used: list[bool] | None = None) -> str:
+    """`@file.md` reads the text from a file (`@-` from stdin, once); anything else is the
+    text itself. An empty file is refused: clearing a field takes an explicit ""."""
     if not value.startswith("@") or value == "@":
         return value
     name = value[1:]
     if name == "-":
         import sys
 
-        return sys.stdin.read()
-    try:
-        return Path(name).expanduser().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot read {name} for the text ({reason})") from None
+        if stdin_used is not None:
+            if stdin_used:
+                raise UsageError("only one text can come from stdin (@-)")
+            stdin_used.append(True)
+        text = sys.stdin.read(TEXT_LIMIT + 1)
+    else:
+        try:
+            with Path(name).expanduser().open(encoding="utf-8-sig") as handle:
+                text = handle.read(TEXT_LIMIT + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(f"cannot read {name} for the text ({reason})") from None
+    if len(text) > TEXT_LIMIT:
+        raise UsageError(f"{name} is longer than {TEXT_LIMIT:,} characters; shorten it")
+    if not text.strip():
+        raise UsageError(f'{name} is empty; to clear a field, give "" instead')
+    return text
 
 
 # --- the portfolio editor ------------------------------------------------------------------
 
-EDITOR_HEADER = """\
-# Portfolio of '{title}' ({id}).
-# Write under each heading; lines starting with '#' are ignored, an empty section clears it.
+MARK = "#:"
+EDITOR_HEADER = """#: Portfolio of '{title}' ({id}).
+#: Write under each '#: field' line (markdown is fine, '#' headings included). Lines that
+#: start with '#:' are not kept; an empty section clears its field. Keep all five '#:' lines.
 """
 
 
 def editor_template(project_id: str, project: Project) -> str:
     parts = [EDITOR_HEADER.format(title=project.title, id=project_id)]
     for name in PORTFOLIO_FIELDS:
-        parts.append(f"## {name}\n{getattr(project, name) or ''}\n")
+        parts.append(f"{MARK} {name}\n{getattr(project, name) or ''}\n")
     return "\n".join(parts)
 
 
 def parse_editor_text(text: str) -> dict[str, str | None]:
-    """The five sections of an edited template; headings it lacks are left out."""
+    """The five fields of an edited template; a missing '#: field' line is a usage error,
+    so that no text slides into the field above it."""
     sections: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in text.splitlines():
-        heading = re.fullmatch(r"##\s*(\w+)\s*", line)
-        if heading and heading.group(1).lower() in PORTFOLIO_FIELDS:
-            current = sections.setdefault(heading.group(1).lower(), [])
-        elif line.startswith("#"):
+        if line.startswith(MARK):
+            name = line[len(MARK) :].strip().lower()
+            if name in PORTFOLIO_FIELDS:
+                current = sections.setdefault(name, [])
             continue
-        elif current is not None:
+        if current is not None:
             current.append(line)
+    missing = [name for name in PORTFOLIO_FIELDS if name not in sections]
+    if missing:
+        raise UsageError(
+            f"the edited text lacks the line '{MARK} {missing[0]}'; nothing was changed"
+        )
     return {name: "\n".join(lines).strip() or None for name, lines in sections.items()}
 
 
@@ -157,6 +213,15 @@ class TrackPortfolio:
 
 
 def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> list[TrackPortfolio]:
+    """Per track: what its done projects cover and show.
+
+    A topic is *applied* when it is done and some done project (of any track) uses it, and
+    *studied* when it is done and none does. What recruiters of a track look for is shown by
+    a done project of that track that uses one of the signal's `shown_by` topics, itself done
+    (or by any done project of the track, for a signal that names no topic).
+    """
+    all_done = [p for p in state.projects.values() if p.status == "done"]
+    applied = {t for p in all_done for t in p.topics if state.status_of(t) == "done"}
     result = []
     for track in catalog.ordered_tracks:
         if track_id is not None and track.id != track_id:
@@ -166,7 +231,7 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> li
             for pid, p in state.projects.items()
             if p.track == track.id and p.status == "done"
         }
-        used = {t for p in done.values() for t in p.topics}
+        used = {t for p in done.values() for t in p.topics if state.status_of(t) == "done"}
         covered = {p.outcome for p in done.values() if p.outcome}
         view = TrackPortfolio(track, done_projects=sorted(done))
         for outcome in track.outcomes:
@@ -175,7 +240,7 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> li
             )
         for topic_id in track.topics:
             if state.status_of(topic_id) == "done":
-                (view.applied if topic_id in used else view.studied).append(topic_id)
+                (view.applied if topic_id in applied else view.studied).append(topic_id)
         for signal in track.signals:
             shown = bool(done) and (not signal.shown_by or bool(used & set(signal.shown_by)))
             (view.shown if shown else view.not_shown).append(signal.what)

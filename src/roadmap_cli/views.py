@@ -334,8 +334,12 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
     ]
     for change in doc["reverted"]:
         parts.append(Text(f"  {change['summary']}"))
+    if not doc["reverted"]:
+        parts[0] = Text.assemble(
+            "Nothing of ", (undid["command"], "bold"), " could be undone: it was changed since."
+        )
     for key in doc["left"]:
-        name = key.removeprefix("topics.")
+        name = key.removeprefix("topics.").replace("projects.", "project ", 1)
         parts.append(Text(f"  {name}: changed again since, left as it is", style="yellow"))
     return Group(*parts)
 
@@ -438,10 +442,10 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")
         facts.add_row("Topics applied", ", ".join(track["topics_applied"]) or "none yet")
         facts.add_row("Only studied", ", ".join(track["topics_studied"]) or "none")
-        facts.add_row("Recruiters see", ", ".join(track["recruiters_see"]) or "nothing yet")
-        facts.add_row(
-            "Not shown yet", ", ".join(track["recruiters_miss"]) or "nothing: well covered"
-        )
+        if track["recruiters_see"] or track["recruiters_miss"]:
+            facts.add_row("Recruiters see", ", ".join(track["recruiters_see"]) or "nothing yet")
+        if track["recruiters_see"] or track["recruiters_miss"]:
+            facts.add_row("Not shown yet", ", ".join(track["recruiters_miss"]) or "nothing")
         parts.append(facts)
     return Group(*parts)
 

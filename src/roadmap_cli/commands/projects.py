@@ -79,14 +79,26 @@ def _outcome(session: Session, track_id: str, query: str | None) -> str | None:
     from roadmap_cli.matching import IdIndex
 
     track = session.catalog().track_by_id[track_id]
+    if not track.outcomes:
+        raise UsageError(f"{track.title} has no outcome ideas; leave out --outcome")
     titles = {o.title.lower().replace(" ", "-"): o.id for o in track.outcomes}
     index = IdIndex(
-        f"outcome idea of {track.title}",
+        "outcome idea",
         [o.id for o in track.outcomes],
         titles,
         f"'roadmap project ideas --track {track_id}'",
     )
     return index.resolve(query)
+
+
+def _title(text: str) -> str:
+    """A title on one line: control characters out, runs of white space as one space."""
+    from roadmap_cli.sanitize import printable
+
+    title = " ".join(printable(text).split())
+    if not title:
+        raise UsageError("a project needs a title")
+    return title
 
 
 def _said(session: Session, project_id: str, message: str) -> None:
@@ -127,15 +139,12 @@ def add(
     Example: roadmap project add "PDF Q&A bot" -t ai-developer -o document-qa-system --topic rag
     """
     from roadmap_cli.projects import check_url, new_id
-    from roadmap_cli.sanitize import note_text
     from roadmap_cli.state import Project, now
 
     session = session_of(ctx)
     track_id = session.track_id(track)
     assert track_id is not None
-    clean_title = note_text(title)
-    if clean_title is None:
-        raise UsageError("a project needs a title")
+    clean_title = _title(title)
     outcome_id = _outcome(session, track_id, outcome)
     topic_ids = _topics(session, topic) or []
     repo_url = check_url(repo) if repo is not None else None
@@ -217,6 +226,10 @@ def done(
     day = parse_day(when) if when is not None else None
 
     def change(project_id: str, item: Project, moment: Any) -> str:
+        if item.status == "done" and (
+            day is None or (item.finished and item.finished.date() == day)
+        ):
+            return "already done"
         missing = item.missing_portfolio()
         if missing and not force:
             fill = " ".join(f"--{name} TEXT" for name in missing)
@@ -225,17 +238,13 @@ def done(
                 f" {'is' if len(missing) == 1 else 'are'} missing. Fill them with"
                 f" 'roadmap project edit {project_id} {fill}' (or --editor), or pass --force"
             )
-        if item.status == "done" and (
-            day is None or (item.finished and item.finished.date() == day)
-        ):
-            return "already done"
         before = item.status
         item.status, item.updated = "done", moment
         item.finished = finished_at(day, moment)
         item.started = (
             item.started if item.started and item.started <= item.finished else item.finished
         )
-        return f"{before} → done"
+        return f"{before} → done" if before != "done" else "done (date changed)"
 
     session, project_id, message = _change_project(ctx, project, "project done", change)
     _said(session, project_id, message)
@@ -249,7 +258,13 @@ def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
         path = Path(folder) / f"{project_id}.md"
         path.write_text(editor_template(project_id, item), encoding="utf-8")
         try:
-            result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            command = shlex.split(editor)
+        except ValueError as exc:
+            raise RoadmapError(
+                f"cannot read the editor command '{editor}' ({exc}); fix EDITOR"
+            ) from None
+        try:
+            result = subprocess.run([*command, str(path)], check=False)
         except OSError as exc:
             raise RoadmapError(
                 f"cannot start the editor '{editor}' ({exc.strerror or exc}); set EDITOR"
@@ -316,9 +331,8 @@ def edit(
     session = session_of(ctx)
     values: dict[str, Any] = {}
     if title is not None:
-        values["title"] = note_text(title)
-        if values["title"] is None:
-            raise UsageError("a project needs a title")
+        values["title"] = _title(title)
+    from_stdin: list[bool] = []
     texts = {
         "problem": problem,
         "architecture": architecture,
@@ -328,7 +342,7 @@ def edit(
     }
     for name, text in texts.items():
         if text is not None:
-            values[name] = note_text(read_text_argument(text))
+            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin))
     for name, url in (("repo", repo), ("demo", demo)):
         if url is not None:
             values[name] = check_url(url) if url.strip() else None
