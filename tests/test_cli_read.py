@@ -236,17 +236,37 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
         run("status")
 
 
-@pytest.mark.parametrize("args", [["status"], ["tracks"], ["topics"], ["show", "fine"], ["next"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["tracks"],
+        ["topics"],
+        ["show", "fine"],
+        ["next"],
+        ["log"],
+        ["doctor"],
+        ["project", "list"],
+        ["project", "show", "a-project"],
+        ["project", "ideas"],
+        ["portfolio"],
+    ],
+)
 def test_sixty_columns_fit_and_ids_are_never_cut(
     run: Runner, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     monkeypatch.delenv("ROADMAP_CATALOG")  # the bundled catalog, with its long ids and titles
     run("start", "multi-environment-deployment")
+    long_title = "A project with a long title that makes a long identifier slug indeed"
+    run("project", "add", long_title, "--track", "aiops", "--outcome", "scalable-ai-services")
+    run("project", "add", "A project", "--track", "aiops")
     monkeypatch.setenv("COLUMNS", "60")
     out = run(*args).stdout
     assert max(len(line) for line in out.splitlines()) <= 60
     if args[0] in ("status", "next"):
         assert "multi-environment-deployment" in out.split()
+    if args[:2] == ["project", "list"]:
+        assert "a-project-with-a-long-title-that-makes-a-long" in out.split()
     if args[0] == "topics":
         words = out.split()
         for topic_id in ("latency-cost-tradeoffs", "multi-environment-deployment", "rag"):

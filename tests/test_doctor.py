@@ -164,3 +164,20 @@ def test_both_old_and_new_ids_merge_and_a_reset_sticks(run: Runner, state_file: 
     shown = json.loads(run("show", "fine-tuning", "--json").stdout)
     assert shown["status"] == "pending" and shown["note"] == "(from finetuning) old note"
     assert "finetuning" not in tomllib.loads(state_file.read_text())["topics"]
+
+
+def test_repair_keeps_projects_and_doctor_checks_them(run: Runner, state_file: Path) -> None:
+    run("project", "add", "Keep me", "--track", "builder")
+    run("project", "add", "Old one", "--track", "builder")
+    text = state_file.read_text()
+    text = text.replace('track = "builder"', 'track = "vanished"', 1)  # keep-me: unknown track
+    state_file.write_text(text)
+    messages = " ".join(f["message"] for f in findings(run)[1])
+    assert "project 'keep-me' is on track 'vanished'" in messages
+    state_file.write_text(text.replace('status = "planned"', 'status = "bogus', 1) + "\n")
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0, result.stderr
+    saved = tomllib.loads(state_file.read_text())["projects"]
+    assert set(saved) == {"keep-me", "old-one"}
+    assert "status" not in saved["keep-me"] or saved["keep-me"]["status"] == "planned"
+    assert "## Projects" in run("export").stdout  # a project of a vanished track still exports

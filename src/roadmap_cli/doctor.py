@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from roadmap_cli.catalog import Catalog
 from roadmap_cli.errors import StateError
-from roadmap_cli.state import SCHEMA_VERSION, State, TopicProgress, now, unknown_keys
+from roadmap_cli.state import SCHEMA_VERSION, State, now, unknown_keys
 from roadmap_cli.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -42,7 +42,13 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     if loaded.text is None:
         return [Finding("ok", f"no progress file yet at {store.path}: nothing to check")]
     state = loaded.state
-    found.append(Finding("ok", f"{store.path} reads and validates ({len(state.topics)} entries)"))
+    found.append(
+        Finding(
+            "ok",
+            f"{store.path} reads and validates ({len(state.topics)} topic entries,"
+            f" {len(state.projects)} projects)",
+        )
+    )
     if loaded.newer:
         found.append(
             Finding(
@@ -99,6 +105,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
                 )
             )
     found += _entry_problems(state)
+    found += _project_problems(state, catalog)
     extra = unknown_keys(tomllib.loads(loaded.text))
     if extra:
         found.append(
@@ -132,6 +139,46 @@ def _entry_problems(state: State) -> list[Finding]:
     return found
 
 
+def _project_problems(state: State, catalog: Catalog) -> list[Finding]:
+    found = []
+    for project_id, project in sorted(state.projects.items()):
+        track = catalog.track_by_id.get(project.track)
+        if track is None:
+            found.append(
+                Finding(
+                    "warning",
+                    f"project '{project_id}' is on track '{project.track}',"
+                    " which the catalog does not have; it is kept and exported",
+                )
+            )
+        elif project.outcome and project.outcome not in {o.id for o in track.outcomes}:
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' takes on outcome idea"
+                    f" '{project.outcome}', which {track.title} no longer has",
+                )
+            )
+        unknown = [t for t in project.topics if t not in catalog.topic_by_id]
+        if unknown:
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' applies topics the catalog does not"
+                    f" have: {', '.join(unknown)}",
+                )
+            )
+        if project.status == "done" and project.missing_portfolio():
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' is done without its"
+                    f" {', '.join(project.missing_portfolio())}",
+                )
+            )
+    return found
+
+
 def repair(store: Store) -> Repair:
     """Move a file that cannot be used aside and write one with everything that validates."""
     dropped: list[str] = []
@@ -139,70 +186,85 @@ def repair(store: Store) -> Repair:
     def salvage(raw: bytes) -> State:
         text = raw.decode("utf-8-sig", errors="replace")
         top, tables = _salvage(text)
-        kept: dict[str, TopicProgress] = {}
-        for topic_id, table in tables.items():
-            entry = _salvage_entry(topic_id, table)
-            if entry is None:
-                dropped.append(topic_id)
-            else:
-                kept[topic_id] = entry
-        dropped.extend(sorted(set(_LOOSE_TABLE.findall(text)) - set(tables)))
+        kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
+        for name, items in tables.items():
+            for item_id, table in items.items():
+                entry = _salvage_entry(name, item_id, table)
+                label = item_id if name == "topics" else f"project {item_id}"
+                if entry is None:
+                    dropped.append(label)
+                else:
+                    kept[name][item_id] = entry
+        for name, loose in _LOOSE_TABLES.items():
+            prefix = "" if name == "topics" else "project "
+            dropped.extend(f"{prefix}{i}" for i in set(loose.findall(text)) - set(tables[name]))
         focus = top.get("focus") if isinstance(top.get("focus"), str) else None
         catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
-        return State(catalog=catalog, focus=focus, topics=kept)
+        return State(catalog=catalog, focus=focus, topics=kept["topics"], projects=kept["projects"])
 
     aside, state = store.repair(salvage)
-    return Repair(aside, store.path, sorted(state.topics), sorted(set(dropped)))
+    kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
+    return Repair(aside, store.path, kept_ids, sorted(set(dropped)))
 
 
-def _salvage_entry(topic_id: str, table: object) -> TopicProgress | None:
+def _salvage_entry(name: str, item_id: str, table: object) -> Any:
     """An entry from a damaged table: values that do not validate are left out, one by one;
-    a missing change time becomes now. None when nothing usable is left."""
+    a missing time becomes now. None when what is left is not an entry."""
     if not isinstance(table, dict):
         return None
     values = dict(table)
-    values.setdefault("updated", now())
-    for _ in range(len(values) + 1):
+    times = ("updated",) if name == "topics" else ("created", "updated")
+    for _ in range(len(values) + 2):
+        for key in times:
+            values.setdefault(key, now())
         try:
-            state = State.model_validate({"topics": {topic_id: values}})
+            state = State.model_validate({name: {item_id: values}})
         except ValidationError as exc:
             bad = {str(err["loc"][2]) for err in exc.errors() if len(err["loc"]) > 2}
-            if not bad or not bad & set(values):
-                return None
+            if not bad & set(values):
+                return None  # a required value is missing (a project's title or track)
             for key in bad:
                 values.pop(key, None)
-            if "updated" not in values:
-                values["updated"] = now()
             continue
-        return state.topics[topic_id]
+        return getattr(state, name)[item_id]
     return None
 
 
-_TABLE = re.compile(r"^\s*\[\s*topics\s*\.\s*\"?([A-Za-z0-9_-]+)\"?\s*\]\s*$", re.M)
-# Any line that looks like it meant to open a topic table, well formed or not.
-_LOOSE_TABLE = re.compile(r"^\s*\[+\s*topics\s*\.\s*\"?([A-Za-z0-9_-]+)", re.M)
+def _table_pattern(name: str, loose: bool = False) -> re.Pattern[str]:
+    end = "" if loose else r"\"?\s*\]\s*$"
+    return re.compile(
+        rf"^\s*\[{'+' if loose else ''}\s*{name}\s*\.\s*\"?([A-Za-z0-9_-]+){end}", re.M
+    )
 
 
-def _salvage(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Top-level values and topic tables from a damaged file, each part parsed on its own."""
+_TABLES = {name: _table_pattern(name) for name in ("topics", "projects")}
+# Any line that looks like it meant to open such a table, well formed or not.
+_LOOSE_TABLES = {name: _table_pattern(name, loose=True) for name in ("topics", "projects")}
+
+
+def _salvage(text: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Top-level values and topic and project tables of a damaged file, each part parsed on
+    its own."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         data = None
     if isinstance(data, dict):
-        found = data.get("topics")
-        return data, dict(found) if isinstance(found, dict) else {}
-    heads = list(_TABLE.finditer(text))
-    top_text = text[: heads[0].start()] if heads else text
-    top = _parse_lines(top_text)
-    tables: dict[str, Any] = {}
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        found = {name: data.get(name) for name in _TABLES}
+        return data, {name: dict(v) if isinstance(v, dict) else {} for name, v in found.items()}
+    heads = sorted(
+        ((m, name) for name, pattern in _TABLES.items() for m in pattern.finditer(text)),
+        key=lambda pair: pair[0].start(),
+    )
+    top = _parse_lines(text[: heads[0][0].start()] if heads else text)
+    tables: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
+    for i, (head, name) in enumerate(heads):
+        end = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
         body = _only_tables_body(text[head.end() : end])
         try:
-            tables[head.group(1)] = tomllib.loads(body)
+            tables[name][head.group(1)] = tomllib.loads(body)
         except tomllib.TOMLDecodeError:
-            tables[head.group(1)] = _parse_lines(body)  # keep the lines that still parse
+            tables[name][head.group(1)] = _parse_lines(body)  # keep the lines that still parse
     return top, tables
 
 

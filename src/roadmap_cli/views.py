@@ -404,12 +404,24 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
 def render_projects(doc: dict[str, Any]) -> RenderableType:
     if not doc["projects"]:
         return Text("No projects yet. Add one with 'roadmap project add TITLE --track TRACK'.")
+    return _FitToWidth(lambda width: _projects_table(doc["projects"], width))
+
+
+def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
+    """One row per project; below 90 columns, the id on a line of its own above the title."""
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    if width < 90:
+        table.add_column("Project", overflow="fold", ratio=1)
+        table.add_column("Status", no_wrap=True)
+        for row in rows:
+            name = Text.assemble((row["id"], "bold"), f"\n  {row['title']} ({row['track']})")
+            table.add_row(name, _project_status(row["status"]))
+        return table
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
     table.add_column("Project", overflow="fold", ratio=1)
     table.add_column("Track", overflow="fold")
-    for row in doc["projects"]:
+    for row in rows:
         table.add_row(row["id"], _project_status(row["status"]), row["title"], row["track"])
     return table
 
@@ -417,8 +429,8 @@ def render_projects(doc: dict[str, Any]) -> RenderableType:
 @_printable_doc
 def render_ideas(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("Track", no_wrap=True)
-    table.add_column("Idea", no_wrap=True, style="bold")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Idea", overflow="fold", style="bold")
     table.add_column("Title", overflow="fold", ratio=1)
     table.add_column("Your projects", overflow="fold")
     for idea in doc["ideas"]:
