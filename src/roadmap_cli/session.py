@@ -144,19 +144,36 @@ class Session:
         sys.stdout.write(dumps(document, ascii_only=not utf8) + "\n")
 
 
+def ask(prompt: str) -> str | None:
+    """Ask on stderr and read one line from stdin (a terminal or a pipe); None at its end.
+    Nothing goes to stdout, so a question never mixes into output that is piped on."""
+    sys.stderr.write(f"{prompt} ")
+    sys.stderr.flush()
+    try:
+        line = sys.stdin.readline()
+    except (OSError, ValueError):  # no stdin at all
+        line = ""
+    if not line:
+        sys.stderr.write("\n")
+        return None
+    return line.strip()
+
+
+def yes_or_no(question: str) -> bool | None:
+    """A [y/N] question; None when no answer could be read."""
+    answer = ask(f"{question} [y/N]:")
+    return None if answer is None else answer.lower() in ("y", "yes")
+
+
 def confirm(question: str, yes: bool, what: str) -> None:
     """Ask `question` unless `yes`; a no, or no answer at all, stops with 'nothing was <what>'."""
     if yes:
         return
     from roadmap_cli.errors import RoadmapError
 
-    try:
-        confirmed = typer.confirm(question, default=False, err=True)
-    except typer.Abort:  # no answer: stdin closed or not a terminal
-        sys.stderr.write("\n")
-        raise RoadmapError(
-            f"no answer, nothing was {what}; pass --yes to skip the question"
-        ) from None
+    confirmed = yes_or_no(question)
+    if confirmed is None:
+        raise RoadmapError(f"no answer, nothing was {what}; pass --yes to skip the question")
     if not confirmed:
         raise RoadmapError(f"nothing was {what}")
 
