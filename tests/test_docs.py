@@ -79,6 +79,7 @@ def test_catalog_format_example_is_a_valid_catalog(tmp_path: Path) -> None:
         ["next"],
         ["focus", "deep"],
         ["log"],
+        ["log", "--calendar"],
         ["doctor"],
         ["project", "show", "bot"],
         ["project", "list"],

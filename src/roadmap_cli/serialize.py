@@ -6,7 +6,7 @@ Nothing here imports Rich: `--json` never pays for the terminal renderer.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.catalog import Catalog, Topic, Track
@@ -318,4 +318,19 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None) -> dict[str,
             }
             for view in views_of(catalog, state, track_id)
         ],
+    }
+
+
+def calendar(records: list[Record], today: date, weeks: int) -> dict[str, Any]:
+    from roadmap_cli.activity import activity
+    from roadmap_cli.activity import weeks as week_days
+
+    seen = activity(records, today)
+    columns = week_days(today, weeks)
+    return {
+        "version": JSON_VERSION,
+        "today": today.isoformat(),
+        "weeks": [[{"day": d.isoformat(), "changes": seen.per_day[d]} for d in w] for w in columns],
+        "current_streak": seen.current_streak,
+        "longest_streak": seen.longest_streak,
     }

@@ -494,3 +494,46 @@ def render_cohort(doc: dict[str, Any]) -> RenderableType:
     for skipped in doc["skipped"]:
         parts.append(Text(f"skipped {skipped['file']}: {skipped['reason']}", style="yellow"))
     return Group(*parts)
+
+
+HEAT = [
+    (0, "·", "grey37"),
+    (1, "░", "green"),
+    (2, "▒", "green"),
+    (4, "▓", "green"),
+    (7, "█", "bold green"),
+]
+
+
+def _heat(changes: int) -> Text:
+    mark, style = next((m, s) for floor, m, s in reversed(HEAT) if changes >= floor)
+    return Text(mark, style=style)
+
+
+@_printable_doc
+def render_calendar(doc: dict[str, Any]) -> RenderableType:
+    """Days as rows (Monday first), weeks as columns, the newest week on the right."""
+    grid = Text()
+    for weekday, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+        grid.append(f"{name} ", style="dim")
+        for week in doc["weeks"]:
+            day = week[weekday]
+            grid.append_text(_heat(day["changes"]) if day["day"] <= doc["today"] else Text(" "))
+            grid.append(" ")
+        if weekday < 6:
+            grid.append("\n")
+    first, last = doc["weeks"][0][0]["day"], doc["today"]
+    legend = Text.assemble(
+        ("less ", "dim"),
+        *[(m + " ", s) for _, m, s in HEAT],
+        ("more", "dim"),
+        (f"   {first} to {last}", "dim"),
+    )
+    current, longest = doc["current_streak"], doc["longest_streak"]
+    streak = Text.assemble(
+        ("Current streak: ", "bold"),
+        f"{current} day{'s' if current != 1 else ''}",
+        ("   Longest: ", "bold"),
+        f"{longest} day{'s' if longest != 1 else ''}",
+    )
+    return Group(grid, legend, streak)

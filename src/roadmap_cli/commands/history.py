@@ -15,16 +15,28 @@ from roadmap_cli.session import JsonOption, session_of
 def log(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
+    calendar: Annotated[
+        bool, typer.Option("--calendar", help="Activity per day as a heat-map, with streaks.")
+    ] = False,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=53, help="How many weeks the calendar shows.")
+    ] = 12,
     json_out: JsonOption = False,
 ) -> None:
-    """Your changes, newest first: when, which command, and each value before and after.
+    """Your changes, newest first: when, which command, and each value before and after;
+    or, with --calendar, the last weeks of activity and your current and longest streak.
 
-    Example: roadmap log --limit 5
+    Example: roadmap log --calendar
     """
     from roadmap_cli import serialize
 
     session = session_of(ctx)
     records = session.store().history().records
+    if calendar:
+        from roadmap_cli.state import now
+
+        session.show(serialize.calendar(records, now().date(), weeks), json_out, "calendar")
+        return
     doc = serialize.log(list(reversed(records))[:limit], total=len(records))
     session.show(doc, json_out, "log")
 

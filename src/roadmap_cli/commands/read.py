@@ -24,6 +24,7 @@ class StatusChoice(StrEnum):
 class ExportFormat(StrEnum):
     markdown = "markdown"
     json = "json"
+    svg = "svg"
 
 
 @app.command()
@@ -157,7 +158,8 @@ def _learner(name: str | None) -> str:
 def export(
     ctx: typer.Context,
     format: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="markdown for GitHub, or json.")
+        ExportFormat,
+        typer.Option("--format", "-f", help="markdown for GitHub, json, or an svg progress card."),
     ] = ExportFormat.markdown,
     output: Annotated[
         Path | None,
@@ -197,6 +199,11 @@ def export(
         text = exporters.to_json(
             cat, state, track_id=track_id, when=now(), learner=_learner(name), records=records
         )
+    elif format is ExportFormat.svg:
+        from roadmap_cli.card import to_svg
+
+        records = session.store().history().records
+        text = to_svg(cat, state, records, today=now().date(), track_id=track_id)
     else:
         text = exporters.to_markdown(cat, state, track_id=track_id, when=now())
     if output is None:

@@ -1,0 +1,96 @@
+"""Pictures: the SVG progress card and the activity calendar with streaks."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import Runner
+from roadmap_cli.activity import activity, weeks
+from roadmap_cli.history import Change, Record, new_record
+
+pytestmark = pytest.mark.usefixtures("mini")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour).astimezone()
+
+
+def records_on(*days: date) -> list[Record]:
+    return [new_record("x", [Change("focus", None, "deep")], at(day)) for day in days]
+
+
+def test_streaks() -> None:
+    today = date(2026, 11, 25)
+    days = [today - timedelta(days=n) for n in (0, 1, 2, 5, 6, 7, 8, 20)]
+    seen = activity(records_on(*days, today), today)
+    assert (seen.current_streak, seen.longest_streak) == (3, 4)
+    assert seen.per_day[today] == 2
+    # A streak still counts until the end of the day after its last active day.
+    assert activity(records_on(today - timedelta(days=1)), today).current_streak == 1
+    assert activity(records_on(today - timedelta(days=2)), today).current_streak == 0
+    assert activity([], today).longest_streak == 0
+
+
+def test_weeks_end_with_this_week_monday_first() -> None:
+    grid = weeks(date(2026, 11, 25), 3)  # a Wednesday
+    assert [len(w) for w in grid] == [7, 7, 7]
+    assert grid[-1][0] == date(2026, 11, 23) and grid[0][0] == date(2026, 11, 9)
+
+
+def write_history(state_file: Path, days: list[date]) -> None:
+    path = state_file.with_name("progress.history.jsonl")
+    path.write_text("".join(r.to_json() + "\n" for r in records_on(*days)))
+
+
+def test_calendar_in_the_terminal_and_as_json(run: Runner, state_file: Path) -> None:
+    today = date.today()
+    write_history(
+        state_file, [today, today, today, today - timedelta(days=1), today - timedelta(days=9)]
+    )
+    doc = json.loads(run("log", "--calendar", "--weeks", "4", "--json").stdout)
+    assert (doc["current_streak"], doc["longest_streak"]) == (2, 2)
+    assert len(doc["weeks"]) == 4
+    counts = {d["day"]: d["changes"] for w in doc["weeks"] for d in w}
+    assert counts[today.isoformat()] == 3
+    out = run("log", "--calendar", "--weeks", "4").stdout
+    lines = out.splitlines()
+    assert [line[:3] for line in lines[:7]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert "▒" in lines[today.weekday()]  # three changes today
+    assert "Current streak: 2 days   Longest: 2 days" in out
+
+
+def test_svg_card_parses_and_holds_each_track(
+    run: Runner, state_file: Path, tmp_path: Path
+) -> None:
+    run("focus", "deep")
+    run("done", "python", "transformers")
+    run("project", "add", 'Bot <&> "quoted"', "--track", "builder")
+    card = tmp_path / "card.svg"
+    result = run("export", "--format", "svg", "--output", str(card))
+    assert result.exit_code == 0
+    root = ET.parse(card).getroot()
+    assert root.tag == f"{SVG}svg"
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert "Builder" in texts and "Deep Models (focus)" in texts
+    assert "1/3 · 33%" in texts and "1/4 · 25%" in texts
+    assert any(t.startswith("Streak: 1 day") for t in texts)
+    assert "Projects: 0 done, 0 in progress" in texts
+    assert not list(root.iter(f"{SVG}script"))
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#1f883d"]
+    assert len(bars) == 2 and int(bars[1].get("width", "0")) > int(bars[0].get("width", "0"))
+
+
+def test_svg_escapes_catalog_text(run: Runner, tmp_path: Path) -> None:
+    from conftest import MINI
+
+    odd = tmp_path / "odd.toml"
+    odd.write_text(MINI.read_text().replace('title = "Builder"', 'title = "<Build> & \\"ship\\""'))
+    out = run("--catalog", str(odd), "export", "--format", "svg").stdout
+    texts = [t.text for t in ET.fromstring(out).iter(f"{SVG}text")]
+    assert '<Build> & "ship"' in texts
