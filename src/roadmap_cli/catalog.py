@@ -322,8 +322,35 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
-        return None, _pydantic_problems(data, exc)
+        return None, _pydantic_problems(data, exc) + _problems_beyond(data, exc)
     return catalog, problems(catalog)
+
+
+def _problems_beyond(data: Any, error: ValidationError) -> list[str]:
+    """So that every problem shows at once: the cross-checks of a catalog without the tracks
+    and topics that failed validation (leaving out what only their absence would cause)."""
+    broken: dict[str, set[int]] = {"tracks": set(), "topics": set()}
+    for err in error.errors(include_url=False):
+        loc = err["loc"]
+        if len(loc) < 2 or loc[0] not in broken or not isinstance(loc[1], int):
+            return []  # a top-level problem: nothing sensible to check beyond it
+        broken[str(loc[0])].add(loc[1])
+    pruned = dict(data)
+    removed: set[str] = set()
+    for key, indexes in broken.items():
+        items = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            return []
+        for index in indexes:
+            item = items[index] if index < len(items) else None
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                removed.add(item["id"])
+        pruned[key] = [item for i, item in enumerate(items) if i not in indexes]
+    try:
+        partial = Catalog.model_validate(pruned)
+    except ValidationError:
+        return []
+    return [p for p in problems(partial) if not any(f"'{r}'" in p for r in removed)]
 
 
 def load(path: Path) -> Catalog:

@@ -14,7 +14,15 @@ import typer
 
 # Importing the command modules registers their commands on the app.
 from roadmap_cli.app import app
-from roadmap_cli.commands import guide, history, projects, read, sharing, write  # noqa: F401
+from roadmap_cli.commands import (  # noqa: F401
+    catalogs,
+    guide,
+    history,
+    projects,
+    read,
+    sharing,
+    write,
+)
 from roadmap_cli.errors import ExitCode, RoadmapError
 
 

@@ -537,3 +537,26 @@ def render_calendar(doc: dict[str, Any]) -> RenderableType:
         f"{longest} day{'s' if longest != 1 else ''}",
     )
     return Group(grid, legend, streak)
+
+
+@_printable_doc
+def render_catalogs(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Name", no_wrap=True, style="bold")
+    table.add_column("Catalog", overflow="fold", ratio=1)
+    table.add_column("Tracks", justify="right", no_wrap=True)
+    table.add_column("Topics", justify="right", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    for row in doc["catalogs"]:
+        state = (
+            Text("valid", "green") if row["valid"] else Text(f"{row['problems']} problems", "red")
+        )
+        name = ("★ " if row["in_use"] else "") + row["name"]
+        table.add_row(
+            name, row["title"] or row["file"], str(row["tracks"]), str(row["topics"]), state
+        )
+    hint = Text(
+        f"Your own catalogs go in {doc['folder']}; use one with 'roadmap --catalog NAME'.",
+        style="dim",
+    )
+    return Group(table, Text(), hint)
