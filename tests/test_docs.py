@@ -110,3 +110,20 @@ def test_export_json_doc_names_every_key(run: Runner, mini: Path) -> None:
     doc = json.loads(run("export", "--format", "json").stdout)
     for key in [*doc, *doc["catalog"], *doc["state"], *doc["state"]["topics"]["python"]]:
         assert f'"{key}"' in documented, key
+
+
+def test_command_reference_is_current() -> None:
+    """docs/commands.md is generated from --help by cog; regenerate with cog -r."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", str(ROOT / "docs" / "commands.md")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, (
+        "docs/commands.md is stale: run 'cog -r docs/commands.md'\n" + proc.stdout + proc.stderr
+    )

@@ -38,7 +38,8 @@ def root(
         typer.Option(
             "--catalog",
             metavar="PATH",
-            help="Catalog file to use instead of the bundled one. [env: ROADMAP_CATALOG]",
+            help="Catalog to follow: a file, or the name of one of yours ('roadmap catalog"
+            " list'). Also ROADMAP_CATALOG.",
             show_default=False,
         ),
     ] = None,
@@ -47,7 +48,8 @@ def root(
         typer.Option(
             "--state",
             metavar="PATH",
-            help="Progress file to use (default: in your user data folder). [env: ROADMAP_STATE]",
+            help="Progress file to use (default: one per catalog in your user data folder)."
+            " Also ROADMAP_STATE.",
             show_default=False,
         ),
     ] = None,

@@ -6,24 +6,19 @@ with its code. Typer's own usage errors are turned into the same one-line form.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import sys
 
 import typer
 
-# Importing the command modules registers their commands on the app.
 from roadmap_cli.app import app
-from roadmap_cli.commands import (  # noqa: F401
-    catalogs,
-    guide,
-    history,
-    projects,
-    read,
-    sharing,
-    write,
-)
 from roadmap_cli.errors import ExitCode, RoadmapError
+
+# Importing a command module registers its commands on the app, in this order in --help.
+for _module in ("read", "write", "projects", "history", "sharing", "guide", "catalogs"):
+    importlib.import_module(f"roadmap_cli.commands.{_module}")
 
 
 def _error(message: str) -> None:

@@ -92,8 +92,10 @@ def validate(
 
 @catalog_app.command("list")
 def list_(ctx: typer.Context, json_out: JsonOption = False) -> None:
-    """The catalogs you can follow: the bundled one, and each file in the 'catalogs' folder
-    of your config dir. Pick one with 'roadmap --catalog NAME'; each keeps its own progress.
+    """The catalogs you can follow: the bundled one and your own.
+
+    Your own are the files in the 'catalogs' folder of your config dir. Pick one with
+    'roadmap --catalog NAME'; each keeps its own progress.
 
     Example: roadmap catalog list
     """

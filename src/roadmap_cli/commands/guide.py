@@ -70,9 +70,10 @@ def choose(
     ] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Which track should you start with? Two questions (or --goal and --background) give a
-    recommended track, the order of the others after it, and why; then it offers to make it
-    your focus track.
+    """Which track should you start with? A recommendation, the order after it, and why.
+
+    Two questions (or --goal and --background) give the recommended track, the order of the
+    other tracks after it and why; then it offers to make it your focus track (--yes does).
 
     Example: roadmap choose --goal llms --background developer --yes
     """

@@ -23,8 +23,10 @@ def log(
     ] = 12,
     json_out: JsonOption = False,
 ) -> None:
-    """Your changes, newest first: when, which command, and each value before and after;
-    or, with --calendar, the last weeks of activity and your current and longest streak.
+    """Your changes, newest first, with each value before and after; or a calendar of them.
+
+    With --calendar: the last weeks of activity as a heat-map, and your current and longest
+    streak of active days.
 
     Example: roadmap log --calendar
     """

@@ -216,8 +216,9 @@ def done(
         bool, typer.Option("--force", help="Mark done even with portfolio fields missing.")
     ] = False,
 ) -> None:
-    """Mark a project done. Its five portfolio fields must be filled first (or --force):
-    problem, architecture, evaluation, deployment, tradeoffs.
+    """Mark a project done, once its five portfolio fields are written (or --force).
+
+    The fields: problem, architecture, evaluation, deployment, tradeoffs.
 
     Example: roadmap project done pdf-q-a-bot --date 2026-11-20
     """
@@ -446,8 +447,10 @@ def ideas(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = 
 
 @app.command()
 def portfolio(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = False) -> None:
-    """What your done projects show, per track: outcome ideas covered, topics applied
-    versus only studied, and what recruiters look for that no done project shows yet.
+    """What your done projects show, per track, and what they do not show yet.
+
+    Outcome ideas covered, topics applied versus only studied, and what recruiters of the
+    track look for that no done project shows yet.
 
     Example: roadmap portfolio --track ai-developer
     """

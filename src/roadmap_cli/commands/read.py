@@ -182,8 +182,9 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export your progress as GitHub-ready markdown, or as versioned JSON that 'roadmap
-    import' and 'roadmap cohort' read (it holds your history too).
+    """Export your progress: GitHub-ready markdown, versioned JSON, or an SVG card.
+
+    The JSON holds your history too; 'roadmap import' and 'roadmap cohort' read it.
 
     Example: roadmap export --output PROGRESS.md
     """

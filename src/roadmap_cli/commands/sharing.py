@@ -40,8 +40,10 @@ def import_(
     ] = False,
     yes: YesOption = False,
 ) -> None:
-    """Bring in progress exported on another machine: --merge combines two histories,
-    --replace restores an export after keeping a copy of your current files.
+    """Bring in progress exported on another machine (--merge, or --replace).
+
+    --merge combines the two histories (the latest change wins); --replace restores the
+    export after keeping a copy of your current files.
 
     Example: roadmap import laptop.json --merge
     """
@@ -112,8 +114,10 @@ def cohort(
         CohortFormat, typer.Option("--format", "-f", help="table, markdown, json or csv.")
     ] = CohortFormat.table,
 ) -> None:
-    """A mentor's report over learners' JSON exports: progress per learner and track, how many
-    learners have done each topic, and the cohort's median per track.
+    """A mentor's report over many learners' JSON exports.
+
+    Per learner and track: the percent cleared, topics in progress, projects done and last
+    activity; per topic, how many learners have done it; the cohort's median per track.
 
     Example: roadmap cohort exports/ --format markdown
     """
