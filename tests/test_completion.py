@@ -87,3 +87,23 @@ def test_show_completion_prints_a_script_for_each_shell(shell: str) -> None:
     proc = subprocess.run([installed_script()], capture_output=True, text=True, env=env)
     assert proc.returncode == 0
     assert "_ROADMAP_COMPLETE" in proc.stdout
+
+
+def test_install_completion_writes_the_script_for_the_shell_in_use(isolated_home: Path) -> None:
+    home = isolated_home
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "SHELL": "/bin/bash",
+        "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
+    }
+    proc = subprocess.run(
+        [installed_script(), "--install-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    script = home / ".bash_completions" / "roadmap.sh"
+    assert "_ROADMAP_COMPLETE" in script.read_text()
+    assert str(script) in (home / ".bashrc").read_text()
