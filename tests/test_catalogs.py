@@ -87,3 +87,14 @@ def test_follow_an_own_catalog_by_name_with_its_own_progress(
     assert "★ mini" in run("--catalog", "mini", "catalog", "list").stdout
     missing = run("--catalog", "nosuch", "status")
     assert missing.exit_code == 1 and "catalog nosuch: file not found" in missing.stderr
+
+
+def test_list_warns_when_two_catalogs_share_an_id(run: Runner, isolated_home: Path) -> None:
+    own = isolated_home / "config" / "roadmap" / "catalogs"
+    own.mkdir(parents=True)
+    shutil.copy(MINI, own / "mini.toml")
+    shutil.copy(MINI, own / "copy.toml")
+    rows = {r["name"]: r for r in json.loads(run("catalog", "list", "--json").stdout)["catalogs"]}
+    assert rows["mini"]["shares_id_with"] == ["copy"] and rows["copy"]["shares_id_with"] == ["mini"]
+    assert rows["ai-engineer-2026"]["shares_id_with"] == []
+    assert "same id as copy" in run("catalog", "list").stdout

@@ -114,12 +114,37 @@ def test_table_lists_skipped_files_and_the_median(run: Runner, exports: Path) ->
     assert "skipped" in out and "other.json" in out
 
 
-def test_nothing_to_report(run: Runner, tmp_path: Path) -> None:
-    result = run("cohort", str(tmp_path), "--format", "json")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["learners"] == []
-    missing = json.loads(run("cohort", str(tmp_path / "none.json"), "-f", "json").stdout)
-    assert missing["skipped"][0]["reason"].startswith("cannot read")
+def test_names_are_never_emails_and_a_file_counts_once(run: Runner, exports: Path) -> None:
+    doc = json.loads((exports / "ben.json").read_text())
+    doc["learner"] = "ben@example.com"
+    (exports / "ben.json").write_text(json.dumps(doc))
+    (exports / "ben-again.json").symlink_to(exports / "ben.json")
+    report = json.loads(run("cohort", str(exports), str(exports / "ben.json"), "-f", "json").stdout)
+    names = [row["learner"] for row in report["learners"]]
+    assert sorted(names) == ["Ana", "Chloé", "ben"]
+    assert "example.com" not in run("cohort", str(exports), "-f", "csv").stdout
+
+
+def test_a_one_track_export_is_not_counted_for_other_tracks(
+    run: Runner, exports: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ROADMAP_STATE", str(tmp_path / "dana" / "progress.toml"))
+    run("done", "python", "llm-apis", "rag")
+    run("export", "-f", "json", "-t", "builder", "--name", "Dana", "-o", str(exports / "dana.json"))
+    doc = json.loads(run("cohort", str(exports), "-f", "json").stdout)
+    dana = next(row for row in doc["learners"] if row["learner"] == "Dana")
+    cells = {c["track"]: c["percent"] for c in dana["tracks"]}
+    assert cells == {"builder": 100, "deep": None}
+    assert doc["median"]["deep"] == 0  # Ana 25, Ben 0, Chloé 0: Dana left out
+    assert "n/a" in run("cohort", str(exports)).stdout
+
+
+def test_nothing_to_report_is_a_failure_that_says_why(run: Runner, tmp_path: Path) -> None:
+    empty = run("cohort", str(tmp_path), "--format", "json")
+    assert empty.exit_code == 1 and "among 0 file(s)" in empty.stderr
+    missing = run("cohort", str(tmp_path / "none.json"), "-f", "json")
+    assert missing.exit_code == 1
+    assert f"among 1 file(s): {tmp_path / 'none.json'}: cannot read" in missing.stderr
 
 
 def test_the_cohort_benchmark_runs() -> None:

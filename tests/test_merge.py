@@ -254,3 +254,105 @@ def test_an_export_validates_against_its_schema(run: Runner, tmp_path: Path) -> 
     doc = export_to(run, tmp_path / "e.json")
     assert portable.Export.model_validate_json(json.dumps(doc)).learner
     assert doc["history"] and doc["state"]["projects"]["bot"]["title"] == "Bot"
+
+
+def test_an_imports_own_record_never_counts_as_the_learners_deletion(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset reached B only through an import; A's later 'done' must still win."""
+    a, b = tmp_path / "a" / "p.toml", tmp_path / "b" / "p.toml"
+
+    def on(state: Path, *args: str) -> None:
+        monkeypatch.setenv("ROADMAP_STATE", str(state))
+        assert run(*args).exit_code == 0
+
+    on(b, "done", "python")
+    on(b, "export", "-f", "json", "-o", str(tmp_path / "b0.json"))
+    on(a, "import", str(tmp_path / "b0.json"), "--merge")
+    on(a, "reset", "python")
+    on(a, "export", "-f", "json", "-o", str(tmp_path / "a1.json"))
+    later = datetime.now(UTC) + timedelta(seconds=2)  # A's done comes after everything so far
+    on(b, "import", str(tmp_path / "a1.json"), "--merge")
+    monkeypatch.setenv("ROADMAP_STATE", str(a))
+    from roadmap_cli import state as state_module
+
+    monkeypatch.setattr(state_module, "now", lambda: later.astimezone().replace(microsecond=0))
+    assert run("done", "python").exit_code == 0
+    monkeypatch.undo()
+    on(b, "export", "-f", "json", "-o", str(tmp_path / "b2.json"))
+    on(a, "import", str(tmp_path / "b2.json"), "--merge")
+    monkeypatch.setenv("ROADMAP_STATE", str(a))
+    assert json.loads(run("show", "python", "--json").stdout)["status"] == "done"
+
+
+def test_a_merge_that_brings_nothing_new_writes_nothing(
+    run: Runner, state_file: Path, tmp_path: Path
+) -> None:
+    run("done", "python")
+    export_to(run, tmp_path / "me.json")
+    before = state_file.read_bytes(), state_file.with_name("progress.history.jsonl").read_bytes()
+    result = run("import", str(tmp_path / "me.json"), "--merge")
+    assert "0 topic(s) and 0 project(s) changed" in result.stdout
+    after = state_file.read_bytes(), state_file.with_name("progress.history.jsonl").read_bytes()
+    assert after == before
+
+
+def test_undo_reverts_an_import_and_stops_there(
+    run: Runner, state_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROADMAP_STATE", str(tmp_path / "other" / "p.toml"))
+    run("done", "lora", "transformers")
+    export_to(run, tmp_path / "other.json")
+    monkeypatch.setenv("ROADMAP_STATE", str(state_file))
+    run("start", "python")
+    run("import", str(tmp_path / "other.json"), "--merge")
+    assert "Undid import --merge other.json" in run("undo").stdout
+    statuses = {t["id"]: t["status"] for t in json.loads(run("topics", "--json").stdout)["topics"]}
+    assert statuses["lora"] == "pending" and statuses["python"] == "in-progress"
+    nothing = run("undo")
+    assert nothing.exit_code == 1 and "nothing to undo" in nothing.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["state"]["topics"]["python"].update(updated=4102444800),
+            "state.topics.python.updated",
+        ),
+        (lambda d: d.update(version=True), "version"),
+        (lambda d: d["history"][0]["changes"][0].update(new="hello"), "history"),
+        (
+            lambda d: d["history"][0].update(time="9999-12-31T23:59:59-23:59"),
+            "not a plausible time",
+        ),
+    ],
+)
+def test_hand_edited_exports_are_refused_cleanly(
+    run: Runner, state_file: Path, tmp_path: Path, change: object, message: str
+) -> None:
+    run("done", "python")
+    doc = export_to(run, tmp_path / "e.json")
+    change(doc)  # type: ignore[operator]
+    (tmp_path / "e.json").write_text(json.dumps(doc))
+    result = run("import", str(tmp_path / "e.json"), "--merge")
+    assert result.exit_code == 1 and "unexpected" not in result.stderr
+    assert message in result.stderr
+
+
+def test_export_never_overwrites_the_progress_files(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    before = state_file.read_bytes()
+    for target in (state_file, state_file.with_name("progress.history.jsonl")):
+        result = run("export", "--format", "json", "--output", str(target))
+        assert result.exit_code == 2 and "is where your progress is kept" in result.stderr
+    assert state_file.read_bytes() == before
+
+
+def test_a_one_track_export_holds_only_that_tracks_history(run: Runner, tmp_path: Path) -> None:
+    run("note", "lora", "private deep note")
+    run("done", "python")
+    doc = export_to(run, tmp_path / "b.json", "--track", "builder")
+    keys = {c["key"] for r in doc["history"] for c in r["changes"]}
+    assert keys == {"topics.python"}
+    assert "private deep note" not in (tmp_path / "b.json").read_text()

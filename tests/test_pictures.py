@@ -94,3 +94,29 @@ def test_svg_escapes_catalog_text(run: Runner, tmp_path: Path) -> None:
     out = run("--catalog", str(odd), "export", "--format", "svg").stdout
     texts = [t.text for t in ET.fromstring(out).iter(f"{SVG}text")]
     assert '<Build> & "ship"' in texts
+
+
+def test_svg_drops_characters_xml_cannot_hold(run: Runner, tmp_path: Path) -> None:
+    from conftest import MINI
+
+    odd = tmp_path / "odd.toml"
+    odd.write_text(MINI.read_text().replace('title = "Builder"', 'title = "Bu\\u000bild\\ufffeer"'))
+    out = run("--catalog", str(odd), "export", "--format", "svg").stdout
+    assert "Builder" in [t.text for t in ET.fromstring(out).iter(f"{SVG}text")]
+
+
+def test_calendar_survives_a_time_at_the_edge_of_the_calendar(
+    run: Runner, state_file: Path
+) -> None:
+    edge = Record(
+        "x",
+        datetime(
+            9999, 12, 31, 23, 59, tzinfo=__import__("datetime").timezone(timedelta(hours=-23))
+        ),
+        "x",
+        (),
+    )
+    state_file.with_name("progress.history.jsonl").write_text(edge.to_json() + "\n")
+    assert run("log", "--calendar").exit_code == 0
+    assert run("export", "--format", "svg").exit_code == 0
+    assert run("log", "--weeks", "3").exit_code == 2  # --weeks goes with --calendar

@@ -17,7 +17,12 @@ class Activity:
 
 
 def activity(records: list[Record] | tuple[Record, ...], today: date) -> Activity:
-    per_day: Counter[date] = Counter(record.time.astimezone().date() for record in records)
+    per_day: Counter[date] = Counter()
+    for record in records:
+        try:
+            per_day[record.time.astimezone().date()] += 1
+        except (OverflowError, ValueError):  # a time at the edge of the calendar: not a day
+            continue
     return Activity(per_day, _current(per_day, today), _longest(per_day))
 
 

@@ -6,8 +6,9 @@ browser and in a GitHub README.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as xml_escape
 
 from roadmap_cli.activity import activity
 from roadmap_cli.catalog import Catalog
@@ -16,6 +17,14 @@ from roadmap_cli.progress import all_track_progress
 from roadmap_cli.state import State
 
 WIDTH = 520
+# What XML 1.0 does not allow in text, whatever the escaping.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    return xml_escape(_NOT_XML.sub("", text))
+
+
 ROW = 44
 
 

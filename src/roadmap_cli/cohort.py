@@ -19,6 +19,7 @@ class Learner:
     name: str
     file: Path
     state: State
+    tracks: frozenset[str]  # the tracks the export covers
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,25 @@ class Skipped:
 
 
 def files_of(paths: list[Path]) -> list[Path]:
-    """Each file given, and the `*.json` files of each folder given (sorted)."""
+    """Each file given, and the `*.json` entries of each folder given (sorted); a file reached
+    twice (given again, or through a link) once."""
     found: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
-        found += sorted(p for p in path.glob("*.json") if p.is_file()) if path.is_dir() else [path]
+        for item in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+            real = item.resolve()
+            if real not in seen:
+                seen.add(real)
+                found.append(item)
     return found
+
+
+def display_name(learner: str, fallback: str) -> str:
+    """A learner's name on one line, never an e-mail address (the part before '@')."""
+    from roadmap_cli.sanitize import printable
+
+    name = " ".join(printable(learner).split()).split("@", 1)[0].strip()
+    return name or fallback
 
 
 def load(paths: list[Path], catalog: Catalog) -> tuple[list[Learner], list[Skipped]]:
@@ -40,14 +55,16 @@ def load(paths: list[Path], catalog: Catalog) -> tuple[list[Learner], list[Skipp
     skipped: list[Skipped] = []
     for path in files_of(paths):
         try:
-            export = portable.read(path)
+            export = portable.read(path, check_history=False)
         except RoadmapError as exc:
             skipped.append(Skipped(path, exc.message.replace(f"{path} ", "", 1)))
             continue
         if export.catalog.id != catalog.id:
             skipped.append(Skipped(path, f"an export of catalog '{export.catalog.id}'"))
             continue
-        learners.append(Learner(export.learner or path.stem, path, portable.state_of(export)))
+        name = display_name(export.learner, path.stem)
+        covered = frozenset(export.catalog.tracks)
+        learners.append(Learner(name, path, portable.state_of(export), covered))
     return learners, skipped
 
 
@@ -58,8 +75,20 @@ def report(
     rows = []
     percents: dict[str, list[int]] = {t.id: [] for t in tracks}
     for learner in learners:
-        cells = []
+        cells: list[dict[str, Any]] = []
         for track in tracks:
+            if track.id not in learner.tracks:  # a one-track export says nothing of the rest
+                cells.append(
+                    {
+                        "track": track.id,
+                        "percent": None,
+                        "cleared": None,
+                        "total": None,
+                        "in_progress": None,
+                        "projects_done": None,
+                    }
+                )
+                continue
             progress = track_progress(catalog, learner.state, track)
             done_projects = sum(
                 p.track == track.id and p.status == "done" for p in learner.state.projects.values()
@@ -136,7 +165,7 @@ def to_csv(doc: dict[str, Any]) -> str:
                     row["learner"],
                     row["file"],
                     cell["track"],
-                    cell["percent"],
+                    "" if cell["percent"] is None else cell["percent"],
                     cell["cleared"],
                     cell["total"],
                     cell["in_progress"],
@@ -157,6 +186,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
     for row in doc["learners"]:
         cells = [
             f"{c['percent']}% ({c['in_progress']} in progress, {c['projects_done']} projects)"
+            if c["percent"] is not None
+            else "n/a"
             for c in row["tracks"]
         ]
         last = (row["last_active"] or "")[:10] or "never"

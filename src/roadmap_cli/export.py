@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import datetime
@@ -216,11 +217,31 @@ def to_json_document(
                 if project.track in {p.id for p in selected}
             },
         },
-        "history": [json.loads(record.to_json()) for record in records or []],
+        "history": _history_of(records or [], _covered(catalog, state, track_id)),
         "summary": {"tracks": [serialize.track_progress(p) for p in selected]},
     }
     # Validating JSON text (not Python values) reads ISO times the way an importer will.
     return Export.model_validate_json(json.dumps(document)).model_dump(mode="json")
+
+
+def _covered(catalog: Catalog, state: State, track_id: str | None) -> set[str] | None:
+    """The history keys a one-track export covers (None: everything)."""
+    if track_id is None:
+        return None
+    topics = {f"topics.{t}" for t in catalog.track_by_id[track_id].topics}
+    return topics | {f"projects.{p}" for p, pr in state.projects.items() if pr.track == track_id}
+
+
+def _history_of(records: list[Record], covered: set[str] | None) -> list[dict[str, Any]]:
+    """The records of an export; with one track, only the changes to what it covers."""
+    if covered is None:
+        return [json.loads(record.to_json()) for record in records]
+    kept = []
+    for record in records:
+        changes = tuple(c for c in record.changes if c.key in covered)
+        if changes:
+            kept.append(json.loads(dataclasses.replace(record, changes=changes).to_json()))
+    return kept
 
 
 def to_json(

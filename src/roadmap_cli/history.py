@@ -38,6 +38,9 @@ class Record:
     changes: tuple[Change, ...]
     undoes: str | None = None
     barrier: bool = False  # undo stops here (a repair replaced the whole file)
+    # An import: its changes came from another history, so a merge does not take them for
+    # the learner's own; undo may revert it but never walks past it.
+    imported: bool = False
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -50,6 +53,8 @@ class Record:
             data["undoes"] = self.undoes
         if self.barrier:
             data["barrier"] = True
+        if self.imported:
+            data["imported"] = True
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -77,6 +82,7 @@ class Record:
             changes=tuple(changes),
             undoes=str(undoes) if undoes else None,
             barrier=data.get("barrier") is True,
+            imported=data.get("imported") is True,
         )
 
 
@@ -113,10 +119,11 @@ def new_record(
     moment: datetime,
     undoes: str | None = None,
     barrier: bool = False,
+    imported: bool = False,
 ) -> Record:
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
     record_id = f"{stamp}-{secrets.token_hex(4)}"
-    return Record(record_id, moment, command, tuple(changes), undoes, barrier)
+    return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
 
 
 def read(path: Path) -> History:
@@ -181,4 +188,6 @@ def undoable(history: History) -> Record | None:
             undone.add(record.undoes)
         elif record.id not in undone:
             return record
+        elif record.imported:
+            return None  # what lies behind an import is partly another machine's history
     return None

@@ -83,7 +83,11 @@ def _project(entries: list[Project], deleted_at: datetime | None) -> Project | N
 
 
 def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:
-    by_id = {r.id: r for r in (*a, *b)}
+    by_id: dict[str, Record] = {}
+    for record in (*a, *b):  # two records with one id (a hand edit): the same one wins always
+        kept = by_id.get(record.id)
+        if kept is None or record.to_json() > kept.to_json():
+            by_id[record.id] = record
     return tuple(sorted(by_id.values(), key=lambda r: (r.time, r.id)))
 
 
@@ -91,6 +95,8 @@ def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
     """For each entry key, the time of the latest recorded change that deleted it."""
     latest: dict[str, datetime] = {}
     for record in records:
+        if record.imported:
+            continue  # an import copied changes from elsewhere; the originals are here too
         for change in record.changes:
             deleted = change.key != "focus" and change.new is None and change.old is not None
             if deleted and (change.key not in latest or record.time > latest[change.key]):
@@ -114,6 +120,8 @@ def _notes(notes: list[str | None]) -> str | None:
 
 def _focus(a: Side, b: Side, records: tuple[Record, ...]) -> str | None:
     for record in reversed(records):
+        if record.imported:
+            continue
         for change in record.changes:
             if change.key == "focus":
                 return change.new if isinstance(change.new, str) else None

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from roadmap_cli.errors import RoadmapError
 from roadmap_cli.merge import Side
@@ -23,14 +24,24 @@ VERSION = 1
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a number is not a time and `true` is not a version; JSON's ISO strings still are
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 1970 <= moment.year <= 2200:
+        raise ValueError(f"{moment.isoformat()} is not a plausible time")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class ExportedTopic(_Model):
     status: Literal["pending"] | Status
-    started: AwareDatetime | None = None
-    finished: AwareDatetime | None = None
-    updated: AwareDatetime
+    started: Moment | None = None
+    finished: Moment | None = None
+    updated: Moment
     note: str | None = None
 
 
@@ -42,11 +53,12 @@ class ExportedChange(_Model):
 
 class ExportedRecord(_Model):
     id: str
-    time: AwareDatetime
+    time: Moment
     command: str
     changes: list[ExportedChange]
     undoes: str | None = None
     barrier: bool = False
+    imported: bool = False
 
 
 class ExportedCatalog(_Model):
@@ -84,7 +96,7 @@ class Export(_Model):
 
     format: Literal["ai-roadmap-export"]
     version: int = Field(description=f"the format version; this roadmap writes {VERSION}")
-    exported_at: AwareDatetime
+    exported_at: Moment
     learner: str = Field(description="a display name, never an e-mail address")
     catalog: ExportedCatalog
     state: ExportedState
@@ -98,7 +110,7 @@ def schema() -> dict[str, Any]:
     return document
 
 
-def read(path: Path) -> Export:
+def read(path: Path, *, check_history: bool = True) -> Export:
     """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
     try:
         raw = path.read_bytes()
@@ -122,6 +134,11 @@ def read(path: Path) -> Export:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in err["loc"]) or "top level"
         raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
+    if check_history:
+        try:
+            to_side(export)  # the history's changes must make sense for their keys, too
+        except ValueError as exc:
+            raise RoadmapError(f"{path} is not a valid export: history: {exc}") from None
     if export.version != VERSION:
         raise RoadmapError(
             f"{path} has format version {export.version}; this roadmap reads {VERSION}"

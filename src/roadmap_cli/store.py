@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from roadmap_cli import history
-from roadmap_cli.errors import StateError
+from roadmap_cli.errors import StateError, UsageError
 from roadmap_cli.history import Change, Record
 from roadmap_cli.state import (
     SCHEMA_VERSION,
@@ -218,6 +218,8 @@ class Store:
             before = loaded.state.model_copy(deep=True)
             current = tuple(self.history().records)
             state, records = combine(loaded.state.model_copy(deep=True), current)
+            if state == before and records == current:
+                return before, state  # nothing new: no record, no write
             moment = now()
             with _interrupts_deferred():
                 if backup:
@@ -227,7 +229,9 @@ class Store:
                 self._write(self.history_path, text.encode("utf-8"))
                 loaded.state = state
                 try:
-                    record = history.new_record(command, history.diff(before, state), moment)
+                    record = history.new_record(
+                        command, history.diff(before, state), moment, imported=True
+                    )
                     self._commit_now(loaded, record)
                 except StateError:
                     if old_history is not None:  # put the history back as it was
@@ -328,6 +332,16 @@ class Store:
             yield
         finally:
             lock.release()
+
+    def own_files(self) -> set[Path]:
+        """The files this store keeps: nothing else may be written over them."""
+        return {self.target, self.history_path, self.lock_path}
+
+    def write_elsewhere(self, target: Path, data: bytes) -> None:
+        """Write an export atomically, refusing this store's own files."""
+        if Path(os.path.realpath(target)) in self.own_files():
+            raise UsageError(f"{target} is where your progress is kept; export somewhere else")
+        self._write(target, data)
 
     def _write(self, target: Path, data: bytes, keep_mode_of: Path | None = None) -> None:
         """Replace `target` atomically: temporary file beside it, fsync, rename, fsync dir."""

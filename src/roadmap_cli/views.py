@@ -472,7 +472,10 @@ def render_cohort(doc: dict[str, Any]) -> RenderableType:
     learners.add_column("Last active", no_wrap=True)
     for row in doc["learners"]:
         cells = [
-            f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}" for c in row["tracks"]
+            f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}"
+            if c["percent"] is not None
+            else "n/a"
+            for c in row["tracks"]
         ]
         learners.add_row(row["learner"], *cells, (row["last_active"] or "never")[:10])
     medians = [
@@ -551,6 +554,8 @@ def render_catalogs(doc: dict[str, Any]) -> RenderableType:
         state = (
             Text("valid", "green") if row["valid"] else Text(f"{row['problems']} problems", "red")
         )
+        if row["shares_id_with"]:
+            state.append(f", same id as {', '.join(row['shares_id_with'])}", "yellow")
         name = ("★ " if row["in_use"] else "") + row["name"]
         table.add_row(
             name, row["title"] or row["file"], str(row["tracks"]), str(row["topics"]), state

@@ -120,5 +120,8 @@ def list_(ctx: typer.Context, json_out: JsonOption = False) -> None:
                 "problems": len(row["problems"]),
             }
         )
+    for row in rows:
+        twins = [r["name"] for r in rows if r is not row and r["id"] and r["id"] == row["id"]]
+        row["shares_id_with"] = twins  # same id: one progress file for both
     doc = {"version": 1, "folder": str(folder), "catalogs": rows}
     session.show(doc, json_out, "catalogs")

@@ -81,6 +81,7 @@ def choose(
 
     session = session_of(ctx)
     catalog = session.catalog()
+    recommend(catalog, "product", "developer")  # refuses another catalog before any question
     goal_key = (
         goal.value
         if goal

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from roadmap_cli.app import app
-from roadmap_cli.errors import RoadmapError
+from roadmap_cli.errors import RoadmapError, UsageError
 from roadmap_cli.session import JsonOption, session_of
 
 
@@ -33,6 +33,8 @@ def log(
     from roadmap_cli import serialize
 
     session = session_of(ctx)
+    if weeks != 12 and not calendar:
+        raise UsageError("--weeks goes with --calendar")
     records = session.store().history().records
     if calendar:
         from roadmap_cli.state import now

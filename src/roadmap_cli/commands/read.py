@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from roadmap_cli.app import app
-from roadmap_cli.errors import RoadmapError
 from roadmap_cli.session import JsonOption, TopicArgument, TrackOption, session_of
 
 
@@ -210,8 +209,5 @@ def export(
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise RoadmapError(f"cannot write {output}: {exc.strerror or exc}") from None
+    session.store().write_elsewhere(output, text.encode("utf-8"))
     sys.stdout.write(f"Wrote {format.value} export to {output}\n")

@@ -128,6 +128,9 @@ def cohort(
     session = session_of(ctx)
     catalog = session.catalog()
     learners, skipped = reports.load(paths, catalog)
+    if not learners:
+        why = f": {skipped[0].file}: {skipped[0].reason}" if skipped else ""
+        raise RoadmapError(f"no learner's export to report on among {len(skipped)} file(s){why}")
     doc = reports.report(catalog, learners, skipped, session.track_id(track))
     if format is CohortFormat.json:
         session.print_json(doc)
