@@ -1,6 +1,7 @@
 """Shell completion of topic, track, project and outcome ids, with titles as descriptions.
 
-Completers only read: they never write a file, and they never import Rich. Typer renders
+Completers only read, and read raw TOML (no validation, which costs more than the rest of a
+TAB press): they never write a file, and they never import Rich. Typer renders
 completion descriptions through Rich to strip markup; catalog titles hold no markup, so
 `plain_descriptions()` swaps that step for the identity before completing.
 """
@@ -8,13 +9,9 @@ completion descriptions through Rich to strip markup; catalog titles hold no mar
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import typer
-
-if TYPE_CHECKING:
-    from roadmap_cli.catalog import Catalog
-    from roadmap_cli.state import State
 
 Items = list[tuple[str, str]]
 
@@ -36,23 +33,37 @@ def _flags(ctx: typer.Context) -> tuple[Path | None, Path | None]:
     return params.get("catalog"), params.get("state")
 
 
-def _catalog(ctx: typer.Context) -> Catalog | None:
-    from roadmap_cli import catalog, paths
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's data, or {} when it cannot be read: completion never complains."""
+    import tomllib
 
     try:
-        return catalog.load(paths.catalog_path(_flags(ctx)[0]))
-    except Exception:  # a broken catalog completes nothing rather than print an error
-        return None
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return data
 
 
-def _state(ctx: typer.Context, cat: Catalog) -> State | None:
+def _catalog(ctx: typer.Context) -> dict[str, Any]:
+    """The catalog's data, read without validation: a TAB press needs ids, not a check."""
     from roadmap_cli import paths
-    from roadmap_cli.store import Store
 
-    try:
-        return Store(paths.state_path(_flags(ctx)[1], cat.id), catalog_id=cat.id).load()
-    except Exception:
-        return None
+    return _read_toml(paths.catalog_path(_flags(ctx)[0]))
+
+
+def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = data.get(key)
+    return [t for t in items if isinstance(t, dict)] if isinstance(items, list) else []
+
+
+def _pairs(tables: list[dict[str, Any]]) -> Items:
+    return [(str(t["id"]), str(t.get("title", ""))) for t in tables if isinstance(t.get("id"), str)]
+
+
+def _tracks_in_order(data: dict[str, Any]) -> list[dict[str, Any]]:
+    progression = data.get("progression")
+    rank = {t: i for i, t in enumerate(progression)} if isinstance(progression, list) else {}
+    return sorted(_tables(data, "tracks"), key=lambda t: rank.get(t.get("id"), len(rank)))
 
 
 def _matching(items: Items, incomplete: str) -> Items:
@@ -61,31 +72,32 @@ def _matching(items: Items, incomplete: str) -> Items:
 
 
 def topics(ctx: typer.Context, incomplete: str) -> Items:
-    cat = _catalog(ctx)
-    if cat is None:
-        return []
-    return _matching([(t.id, t.title) for t in cat.topics], incomplete)
+    return _matching(_pairs(_tables(_catalog(ctx), "topics")), incomplete)
 
 
 def tracks(ctx: typer.Context, incomplete: str) -> Items:
-    cat = _catalog(ctx)
-    if cat is None:
-        return []
-    return _matching([(t.id, t.title) for t in cat.ordered_tracks], incomplete)
+    return _matching(_pairs(_tracks_in_order(_catalog(ctx))), incomplete)
 
 
 def projects(ctx: typer.Context, incomplete: str) -> Items:
-    cat = _catalog(ctx)
-    state = _state(ctx, cat) if cat else None
-    if state is None:
+    from roadmap_cli import paths
+
+    catalog_id = _catalog(ctx).get("id")
+    if not isinstance(catalog_id, str):
         return []
-    return _matching([(pid, p.title) for pid, p in sorted(state.projects.items())], incomplete)
+    state = _read_toml(paths.state_path(_flags(ctx)[1], catalog_id))
+    found = state.get("projects")
+    if not isinstance(found, dict):
+        return []
+    items = [
+        (str(pid), str(p.get("title", "")))
+        for pid, p in sorted(found.items())
+        if isinstance(p, dict)
+    ]
+    return _matching(items, incomplete)
 
 
 def outcomes(ctx: typer.Context, incomplete: str) -> Items:
-    cat = _catalog(ctx)
-    if cat is None:
-        return []
     track = ctx.params.get("track")
-    chosen = [t for t in cat.ordered_tracks if track in (None, t.id)]
-    return _matching([(o.id, o.title) for t in chosen for o in t.outcomes], incomplete)
+    chosen = [t for t in _tracks_in_order(_catalog(ctx)) if track in (None, t.get("id"))]
+    return _matching(_pairs([o for t in chosen for o in _tables(t, "outcomes")]), incomplete)
