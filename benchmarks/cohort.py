@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from roadmap_cli import catalog as catalogs  # noqa: E402
 from roadmap_cli import paths  # noqa: E402
-from roadmap_cli.export import to_json  # noqa: E402
+from roadmap_cli.export import to_json_document  # noqa: E402
 from roadmap_cli.history import Change, new_record  # noqa: E402
+from roadmap_cli.serialize import dumps  # noqa: E402
 from roadmap_cli.state import Project, State, TopicProgress  # noqa: E402
 
 
@@ -64,7 +65,10 @@ def make_exports(folder: Path, count: int, seed: int = 1) -> None:
                 created=start,
                 updated=start,
             )
-        text = to_json(catalog, state, when=start, learner=f"learner {n}", records=records)
+        document = to_json_document(
+            catalog, state, when=start, learner=f"learner {n}", records=records
+        )
+        text = dumps(document) + "\n"
         (folder / f"learner-{n:05d}.json").write_text(text, encoding="utf-8")
 
 

@@ -242,18 +242,3 @@ def _history_of(records: list[Record], covered: set[str] | None) -> list[dict[st
         if changes:
             kept.append(json.loads(dataclasses.replace(record, changes=changes).to_json()))
     return kept
-
-
-def to_json(
-    catalog: Catalog,
-    state: State,
-    *,
-    track_id: str | None = None,
-    when: datetime,
-    learner: str = "",
-    records: list[Record] | None = None,
-) -> str:
-    document = to_json_document(
-        catalog, state, track_id=track_id, when=when, learner=learner, records=records
-    )
-    return serialize.dumps(document) + "\n"

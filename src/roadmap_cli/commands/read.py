@@ -188,6 +188,7 @@ def export(
     Example: roadmap export --output PROGRESS.md
     """
     from roadmap_cli import export as exporters
+    from roadmap_cli import serialize
     from roadmap_cli.state import now
 
     session = session_of(ctx)
@@ -196,9 +197,10 @@ def export(
     state = session.load_state()
     if format is ExportFormat.json:
         records = session.store().history().records
-        text = exporters.to_json(
+        document = exporters.to_json_document(
             cat, state, track_id=track_id, when=now(), learner=_learner(name), records=records
         )
+        text = serialize.dumps(document) + "\n"
     elif format is ExportFormat.svg:
         from roadmap_cli.card import to_svg
 
