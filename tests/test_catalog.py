@@ -126,7 +126,7 @@ def test_aiops_can_be_walked_alone(bundled: Catalog) -> None:
 def test_tracks_carry_audience_recruiters_questions_and_entry_points(bundled: Catalog) -> None:
     for track in bundled.tracks:
         assert len(track.audience) == 4, track.id
-        assert track.recruiters_look_for and track.optimizes_for and track.choose_when
+        assert track.signals and track.optimizes_for and track.choose_when
     assert len(bundled.track_by_id["ai-developer"].questions) == 4
     assert any("devops" in e.lower() for e in bundled.track_by_id["aiops"].entry_from)
 

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from roadmap_cli import __version__
+from roadmap_cli import __version__, plainparams
 from roadmap_cli.session import Session
+
+plainparams.install()
 
 app = typer.Typer(
     name="roadmap",

@@ -1,120 +1,94 @@
 """The catalog: tracks, outcomes and one global set of topics, read from a TOML file.
 
-`load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names
-the file and the offending id (and the line, for TOML syntax errors).
+`load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names the file
+and its problem (and the line, for TOML syntax errors). The format is checked by
+`catalog_schema` (pydantic), but only for a file not seen before: the checked result is kept in
+the user's cache folder under a hash of the file's bytes, and later runs read it back as plain
+JSON, so that a command starts without importing pydantic or parsing TOML. An entry that is
+missing, unreadable or damaged is ignored and the file is checked again.
 """
 
 from __future__ import annotations
 
-import tomllib
+import hashlib
+import json
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlsplit
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-)
+from typing import Any
 
 from roadmap_cli.errors import CatalogError
 from roadmap_cli.matching import IdIndex, normalize
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-Id = Annotated[str, StringConstraints(pattern=KEBAB)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-def _https_url(value: str) -> str:
-    parts = urlsplit(value)
-    blank = any(ch.isspace() or not ch.isprintable() for ch in value)
-    if parts.scheme != "https" or not parts.netloc or blank:
-        raise ValueError(f"{value!r} is not an https:// URL")
-    return value
-
-
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 FORMAT = 1
+# Bump when what the cache holds changes shape; the roadmap version is part of the key too.
+CACHE_FORMAT = 1
 
 
-def _format_number(value: object) -> object:
-    if type(value) is not int or value != FORMAT:  # `true` and `1.0` are not format 1
-        raise ValueError(f"format {value!r} is not one this roadmap reads (it reads {FORMAT})")
-    return value
+@dataclass(frozen=True, slots=True)
+class Resource:
+    title: str
+    url: str
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Resource(_Model):
-    title: Text
-    url: HttpsUrl
-
-
-class Topic(_Model):
-    id: Id
-    title: Text
-    summary: Text
-    requires: tuple[Id, ...] = ()
-    aliases: tuple[Id, ...] = ()
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    summary: str
+    requires: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
 
 
-class Outcome(_Model):
+@dataclass(frozen=True, slots=True)
+class Outcome:
     """A typical outcome of a track: an idea for a project that shows the track's skills."""
 
-    id: Id
-    title: Text
+    id: str
+    title: str
     summary: str = ""
-    uses: tuple[Id, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
-class Signal(_Model):
+@dataclass(frozen=True, slots=True)
+class Signal:
     """Something recruiters look for, and the topics whose use in a done project shows it."""
 
-    what: Text
-    shown_by: tuple[Id, ...] = ()  # empty: any done project of the track shows it
+    what: str
+    shown_by: tuple[str, ...] = ()  # empty: any done project of the track shows it
 
 
-class Track(_Model):
-    id: Id
-    title: Text
+@dataclass(frozen=True, slots=True)
+class Track:
+    id: str
+    title: str
+    topics: tuple[str, ...]
     summary: str = ""
     optimizes_for: str = ""
     choose_when: str = ""
-    entry_from: tuple[Text, ...] = ()
-    audience: tuple[Text, ...] = ()
-    topics: tuple[Id, ...] = Field(min_length=1)
-    questions: tuple[Text, ...] = ()
-    recruiters_look_for: tuple[Text | Signal, ...] = ()  # a plain string is a Signal's `what`
+    entry_from: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    signals: tuple[Signal, ...] = ()  # `recruiters_look_for` in the file
     outcomes: tuple[Outcome, ...] = ()
 
-    @property
-    def signals(self) -> tuple[Signal, ...]:
-        return tuple(
-            item if isinstance(item, Signal) else Signal(what=item)
-            for item in self.recruiters_look_for
-        )
 
-
-class Catalog(_Model):
-    format: Annotated[int, BeforeValidator(_format_number)]
-    id: Id
-    title: Text
+@dataclass(frozen=True)
+class Catalog:
+    id: str
+    title: str
+    tracks: tuple[Track, ...]
+    topics: tuple[Topic, ...]
+    format: int = FORMAT
     description: str = ""
     source: str = ""
-    progression: tuple[Id, ...] = ()
-    tracks: tuple[Track, ...] = Field(min_length=1)
-    topics: tuple[Topic, ...] = Field(min_length=1)
+    progression: tuple[str, ...] = ()
 
-    # Indexes, computed once on first use. The model is frozen, so they cannot go stale.
+    # Indexes, computed once on first use. The catalog is frozen, so they cannot go stale.
 
     @cached_property
     def topic_by_id(self) -> dict[str, Topic]:
@@ -158,6 +132,73 @@ class Catalog(_Model):
         return self.track_index.resolve(query)
 
 
+# --- from checked data
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError("expected a list of strings")
+    return tuple(value)
+
+
+def _signal(item: Any) -> Signal:
+    if isinstance(item, str):
+        return Signal(item)
+    return Signal(str(item["what"]), _texts(item.get("shown_by", [])))
+
+
+def _track(data: dict[str, Any]) -> Track:
+    return Track(
+        id=data["id"],
+        title=data["title"],
+        topics=_texts(data["topics"]),
+        summary=data.get("summary", ""),
+        optimizes_for=data.get("optimizes_for", ""),
+        choose_when=data.get("choose_when", ""),
+        entry_from=_texts(data.get("entry_from", [])),
+        audience=_texts(data.get("audience", [])),
+        questions=_texts(data.get("questions", [])),
+        signals=tuple(_signal(item) for item in data.get("recruiters_look_for", [])),
+        outcomes=tuple(
+            Outcome(o["id"], o["title"], o.get("summary", ""), _texts(o.get("uses", [])))
+            for o in data.get("outcomes", [])
+        ),
+    )
+
+
+def _topic(data: dict[str, Any]) -> Topic:
+    return Topic(
+        id=data["id"],
+        title=data["title"],
+        summary=data["summary"],
+        requires=_texts(data.get("requires", [])),
+        aliases=_texts(data.get("aliases", [])),
+        resources=tuple(Resource(r["title"], r["url"]) for r in data.get("resources", [])),
+    )
+
+
+def from_data(data: dict[str, Any]) -> Catalog:
+    """A catalog from data already checked by `catalog_schema.validate` (a KeyError or a
+    TypeError means it was not)."""
+    catalog = Catalog(
+        id=data["id"],
+        title=data["title"],
+        tracks=tuple(_track(t) for t in data["tracks"]),
+        topics=tuple(_topic(t) for t in data["topics"]),
+        format=data["format"],
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+        progression=_texts(data.get("progression", [])),
+    )
+    names = [catalog.id, catalog.title, *(t.id for t in catalog.topics), *catalog.progression]
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError("ids and titles are text")
+    return catalog
+
+
+# --- checks across entries
+
+
 def problems(catalog: Catalog) -> list[str]:
     """Everything wrong across entries that per-field validation cannot see."""
     found: list[str] = []
@@ -194,19 +235,20 @@ def problems(catalog: Catalog) -> list[str]:
 
     for track in catalog.tracks:
         duplicates(f"track '{track.id}' lists topic '{{}}' twice", list(track.topics))
+        listed_here = set(track.topics)
         for topic_id in track.topics:
             if topic_id not in topic_ids:
                 found.append(f"track '{track.id}' lists unknown topic '{topic_id}'")
         for signal in track.signals:
             for topic_id in signal.shown_by:
-                if topic_id not in track.topics:
+                if topic_id not in listed_here:
                     found.append(
                         f"track '{track.id}': '{signal.what}' is shown by topic '{topic_id}',"
                         " which the track does not list"
                     )
         for outcome in track.outcomes:
             for used in outcome.uses:
-                if used not in track.topics:
+                if used not in listed_here:
                     found.append(
                         f"outcome '{outcome.id}' uses topic '{used}', which track '{track.id}'"
                         " does not list"
@@ -252,111 +294,79 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-_ITEM_KINDS = {
-    "tracks": "track",
-    "topics": "topic",
-    "outcomes": "outcome",
-    "resources": "resource",
-    "recruiters_look_for": "recruiter signal",
-}
-
-
-def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
-    """`('topics', 3, 'summary')` -> `topic 'rag', 'summary'`, naming items by their ids."""
-    words: list[str] = []
-    node = data
-    i = 0
-    while i < len(loc):
-        key = loc[i]
-        if isinstance(key, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            index = loc[i + 1]
-            assert isinstance(index, int)
-            items = node.get(key) if isinstance(node, dict) else None
-            item = items[index] if isinstance(items, list) and index < len(items) else None
-            kind = _ITEM_KINDS.get(key)
-            if kind and isinstance(item, dict) and isinstance(item.get("id"), str):
-                words.append(f"{kind} '{item['id']}'")
-            elif kind:
-                words.append(f"{kind} #{index + 1}")
-            else:
-                words.append(f"'{key}'[{index}]")
-            node = item
-            i += 2
-            continue
-        words.append(f"'{key}'")
-        node = node.get(key) if isinstance(node, dict) else None
-        i += 1
-    return ", ".join(words) if words else "top level"
-
-
-def _pydantic_problems(data: Any, error: ValidationError) -> list[str]:
-    messages = []
-    # Unknown keys first: a misspelt key also shows up as a missing one, and the typo is the news.
-    errors = sorted(error.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    for err in errors:
-        where = _describe(data, tuple(err["loc"]))
-        if err["type"] == "extra_forbidden":
-            messages.append(f"{where}: unknown key")
-        elif err["type"] == "missing":
-            messages.append(f"{where}: missing")
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            messages.append(f"{where}: {msg}")
-    return messages
+# --- loading, through the cache
 
 
 def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     """Read and validate a catalog file; return it (or None) and every problem found."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, ["file not found"]
-    except OSError as exc:
-        return None, [f"cannot read it ({exc.strerror or exc})"]
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte-order mark is harmless
-    except UnicodeDecodeError:
-        return None, ["not UTF-8 text"]
-    except tomllib.TOMLDecodeError as exc:
-        return None, [f"not valid TOML: {exc}"]
-    try:
-        catalog = Catalog.model_validate(data)
-    except ValidationError as exc:
-        return None, _pydantic_problems(data, exc) + _problems_beyond(data, exc)
-    return catalog, problems(catalog)
+    from roadmap_cli.catalog_schema import check_file as check
+
+    return check(path)
 
 
-def _problems_beyond(data: Any, error: ValidationError) -> list[str]:
-    """So that every problem shows at once: the cross-checks of a catalog without the tracks
-    and topics that failed validation (leaving out what only their absence would cause)."""
-    broken: dict[str, set[int]] = {"tracks": set(), "topics": set()}
-    for err in error.errors(include_url=False):
-        loc = err["loc"]
-        if len(loc) < 2 or loc[0] not in broken or not isinstance(loc[1], int):
-            return []  # a top-level problem: nothing sensible to check beyond it
-        broken[str(loc[0])].add(loc[1])
-    pruned = dict(data)
-    removed: set[str] = set()
-    for key, indexes in broken.items():
-        items = data.get(key) if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            return []
-        for index in indexes:
-            item = items[index] if index < len(items) else None
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                removed.add(item["id"])
-        pruned[key] = [item for i, item in enumerate(items) if i not in indexes]
+def cache_key(raw: bytes) -> str:
+    """What a catalog file's checked data is filed under: its bytes, and the version of the
+    program that checked them (a newer one may check more)."""
+    from roadmap_cli import __version__
+
+    digest = hashlib.sha256(f"roadmap {__version__} cache {CACHE_FORMAT}\n".encode())
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+def cache_file(raw: bytes) -> Path:
+    from roadmap_cli import paths
+
+    return paths.cache_dir() / "catalogs" / f"{cache_key(raw)}.json"
+
+
+def _from_cache(entry: Path) -> Catalog | None:
+    """The catalog in a cache entry: a line with the SHA-256 of the JSON, then the JSON."""
     try:
-        partial = Catalog.model_validate(pruned)
-    except ValidationError:
-        return []
-    return [p for p in problems(partial) if not any(f"'{r}'" in p for r in removed)]
+        checksum, _, payload = entry.read_bytes().partition(b"\n")
+        if hashlib.sha256(payload).hexdigest().encode() != checksum:
+            return None  # cut short or changed: check the file again
+        return from_data(json.loads(payload))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing or unreadable: check the file again
+
+
+def _store_in_cache(entry: Path, data: dict[str, Any]) -> None:
+    """Write a cache entry atomically; a cache that cannot be written is only slower."""
+    import tempfile
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+        try:
+            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+            with os.fdopen(fd, "wb") as out:
+                out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(temp, entry)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError:
+        pass
 
 
 def load(path: Path) -> Catalog:
     """A validated catalog, or CatalogError naming the file and its first problems."""
-    catalog, found = check_file(path)
-    if found or catalog is None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"catalog {path}: file not found") from None
+    except OSError as exc:
+        raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
+    entry = cache_file(raw)
+    cached = _from_cache(entry)
+    if cached is not None:
+        return cached
+    from roadmap_cli.catalog_schema import check_bytes
+
+    data, found = check_bytes(raw)
+    if found or data is None:
         more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
         raise CatalogError(f"catalog {path}: {found[0]}{more}")
-    return catalog
+    _store_in_cache(entry, data)
+    return from_data(data)

@@ -31,6 +31,13 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """The user cache dir, e.g. ~/.cache/roadmap on Linux: checked catalogs, safe to delete."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
 def user_catalogs() -> Path:
     return config_dir() / "catalogs"
 

@@ -1,0 +1,113 @@
+"""Command-line values of plain types, converted without building a pydantic TypeAdapter.
+
+Typer converts every parameter's value with a pydantic TypeAdapter, built on first use. Building
+one imports pydantic and its core schema machinery, which costs more than importing Typer and
+Rich together, and `roadmap status` would pay it just to pass `--catalog`'s default of None.
+
+`install()` gives Typer's parameters a converter that handles the plain cases itself, with the
+same results as Typer's own (tests/test_plainparams.py compares the two on every parameter):
+text, paths, whole numbers within their bounds, lists of these, and a `StrEnum` value spelt
+exactly. Anything else (a number out of bounds, a choice spelt wrongly: Typer words the error)
+goes to Typer's own converter.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typer import _click
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer.core import _TyperParameter
+
+_UNHANDLED = object()
+
+
+def _without_none(annotation: Any) -> Any:
+    """`X | None` -> `X`; anything else as it is."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _checks_paths(info: Any) -> bool:
+    """Whether a path parameter asks Typer to look at the file system (exists=True and such)."""
+    return bool(
+        info.exists
+        or info.resolve_path
+        or info.writable
+        or info.allow_dash
+        or not info.file_okay
+        or not info.dir_okay
+    )
+
+
+def _digits(value: object) -> int | None:
+    """A whole number written in plain ASCII digits; None for anything else."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _plain(annotation: Any, value: Any, info: Any) -> Any:
+    """`value` converted to `annotation`, or `_UNHANDLED` when Typer must do it."""
+    if annotation is str and isinstance(value, str):
+        return value
+    if annotation is Path and isinstance(value, str | Path) and not _checks_paths(info):
+        return Path(value)
+    if annotation is int and not info.clamp:
+        number = value if type(value) is int else _digits(value)
+        low, high = info.min, info.max
+        if (
+            number is None
+            or (low is not None and number < low)
+            or (high is not None and number > high)
+        ):
+            return _UNHANDLED  # Typer says what is wrong with it
+        return number
+    if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
+        if isinstance(value, annotation):
+            return value
+        if isinstance(value, str) and value in annotation._value2member_map_:
+            return annotation(value)
+        return _UNHANDLED
+    if typing.get_origin(annotation) is list and isinstance(value, list | tuple):
+        (item_type,) = typing.get_args(annotation)
+        items = [_plain(item_type, item, info) for item in value]
+        return _UNHANDLED if any(item is _UNHANDLED for item in items) else items
+    return _UNHANDLED
+
+
+@dataclass(frozen=True)
+class PlainRuntimeParam(RuntimeParam):
+    """Converts plain values itself; hands anything else to the converter Typer would build."""
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:
+        converted = _plain(_without_none(self.annotation), value, self.parameter_info)
+        if converted is not _UNHANDLED:
+            return converted
+        # Typer's own conversion (and its wording of errors), built only now.
+        return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+
+
+def _plain_runtime_param(self: _TyperParameter) -> RuntimeParam:
+    if self._runtime_param is None:
+        descriptor = self.type_descriptor
+        if descriptor.file_annotation is not None:  # open files: Typer's own handling
+            self._runtime_param = build_runtime_param(descriptor)
+        else:
+            self._runtime_param = PlainRuntimeParam(
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+            )
+    return self._runtime_param
+
+
+def install() -> None:
+    """Convert plain parameter values without pydantic, in every Typer command of this process."""
+    _TyperParameter.get_runtime_param = _plain_runtime_param  # type: ignore[method-assign]
