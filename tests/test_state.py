@@ -9,15 +9,17 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import MINI, Runner, installed_script
 from roadmap_cli import history
 from roadmap_cli.errors import StateError
-from roadmap_cli.state import State, TopicProgress, render
+from roadmap_cli.state import Invalid, State, TopicProgress, render, to_json, topic_from
 from roadmap_cli.store import Store
 
 pytestmark = pytest.mark.usefixtures("mini")
@@ -340,3 +342,37 @@ def test_odd_lock_timeouts(run: Runner, monkeypatch: pytest.MonkeyPatch, value: 
     else:
         assert result.exit_code == 1
         assert f"ROADMAP_LOCK_TIMEOUT={value!r} is not a number of seconds" in result.stderr
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        # Offsets in whole minutes, as TOML and `now()` give them.
+        timezones=st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-1439, 1439))
+        | st.just(UTC),
+    )
+)
+def test_times_are_recorded_as_they_always_were(moment: datetime) -> None:
+    """History records compare times as text: a time must be written exactly as records that
+    were written with pydantic's serializer have it (UTC as Z), or undo would miss them."""
+    from pydantic import TypeAdapter
+
+    entry = TopicProgress(status="done", updated=moment)
+    assert to_json(entry)["updated"] == TypeAdapter(datetime).dump_python(moment, mode="json")
+    assert topic_from(to_json(entry)) == entry
+
+
+@pytest.mark.parametrize(
+    ("entry", "where"),
+    [
+        ({"status": "done"}, "updated"),
+        ({"status": "done", "updated": "yesterday"}, "updated"),
+        ({"status": 1, "updated": "2026-01-01T10:00:00Z"}, "status"),
+        ({"updated": "2026-01-01T10:00:00Z", "note": ["a"]}, "note"),
+    ],
+)
+def test_a_bad_entry_names_what_is_wrong(entry: dict[str, object], where: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        topic_from(entry)
+    assert [w for w, _ in caught.value.problems] == [where]

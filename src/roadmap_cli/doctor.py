@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from roadmap_cli.catalog import Catalog
 from roadmap_cli.errors import StateError
-from roadmap_cli.state import SCHEMA_VERSION, State, now, unknown_keys
+from roadmap_cli.state import SCHEMA_VERSION, Invalid, State, entry_from, now, unknown_keys
 from roadmap_cli.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -218,15 +216,13 @@ def _salvage_entry(name: str, item_id: str, table: object) -> Any:
         for key in times:
             values.setdefault(key, now())
         try:
-            state = State.model_validate({name: {item_id: values}})
-        except ValidationError as exc:
-            bad = {str(err["loc"][2]) for err in exc.errors() if len(err["loc"]) > 2}
+            return entry_from(name, values, from_json=False)
+        except Invalid as exc:
+            bad = {where for where, _ in exc.problems}
             if not bad & set(values):
                 return None  # a required value is missing (a project's title or track)
             for key in bad:
                 values.pop(key, None)
-            continue
-        return getattr(state, name)[item_id]
     return None
 
 

@@ -15,7 +15,7 @@ from roadmap_cli.history import Record
 from roadmap_cli.progress import TrackProgress, all_track_progress, focus_of
 from roadmap_cli.projects import check_url
 from roadmap_cli.sanitize import printable
-from roadmap_cli.state import PORTFOLIO_FIELDS, State, TopicProgress
+from roadmap_cli.state import PORTFOLIO_FIELDS, State, TopicProgress, to_json
 
 PORTFOLIO_LABELS = {
     "problem": "Problem solved",
@@ -207,12 +207,12 @@ def to_json_document(
             "topics": {
                 topic_id: {
                     "status": entry.status or "pending",
-                    **entry.model_dump(mode="json", exclude={"status"}),
+                    **to_json(entry, exclude=("status",)),
                 }
                 for topic_id, entry in entries.items()
             },
             "projects": {
-                project_id: project.model_dump(mode="json")
+                project_id: to_json(project)
                 for project_id, project in sorted(state.projects.items())
                 if project.track in {p.id for p in selected}
             },

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from roadmap_cli.state import State
+from roadmap_cli.state import State, to_json
 
 MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
 
@@ -101,9 +101,9 @@ def snapshot(state: State) -> dict[str, Any]:
     """Every key of the state that history tracks, as JSON-ready values."""
     values: dict[str, Any] = {"focus": state.focus}
     for topic_id, entry in state.topics.items():
-        values[f"topics.{topic_id}"] = entry.model_dump(mode="json", exclude_none=True)
+        values[f"topics.{topic_id}"] = to_json(entry, exclude_none=True)
     for project_id, project in state.projects.items():
-        values[f"projects.{project_id}"] = project.model_dump(mode="json", exclude_none=True)
+        values[f"projects.{project_id}"] = to_json(project, exclude_none=True)
     return values
 
 

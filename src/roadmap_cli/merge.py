@@ -18,14 +18,12 @@ tests in tests/test_merge.py check all three), whatever order machines are merge
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from roadmap_cli.history import Record
-from roadmap_cli.state import Project, State, TopicProgress
+from roadmap_cli.state import Entry, Project, State, TopicProgress, to_json
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,7 @@ def _topic(entries: list[TopicProgress], deleted_at: datetime | None) -> TopicPr
     note = _notes([e.note for e in entries])
     if best.status is None and note is None:
         return None  # pending with nothing to keep: no entry
-    return TopicProgress.model_validate_json(
-        best.model_copy(update={"note": note}).model_dump_json()
-    )
+    return replace(best, note=note)
 
 
 def _project(entries: list[Project], deleted_at: datetime | None) -> Project | None:
@@ -79,7 +75,7 @@ def _project(entries: list[Project], deleted_at: datetime | None) -> Project | N
     best = max(entries, key=lambda e: (e.updated, _canonical(e)), default=None)
     if best is None or (deleted_at is not None and deleted_at >= best.updated):
         return None
-    return Project.model_validate_json(best.model_dump_json())
+    return replace(best, topics=list(best.topics))
 
 
 def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:
@@ -104,8 +100,8 @@ def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
     return latest
 
 
-def _canonical(entry: BaseModel) -> str:
-    return json.dumps(entry.model_dump(mode="json", exclude={"note"}), sort_keys=True)
+def _canonical(entry: Entry) -> str:
+    return json.dumps(to_json(entry, exclude=("note",)), sort_keys=True)
 
 
 def _notes(notes: list[str | None]) -> str | None:

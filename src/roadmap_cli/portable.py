@@ -13,11 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
+from roadmap_cli.catalog import KEBAB
 from roadmap_cli.errors import RoadmapError
 from roadmap_cli.merge import Side
-from roadmap_cli.state import Project, State, Status, TopicId
+from roadmap_cli.state import ProjectStatus, State, Status
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
 VERSION = 1
@@ -35,6 +44,32 @@ def _plausible(moment: datetime) -> datetime:
 
 
 Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+TopicId = Annotated[str, StringConstraints(pattern=KEBAB)]
+
+
+class Project(BaseModel):
+    """Something the learner builds to show a track's skills."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    title: str
+    track: str
+    outcome: str | None = None  # the catalog outcome idea it realises, if any
+    topics: list[TopicId] = []  # topics it applies
+    status: ProjectStatus = "planned"
+    repo: str | None = None
+    demo: str | None = None
+    problem: str | None = None
+    architecture: str | None = None
+    evaluation: str | None = None
+    deployment: str | None = None
+    tradeoffs: str | None = None
+    created: AwareDatetime
+    started: AwareDatetime | None = None
+    finished: AwareDatetime | None = None
+    updated: AwareDatetime
 
 
 class ExportedTopic(_Model):
@@ -160,13 +195,14 @@ def to_side(export: Export) -> Side:
 
 def state_of(export: Export) -> State:
     """The progress an export holds, as a `State` of this catalog."""
-    from roadmap_cli.state import TopicProgress
+    from roadmap_cli.state import project_from, topic_from
 
     topics = {
-        topic_id: TopicProgress.model_validate_json(
-            entry.model_copy(
-                update={"status": None if entry.status == "pending" else entry.status}
-            ).model_dump_json()
+        topic_id: topic_from(
+            {
+                **json.loads(entry.model_dump_json()),
+                "status": None if entry.status == "pending" else entry.status,
+            }
         )
         for topic_id, entry in export.state.topics.items()
     }
@@ -174,5 +210,8 @@ def state_of(export: Export) -> State:
         catalog=export.catalog.id,
         focus=export.state.focus,
         topics=topics,
-        projects=dict(export.state.projects),
+        projects={
+            project_id: project_from(json.loads(project.model_dump_json()))
+            for project_id, project in export.state.projects.items()
+        },
     )

@@ -20,7 +20,7 @@ from roadmap_cli.progress import (
     suggest_next,
 )
 from roadmap_cli.projects import project_counts, ready_ideas
-from roadmap_cli.state import Project, State, TopicProgress
+from roadmap_cli.state import PROJECT_FIELDS, Project, State, TopicProgress
 
 if TYPE_CHECKING:
     from roadmap_cli.history import Record
@@ -258,7 +258,7 @@ def project_doc(catalog: Catalog, project_id: str, project: Project) -> dict[str
     return {
         "version": JSON_VERSION,
         "id": project_id,
-        **project.model_dump(mode="python"),
+        **{name: getattr(project, name) for name in PROJECT_FIELDS},
         "track_title": track.title if track else None,
         "outcome_title": outcome.title if outcome else None,
         "missing": project.missing_portfolio(),

@@ -8,12 +8,12 @@ kept in a stable order so that the file diffs cleanly in git.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+from typing import Any, Literal
 
 from roadmap_cli.errors import StateError
 
@@ -21,7 +21,7 @@ SCHEMA_VERSION = 2
 
 Status = Literal["in-progress", "done", "skipped"]
 STATUSES: tuple[str, ...] = ("pending", "in-progress", "done", "skipped")
-TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 TOPIC_FIELDS = ("status", "started", "finished", "updated", "note")
 ProjectStatus = Literal["planned", "in-progress", "done"]
 PROJECT_STATUSES: tuple[str, ...] = ("planned", "in-progress", "done")
@@ -41,31 +41,28 @@ PROJECT_FIELDS = (
     "finished",
     "updated",
 )
+STATE_FIELDS = ("schema_version", "catalog", "focus", "topics", "projects")
 
 
-class TopicProgress(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class TopicProgress:
     """Where one topic stands. A topic with no entry is pending."""
 
-    # strict: no "1" for 1, no text for a time. Unknown keys are ignored here and kept in
-    # the file by the writer, so a hand-added key survives.
-    model_config = ConfigDict(extra="ignore", strict=True)
-
     status: Status | None = None  # None: pending, kept only because it has a note
-    started: AwareDatetime | None = None
-    finished: AwareDatetime | None = None
-    updated: AwareDatetime
+    started: datetime | None = None
+    finished: datetime | None = None
+    updated: datetime
     note: str | None = None
 
 
-class Project(BaseModel):
+@dataclass(kw_only=True, slots=True)
+class Project:
     """Something the learner builds to show a track's skills."""
-
-    model_config = ConfigDict(extra="ignore", strict=True)
 
     title: str
     track: str
     outcome: str | None = None  # the catalog outcome idea it realises, if any
-    topics: list[TopicId] = []  # topics it applies
+    topics: list[str] = field(default_factory=list)  # topics it applies
     status: ProjectStatus = "planned"
     repo: str | None = None
     demo: str | None = None
@@ -74,28 +71,28 @@ class Project(BaseModel):
     evaluation: str | None = None
     deployment: str | None = None
     tradeoffs: str | None = None
-    created: AwareDatetime
-    started: AwareDatetime | None = None
-    finished: AwareDatetime | None = None
-    updated: AwareDatetime
+    created: datetime
+    started: datetime | None = None
+    finished: datetime | None = None
+    updated: datetime
 
     def missing_portfolio(self) -> list[str]:
         return [name for name in PORTFOLIO_FIELDS if not (getattr(self, name) or "").strip()]
 
 
+Entry = TopicProgress | Project
 COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
 
 
-class State(BaseModel):
+@dataclass(kw_only=True)
+class State:
     """Everything the program remembers for one learner and one catalog."""
-
-    model_config = ConfigDict(extra="ignore", strict=True)
 
     schema_version: int = SCHEMA_VERSION
     catalog: str | None = None  # id of the catalog this progress follows
     focus: str | None = None
-    topics: dict[TopicId, TopicProgress] = {}
-    projects: dict[TopicId, Project] = {}
+    topics: dict[str, TopicProgress] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
 
     def status_of(self, topic_id: str) -> str:
         entry = self.topics.get(topic_id)
@@ -106,6 +103,208 @@ class State(BaseModel):
             p.updated for p in self.projects.values()
         ]
         return max(times, default=None)
+
+    def copy(self) -> State:
+        """A copy that shares nothing that can change (entries and their lists are copied)."""
+        return State(
+            schema_version=self.schema_version,
+            catalog=self.catalog,
+            focus=self.focus,
+            topics={key: replace(entry) for key, entry in self.topics.items()},
+            projects={
+                key: replace(project, topics=list(project.topics))
+                for key, project in self.projects.items()
+            },
+        )
+
+
+# --- checking data against the models
+#
+# Strict, like the file's own types: no "1" for 1 and no text for a time in a TOML file.
+# Unknown keys are ignored here and kept in the file by the writer, so a hand-added key
+# survives. From JSON (history records, exports) a time is ISO 8601 text.
+
+
+class Invalid(ValueError):
+    """Data that does not fit the models: every problem, as (dotted path, what is wrong)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {what}" for where, what in problems))
+        self.problems = problems
+
+
+class _Checker:
+    def __init__(self, from_json: bool) -> None:
+        self.from_json = from_json
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, where: str, what: str) -> None:
+        self.problems.append((where, what))
+
+    def text(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{where}{key}", "missing")
+            return None
+        if not isinstance(value, str):
+            self.fail(f"{where}{key}", "should be text")
+            return None
+        return value
+
+    def choice(self, data: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> Any:
+        value = self.text(data, key, where)
+        if value is not None and value not in allowed:
+            self.fail(f"{where}{key}", f"should be one of {', '.join(allowed)}, not {value!r}")
+            return None
+        return value
+
+    def time(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{where}{key}", "missing")
+            return None
+        if self.from_json and isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                self.fail(f"{where}{key}", f"{value!r} is not an ISO 8601 date and time")
+                return None
+        if not isinstance(value, datetime):
+            self.fail(f"{where}{key}", "should be a date and time, like 2026-01-01T10:00:00Z")
+            return None
+        if value.utcoffset() is None:
+            self.fail(f"{where}{key}", "should have a timezone, like 2026-01-01T10:00:00Z")
+            return None
+        return value
+
+    def table(self, value: Any, where: str) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.fail(where, "should be a table")
+            return None
+        return value
+
+    def topic(self, data: Any, where: str) -> TopicProgress | None:
+        table = self.table(data, where.rstrip("."))
+        if table is None:
+            return None
+        before = len(self.problems)
+        entry = TopicProgress(
+            status=self.choice(table, "status", where, STATUSES[1:]),
+            started=self.time(table, "started", where),
+            finished=self.time(table, "finished", where),
+            updated=self.time(table, "updated", where, required=True),
+            note=self.text(table, "note", where),
+        )
+        return entry if len(self.problems) == before else None
+
+    def project(self, data: Any, where: str) -> Project | None:
+        table = self.table(data, where.rstrip("."))
+        if table is None:
+            return None
+        before = len(self.problems)
+        topics = table.get("topics", [])
+        if not isinstance(topics, list) or not all(
+            isinstance(t, str) and ID.fullmatch(t) for t in topics
+        ):
+            self.fail(f"{where}topics", "should be a list of topic ids")
+            topics = []
+        status = self.choice(table, "status", where, PROJECT_STATUSES)
+        values = {name: self.text(table, name, where) for name in _PROJECT_TEXTS}
+        entry = Project(
+            title=self.text(table, "title", where, required=True),
+            track=self.text(table, "track", where, required=True),
+            topics=list(topics),
+            status=status or "planned",
+            created=self.time(table, "created", where, required=True),
+            started=self.time(table, "started", where),
+            finished=self.time(table, "finished", where),
+            updated=self.time(table, "updated", where, required=True),
+            **values,
+        )
+        return entry if len(self.problems) == before else None
+
+    def entries(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        tables = data.get(name, {})
+        if not isinstance(tables, dict):
+            self.fail(name, "should be a table")
+            return {}
+        make = self.topic if name == "topics" else self.project
+        found = {}
+        for item_id, table in tables.items():
+            if not ID.fullmatch(item_id):
+                self.fail(f"{name}.{item_id}", "is not an id (lowercase words joined by -)")
+                continue
+            entry = make(table, f"{name}.{item_id}.")
+            if entry is not None:
+                found[item_id] = entry
+        return found
+
+
+_PROJECT_TEXTS = ("outcome", "repo", "demo", *PORTFOLIO_FIELDS)
+
+
+def state_from(data: dict[str, Any], from_json: bool = False) -> State:
+    """A `State` from data already migrated to the current schema; Invalid if it does not fit."""
+    check = _Checker(from_json)
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if type(version) is not int:
+        check.fail("schema_version", "should be a whole number")
+    state = State(
+        schema_version=version if type(version) is int else SCHEMA_VERSION,
+        catalog=check.text(data, "catalog", ""),
+        focus=check.text(data, "focus", ""),
+        topics=check.entries(data, "topics"),
+        projects=check.entries(data, "projects"),
+    )
+    if check.problems:
+        raise Invalid(check.problems)
+    return state
+
+
+def entry_from(name: str, data: Any, from_json: bool = True) -> Entry:
+    """One topic (`name` "topics") or project entry; Invalid (paths relative to the entry)."""
+    check = _Checker(from_json)
+    entry = check.topic(data, "") if name == "topics" else check.project(data, "")
+    if entry is None:
+        raise Invalid(check.problems)
+    return entry
+
+
+def topic_from(data: Any) -> TopicProgress:
+    entry = entry_from("topics", data)
+    assert isinstance(entry, TopicProgress)
+    return entry
+
+
+def project_from(data: Any) -> Project:
+    entry = entry_from("projects", data)
+    assert isinstance(entry, Project)
+    return entry
+
+
+def json_time(moment: datetime) -> str:
+    """A time as ISO 8601 text, UTC written as Z (as every history record has it)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def to_json(
+    entry: Entry, *, exclude_none: bool = False, exclude: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """An entry as JSON-ready values, in field order."""
+    found: dict[str, Any] = {}
+    for name in TOPIC_FIELDS if isinstance(entry, TopicProgress) else PROJECT_FIELDS:
+        value = getattr(entry, name)
+        if name in exclude or (value is None and exclude_none):
+            continue
+        if isinstance(value, datetime):
+            value = json_time(value)
+        elif isinstance(value, list):
+            value = list(value)
+        found[name] = value
+    return found
 
 
 def now() -> datetime:
@@ -144,17 +343,16 @@ def schema_version_of(data: dict[str, Any], path: Path) -> int:
 def validate(data: dict[str, Any], path: Path) -> State:
     """A `State` from data already migrated to the current schema."""
     try:
-        return State.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in err["loc"]) or "top level"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise StateError(unreadable(path, f"{where}: {err['msg']}{more}")) from None
+        return state_from(data)
+    except Invalid as exc:
+        where, what = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise StateError(unreadable(path, f"{where or 'top level'}: {what}{more}")) from None
 
 
 def unknown_keys(data: dict[str, Any]) -> list[str]:
     """Keys this version does not know, as dotted paths (kept in the file, shown by doctor)."""
-    found = [key for key in data if key not in State.model_fields]
+    found = [key for key in data if key not in STATE_FIELDS]
     for name, fields in COLLECTIONS.items():
         tables = data.get(name)
         if isinstance(tables, dict):
@@ -184,9 +382,7 @@ def render(state: State, previous: str | None = None) -> str:
     return tomlkit.dumps(doc)
 
 
-def _render_tables(
-    doc: Any, name: str, items: dict[str, BaseModel], fields: tuple[str, ...]
-) -> None:
+def _render_tables(doc: Any, name: str, items: dict[str, Entry], fields: tuple[str, ...]) -> None:
     """Write `[name.<id>]` tables sorted by id, reusing the tables (and comments) there were."""
     import tomlkit
 
@@ -212,8 +408,8 @@ def _render_tables(
         table = old.get(item_id)
         if not isinstance(table, dict):
             table = tomlkit.table()
-        for field in fields:
-            _set(table, field, getattr(items[item_id], field))
+        for name_ in fields:
+            _set(table, name_, getattr(items[item_id], name_))
         if not in_place or item_id not in old:
             tables[item_id] = table
     if not in_place:

@@ -19,17 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
 from roadmap_cli import history
 from roadmap_cli.errors import StateError, UsageError
 from roadmap_cli.history import Change, Record
 from roadmap_cli.state import (
     SCHEMA_VERSION,
-    Project,
+    Invalid,
     State,
-    TopicProgress,
     decode,
+    entry_from,
     now,
     render,
     schema_version_of,
@@ -161,7 +159,7 @@ class Store:
         With `always`, the file is written even when nothing changed (a repair starts a file).
         """
         loaded = self.read()
-        probe = loaded.state.model_copy(deep=True)
+        probe = loaded.state.copy()
         result = change(probe)
         if probe == loaded.state and not always:
             return result
@@ -169,7 +167,7 @@ class Store:
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
-            before = loaded.state.model_copy(deep=True)
+            before = loaded.state.copy()
             result = change(loaded.state)
             changes = history.diff(before, loaded.state)
             if changes or always:
@@ -215,9 +213,9 @@ class Store:
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
-            before = loaded.state.model_copy(deep=True)
+            before = loaded.state.copy()
             current = tuple(self.history().records)
-            state, records = combine(loaded.state.model_copy(deep=True), current)
+            state, records = combine(loaded.state.copy(), current)
             if state == before and records == current:
                 return before, state  # nothing new: no record, no write
             moment = now()
@@ -444,7 +442,6 @@ def _interrupts_deferred() -> Iterator[None]:
 def _put(state: State, key: str, value: object) -> None:
     """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`;
     ValueError when the key or the value would not make a valid state."""
-    import json
     import re
 
     if key == "focus":
@@ -456,11 +453,13 @@ def _put(state: State, key: str, value: object) -> None:
     if name not in ("topics", "projects") or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", item_id):
         raise ValueError(key)
     items: dict[str, Any] = state.projects if name == "projects" else state.topics
-    model: type[BaseModel] = Project if name == "projects" else TopicProgress
     if value is None:
         items.pop(item_id, None)
     else:
-        items[item_id] = model.model_validate_json(json.dumps(value))
+        try:
+            items[item_id] = entry_from(name, value)
+        except Invalid:
+            raise ValueError(key) from None
 
 
 def _read_or_none(path: Path) -> bytes | None:
