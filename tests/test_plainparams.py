@@ -53,9 +53,11 @@ def _samples(annotation: Any) -> list[Any]:
     return SAMPLES.get(annotation, [])
 
 
-def _outcome(convert: Any) -> tuple[str, Any]:
+def _outcome(
+    runtime: Any, value: Any, param: _TyperParameter, ctx: _click.Context
+) -> tuple[str, Any]:
     try:
-        return "value", convert()
+        return "value", runtime.coerce(value, param=param, ctx=ctx)
     except BadParameter as exc:
         return "error", exc.format_message()
 
@@ -77,7 +79,7 @@ def test_plain_conversion_matches_typers(
     plain = PlainRuntimeParam(descriptor.parameter_info, descriptor.annotation)
     typers = build_runtime_param(descriptor)
     for value in [None, *_samples(descriptor.annotation)]:
-        ours = _outcome(lambda: plain.coerce(value, param=param, ctx=ctx))
-        theirs = _outcome(lambda: typers.coerce(value, param=param, ctx=ctx))
+        ours = _outcome(plain, value, param, ctx)
+        theirs = _outcome(typers, value, param, ctx)
         assert ours == theirs, (name, value)
         assert type(ours[1]) is type(theirs[1]), (name, value)
