@@ -22,7 +22,10 @@ app = typer.Typer(
     ),
     invoke_without_command=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Click's plain help: Typer's Rich help imports Rich's Markdown and traceback modules,
+    # which take longer to load than the rest of a command's start-up together.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
 

@@ -10,8 +10,10 @@ import importlib
 import io
 import os
 import sys
+from collections.abc import Sequence
 
 import typer
+from typer.core import TyperGroup
 
 from roadmap_cli.app import app
 from roadmap_cli.errors import ExitCode, RoadmapError
@@ -19,6 +21,67 @@ from roadmap_cli.errors import ExitCode, RoadmapError
 # Importing a command module registers its commands on the app, in this order in --help.
 for _module in ("read", "write", "projects", "history", "sharing", "guide", "catalogs"):
     importlib.import_module(f"roadmap_cli.commands.{_module}")
+
+
+_GLOBAL_OPTIONS_WITH_VALUES = ("--catalog", "--state")
+
+
+def _command_name(args: Sequence[str]) -> str | None:
+    """The command (or command group) `args` name: the first word that is not a global
+    option or its value; None when there is none."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word in _GLOBAL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _completed_words() -> list[str] | None:
+    """In shell completion, the words before the one being completed (without the program's
+    name); None when that cannot be told."""
+    import shlex
+
+    try:
+        if "COMP_WORDS" in os.environ:  # bash
+            words = shlex.split(os.environ["COMP_WORDS"])
+            return words[1 : int(os.environ.get("COMP_CWORD", ""))]
+        return shlex.split(os.environ.get("_TYPER_COMPLETE_ARGS", ""))[1:-1]  # zsh, fish
+    except ValueError:
+        return None
+
+
+def build_command(args: Sequence[str]) -> TyperGroup:
+    """The click command for `args`: with only the command they name, since building each
+    command's parameters is much of a run's start-up; with every command when they name none
+    (the overview in --help) or one that does not exist (so that the error can suggest one)."""
+    if os.environ.get("_ROADMAP_COMPLETE"):
+        words = _completed_words()
+        name = _command_name(words) if words is not None else None
+    else:
+        name = _command_name(args)
+    commands = [c for c in app.registered_commands if _name_of(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    every = name is None and any(a in ("-h", "--help") for a in args)
+    if every or (name is not None and not commands and not groups) or name == "--":
+        command = typer.main.get_command(app)
+    else:
+        everything = app.registered_commands, app.registered_groups
+        try:
+            app.registered_commands, app.registered_groups = commands, groups
+            command = typer.main.get_command(app)
+        finally:
+            app.registered_commands, app.registered_groups = everything
+    assert isinstance(command, TyperGroup)
+    return command
+
+
+def _name_of(info: typer.models.CommandInfo) -> str:
+    assert info.callback is not None
+    return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
 def _error(message: str) -> None:
@@ -38,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from roadmap_cli.completion import plain_descriptions
 
         plain_descriptions()
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    command = build_command(args)
     try:
-        result = command.main(args=argv, prog_name="roadmap", standalone_mode=False)
+        result = command.main(args=args, prog_name="roadmap", standalone_mode=False)
     except RoadmapError as exc:
         _error(exc.message)
         return exc.exit_code

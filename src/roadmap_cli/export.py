@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from datetime import datetime
@@ -240,5 +239,5 @@ def _history_of(records: list[Record], covered: set[str] | None) -> list[dict[st
     for record in records:
         changes = tuple(c for c in record.changes if c.key in covered)
         if changes:
-            kept.append(json.loads(dataclasses.replace(record, changes=changes).to_json()))
+            kept.append(json.loads(record._replace(changes=changes).to_json()))
     return kept

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from roadmap_cli.state import State, to_json
 
 MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One key of the state before and after: `topics.<id>` (an entry or None) or `focus`."""
 
     key: str
@@ -30,8 +28,7 @@ class Change:
     new: Any
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     id: str
     time: datetime
     command: str
@@ -122,6 +119,8 @@ def new_record(
     imported: bool = False,
 ) -> Record:
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
+    import secrets
+
     record_id = f"{stamp}-{secrets.token_hex(4)}"
     return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
 
@@ -168,7 +167,7 @@ def trimmed(history: History) -> str:
     """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
     kept: list[str] = []
     size = 0
-    for record in reversed(history.records):
+    for record in history.records[::-1]:
         line = record.to_json() + "\n"
         size += len(line.encode("utf-8"))
         if size > MAX_BYTES // 2 and kept:
@@ -181,7 +180,7 @@ def undoable(history: History) -> Record | None:
     """The newest record that neither undoes another nor was undone itself; None when there is
     none, or when a barrier (a repair) comes first."""
     undone: set[str] = set()
-    for record in reversed(history.records):
+    for record in history.records[::-1]:
         if record.barrier:
             return None
         if record.undoes:

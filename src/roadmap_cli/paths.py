@@ -6,7 +6,6 @@ Precedence, highest first: a command-line flag, an environment variable, the def
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "roadmap"
@@ -61,10 +60,11 @@ def bundled_catalog() -> Path:
     In a wheel it sits inside the package (`roadmap_cli/catalogs/`); in a source
     checkout or an editable install it is the top-level `catalogs/` folder.
     """
-    packaged = resources.files("roadmap_cli") / "catalogs" / BUNDLED_CATALOG
+    here = Path(__file__).resolve().parent
+    packaged = here / "catalogs" / BUNDLED_CATALOG
     if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "catalogs" / BUNDLED_CATALOG
+        return packaged
+    return here.parents[1] / "catalogs" / BUNDLED_CATALOG
 
 
 def catalog_path(flag: Path | None = None) -> Path:

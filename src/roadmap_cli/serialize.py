@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.catalog import Catalog, Topic, Track
-from roadmap_cli.history import Change
 from roadmap_cli.progress import (
     Suggestion,
     TrackProgress,
@@ -23,7 +22,7 @@ from roadmap_cli.projects import project_counts, ready_ideas
 from roadmap_cli.state import PROJECT_FIELDS, Project, State, TopicProgress
 
 if TYPE_CHECKING:
-    from roadmap_cli.history import Record
+    from roadmap_cli.history import Change, Record
     from roadmap_cli.store import Undone
 
 JSON_VERSION = 1
@@ -247,7 +246,7 @@ def undone(result: Undone) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "undid": record(result.record),
-        "reverted": [_change(Change(c.key, c.new, c.old)) for c in result.reverted],
+        "reverted": [_change(c._replace(old=c.new, new=c.old)) for c in result.reverted],
         "left": list(result.left),
     }
 

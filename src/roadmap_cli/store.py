@@ -11,17 +11,14 @@ import contextlib
 import math
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from roadmap_cli import history
 from roadmap_cli.errors import StateError, UsageError
-from roadmap_cli.history import Change, Record
 from roadmap_cli.state import (
     SCHEMA_VERSION,
     Invalid,
@@ -34,6 +31,10 @@ from roadmap_cli.state import (
     unreadable,
     validate,
 )
+
+if TYPE_CHECKING:
+    from roadmap_cli import history
+    from roadmap_cli.history import Change, Record
 
 T = TypeVar("T")
 LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
@@ -89,6 +90,8 @@ class Store:
 
     @property
     def history_path(self) -> Path:
+        from roadmap_cli import history
+
         return history.path_for(self.target)
 
     def backup_path(self, version: int) -> Path:
@@ -138,6 +141,8 @@ class Store:
         return self.read().state
 
     def history(self) -> history.History:
+        from roadmap_cli import history
+
         try:
             return history.read(self.history_path)
         except OSError as exc:
@@ -158,6 +163,8 @@ class Store:
         `change` may run twice (a dry run first), so it must only touch the state it is given.
         With `always`, the file is written even when nothing changed (a repair starts a file).
         """
+        from roadmap_cli import history
+
         loaded = self.read()
         probe = loaded.state.copy()
         result = change(probe)
@@ -176,6 +183,9 @@ class Store:
 
     def undo(self) -> Undone | None:
         """Revert the newest change that is not yet undone; None when there is none."""
+        from roadmap_cli import history
+        from roadmap_cli.history import Change
+
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
@@ -210,6 +220,8 @@ class Store:
         """Under the lock, replace state and history with what `combine` makes of the current
         ones (an import), recording it; with `backup`, keep copies of both files first.
         Returns the state before and after."""
+        from roadmap_cli import history
+
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
@@ -256,6 +268,8 @@ class Store:
             self._commit_now(loaded, record)
 
     def _commit_now(self, loaded: Loaded, record: Record) -> None:
+        from roadmap_cli import history
+
         if loaded.older and loaded.raw is not None:
             backup = _free_name(self.backup_path(loaded.version or 0), loaded.raw)
             if not backup.exists():
@@ -349,6 +363,8 @@ class Store:
             mode = 0o600
         except OSError as exc:
             raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
+        import tempfile
+
         tmp_name = None
         try:
             fd, tmp_name = tempfile.mkstemp(
@@ -382,6 +398,8 @@ class Store:
     def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State]:
         """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
         and write what `salvage` makes of its bytes. Undo stops at a repair."""
+        from roadmap_cli import history
+
         with self._locked():
             try:
                 self.read()
