@@ -294,6 +294,9 @@ def isolated_env(home: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("ROADMAP_", "_ROADMAP_", "_TYPER_"))
         and k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES")
+        # An installed program runs from compiled bytecode; without it an editable install
+        # would compile the project's modules again on every run.
+        and k != "PYTHONDONTWRITEBYTECODE"
     }
     env["HOME"] = str(home)
     for var, sub in (

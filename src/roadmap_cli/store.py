@@ -49,6 +49,7 @@ class Loaded:
     text: str | None  # the file's text, edited in place on the next write; None: no file
     version: int | None  # the schema version in the file; None: no file
     raw: bytes | None = None  # the file's bytes, kept as a backup before an upgrade
+    before: State | None = None  # the state as the file holds it, once a change is applied
 
     @property
     def newer(self) -> bool:
@@ -106,11 +107,16 @@ class Store:
 
     # --- reading
 
-    def read(self) -> Loaded:
-        """The saved state, migrated to the current schema; no file means no progress yet."""
+    def read(self, again: Loaded | None = None) -> Loaded:
+        """The saved state, migrated to the current schema; no file means no progress yet.
+
+        `again`: what an earlier read gave, returned as it is when the file has not changed
+        since (its bytes are compared), which spares parsing it twice."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            if again is not None and again.raw is None:
+                return again
             return Loaded(State(catalog=self.catalog_id), None, None)
         except IsADirectoryError:
             raise StateError(unreadable(self.path, "it is a directory")) from None
@@ -118,6 +124,8 @@ class Store:
             raise StateError(
                 f"cannot read progress file {self.path}: {exc.strerror or exc}"
             ) from None
+        if again is not None and again.raw == raw:
+            return again
         from roadmap_cli.migrations import migrate
 
         data = decode(raw, self.path)
@@ -172,10 +180,15 @@ class Store:
             return result
         self._refuse_newer(loaded)
         with self._locked():
-            loaded = self.read()
-            self._refuse_newer(loaded)
-            before = loaded.state.copy()
-            result = change(loaded.state)
+            again = self.read(loaded)
+            self._refuse_newer(again)
+            if again is loaded:  # unchanged since the dry run, which stands
+                before, loaded.state = loaded.state, probe
+            else:
+                loaded = again
+                before = loaded.state.copy()
+                result = change(loaded.state)
+            loaded.before = before
             changes = history.diff(before, loaded.state)
             if changes or always:
                 self._commit(loaded, history.new_record(command, changes, now()))
@@ -297,7 +310,7 @@ class Store:
             ) from None
         loaded.state.catalog = loaded.state.catalog or self.catalog_id
         try:
-            self._write(self.target, render(loaded.state, loaded.text).encode("utf-8"))
+            self._write(self.target, _text_of(loaded).encode("utf-8"))
         except StateError:
             with contextlib.suppress(OSError):  # the change did not happen: neither does its record
                 os.truncate(self.history_path, logged)
@@ -435,6 +448,18 @@ class Store:
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
             return aside, state
+
+
+def _text_of(loaded: Loaded) -> str:
+    """The file's new text: the previous text with the changed lines edited when that can be
+    done, else rendered anew (keeping comments and keys of your own either way)."""
+    if loaded.text is not None and loaded.before is not None and not loaded.older:
+        from roadmap_cli.state_edit import edit
+
+        text = edit(loaded.state, loaded.text, loaded.before)
+        if text is not None:
+            return text
+    return render(loaded.state, loaded.text)
 
 
 @contextlib.contextmanager
