@@ -332,7 +332,7 @@ class Store:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        from filelock import FileLock, Timeout
+        from roadmap_cli.locking import FileLock, LockTimeout
 
         folder = self.lock_path.parent
         try:
@@ -342,7 +342,7 @@ class Store:
         lock = FileLock(self.lock_path, timeout=self.lock_timeout)
         try:
             lock.acquire()
-        except Timeout:
+        except LockTimeout:
             raise StateError(
                 f"progress file {self.path} is locked (lock file {self.lock_path}) by"
                 f" {_lock_holders(self.lock_path)}; wait for it to finish, or raise"

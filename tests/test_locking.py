@@ -1,0 +1,68 @@
+"""The progress file's lock: exclusive across processes and with the filelock package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from roadmap_cli.locking import FileLock, LockTimeout
+
+HOLD = """
+import sys, time
+from {module} import FileLock
+lock = FileLock(sys.argv[1], {timeout})
+lock.acquire()
+print("held", flush=True)
+sys.stdin.readline()
+lock.release()
+"""
+
+
+def hold(path: Path, module: str) -> subprocess.Popen[str]:
+    timeout = "5" if module == "roadmap_cli.locking" else "timeout=5"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(module=module, timeout=timeout), str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+@pytest.mark.parametrize("module", ["roadmap_cli.locking", "filelock"])
+def test_a_lock_held_by_another_process_waits_then_times_out(tmp_path: Path, module: str) -> None:
+    path = tmp_path / "progress.toml.lock"
+    holder = hold(path, module)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockTimeout):
+            FileLock(path, timeout=0.3).acquire()
+        assert time.monotonic() - started >= 0.3
+    finally:
+        holder.communicate("\n")
+    with FileLock(path, timeout=0.3):  # free again once the holder let go
+        pass
+
+
+def test_a_waiter_locks_the_new_file_when_the_lock_file_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "progress.toml.lock"
+    first = FileLock(path, timeout=1)
+    first.acquire()
+    second = FileLock(path, timeout=5)
+    waiter = threading.Thread(target=second.acquire)
+    waiter.start()
+    time.sleep(0.2)  # the waiter now waits on the old file
+    path.unlink()
+    first.release()
+    waiter.join()
+    assert second._fd is not None
+    held = FileLock(path, timeout=0.2)
+    with pytest.raises(LockTimeout):  # the waiter holds the file that is at the path now
+        held.acquire()
+    second.release()
