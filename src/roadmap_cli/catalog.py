@@ -6,16 +6,17 @@ dataclasses: every command builds these classes at start-up.
 `load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names the file
 and its problem (and the line, for TOML syntax errors). The format is checked by
 `catalog_schema` (pydantic), but only for a file not seen before: the checked result is kept in
-the user's cache folder under a hash of the file's bytes, and later runs read it back as plain
-JSON, so that a command starts without importing pydantic or parsing TOML. An entry that is
-missing, unreadable or damaged is ignored and the file is checked again.
+the user's cache folder under checksums of the file's bytes, and later runs read it back in
+Python's marshal format, so that a command starts without importing pydantic or parsing TOML.
+An entry that is missing, unreadable or damaged is ignored and the file is checked again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import marshal
 import os
+import sys
+import zlib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -335,29 +336,41 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
 
 
 def cache_key(raw: bytes) -> str:
-    """What a catalog file's checked data is filed under: its bytes, and the version of the
-    program that checked them (a newer one may check more)."""
+    """What a catalog file's checked data is filed under: its bytes (their size and two
+    checksums), and the program and Python that checked them (a newer roadmap may check more;
+    another Python may write marshal data differently)."""
     from roadmap_cli import __version__
 
-    digest = hashlib.sha256(f"roadmap {__version__} cache {CACHE_FORMAT}\n".encode())
-    digest.update(raw)
-    return digest.hexdigest()
+    made_by = f"roadmap {__version__} cache {CACHE_FORMAT} {sys.implementation.cache_tag}"
+    return "-".join(
+        (
+            f"{len(raw):x}",
+            f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}",
+            f"{zlib.crc32(made_by.encode()):08x}",
+        )
+    )
 
 
 def cache_file(raw: bytes) -> Path:
     from roadmap_cli import paths
 
-    return paths.cache_dir() / "catalogs" / f"{cache_key(raw)}.json"
+    return paths.cache_dir() / "catalogs" / f"{cache_key(raw)}.marshal"
+
+
+_MAGIC = b"roadmap catalog\n"
 
 
 def _from_cache(entry: Path) -> Catalog | None:
-    """The catalog in a cache entry: a line with the SHA-256 of the JSON, then the JSON."""
+    """The catalog in a cache entry: a magic line, the CRC-32 of the data, then the data in
+    Python's marshal format (as in Python's own bytecode cache: fast, and read only after
+    its checksum matches)."""
     try:
-        checksum, _, payload = entry.read_bytes().partition(b"\n")
-        if hashlib.sha256(payload).hexdigest().encode() != checksum:
+        blob = entry.read_bytes()
+        header, payload = blob[: len(_MAGIC) + 4], blob[len(_MAGIC) + 4 :]
+        if header != _MAGIC + zlib.crc32(payload).to_bytes(4, "big"):
             return None  # cut short or changed: check the file again
-        return from_data(json.loads(payload))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return from_data(marshal.loads(payload))
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError):
         return None  # missing or unreadable: check the file again
 
 
@@ -367,11 +380,11 @@ def _store_in_cache(entry: Path, data: dict[str, Any]) -> None:
 
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".marshal")
         try:
-            payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+            payload = marshal.dumps(data)
             with os.fdopen(fd, "wb") as out:
-                out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+                out.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload)
             os.replace(temp, entry)
         except BaseException:
             os.unlink(temp)

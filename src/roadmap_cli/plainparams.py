@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 import types
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +83,7 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
     return _UNHANDLED
 
 
-@dataclass(frozen=True)
-class PlainRuntimeParam(RuntimeParam):
+class PlainRuntimeParam(RuntimeParam):  # a frozen dataclass, as its base is
     """Converts plain values itself; hands anything else to the converter Typer would build."""
 
     def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:

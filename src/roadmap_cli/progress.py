@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from roadmap_cli.catalog import Catalog, Track
 from roadmap_cli.state import State
@@ -10,8 +10,7 @@ from roadmap_cli.state import State
 CLEARED = frozenset({"done", "skipped"})
 
 
-@dataclass(frozen=True)
-class TrackProgress:
+class TrackProgress(NamedTuple):
     id: str
     title: str
     total: int
@@ -31,8 +30,7 @@ class TrackProgress:
         return self.cleared * 100 // self.total if self.total else 0
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     topic_id: str
     title: str
     track_id: str

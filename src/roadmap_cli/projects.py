@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from roadmap_cli.catalog import Catalog, Outcome, Track
@@ -166,8 +167,7 @@ def parse_editor_text(text: str) -> dict[str, str | None]:
 # --- views of projects against the catalog -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Idea:
+class Idea(NamedTuple):
     track: Track
     outcome: Outcome
     projects: list[str]  # ids of projects that take this idea on

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -62,14 +61,19 @@ TopicsArgument = Annotated[
 ]
 
 
-@dataclass
 class Session:
     """The catalog and progress file a command works on, and how it prints."""
 
-    catalog_flag: Path | None = None
-    state_flag: Path | None = None
-    no_color: bool = False
-    _catalog: Catalog | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        catalog_flag: Path | None = None,
+        state_flag: Path | None = None,
+        no_color: bool = False,
+    ) -> None:
+        self.catalog_flag = catalog_flag
+        self.state_flag = state_flag
+        self.no_color = no_color
+        self._catalog: Catalog | None = None
 
     def catalog(self) -> Catalog:
         if self._catalog is None:

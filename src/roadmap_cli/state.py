@@ -44,7 +44,7 @@ PROJECT_FIELDS = (
 STATE_FIELDS = ("schema_version", "catalog", "focus", "topics", "projects")
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True)
 class TopicProgress:
     """Where one topic stands. A topic with no entry is pending."""
 
@@ -55,7 +55,7 @@ class TopicProgress:
     note: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True)
 class Project:
     """Something the learner builds to show a track's skills."""
 

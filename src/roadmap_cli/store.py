@@ -13,10 +13,9 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from roadmap_cli.errors import StateError, UsageError
 from roadmap_cli.state import (
@@ -41,15 +40,17 @@ LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 5.0
 
 
-@dataclass
 class Loaded:
     """A state as read from disk, with what is needed to write it back faithfully."""
 
-    state: State
-    text: str | None  # the file's text, edited in place on the next write; None: no file
-    version: int | None  # the schema version in the file; None: no file
-    raw: bytes | None = None  # the file's bytes, kept as a backup before an upgrade
-    before: State | None = None  # the state as the file holds it, once a change is applied
+    def __init__(
+        self, state: State, text: str | None, version: int | None, raw: bytes | None = None
+    ) -> None:
+        self.state = state
+        self.text = text  # the file's text, edited in place on the next write; None: no file
+        self.version = version  # the schema version in the file; None: no file
+        self.raw = raw  # the file's bytes, kept as a backup before an upgrade
+        self.before: State | None = None  # the state the file holds, once a change is applied
 
     @property
     def newer(self) -> bool:
@@ -60,8 +61,7 @@ class Loaded:
         return self.version is not None and self.version < SCHEMA_VERSION
 
 
-@dataclass(frozen=True)
-class Undone:
+class Undone(NamedTuple):
     record: Record  # the change that was reverted
     reverted: tuple[Change, ...]  # as applied now (old and new as they were in the record)
     left: tuple[str, ...]  # keys changed again since, and so left as they are

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -252,6 +249,10 @@ def done(
 
 
 def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
+    import shlex
+    import subprocess
+    import tempfile
+
     from roadmap_cli.projects import editor_template, parse_editor_text
 
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"

@@ -1,0 +1,105 @@
+"""The cache of checked catalogs: the same catalog as a full check, and never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, Runner
+from roadmap_cli import catalog, paths
+from roadmap_cli.errors import CatalogError
+
+
+def entries() -> list[Path]:
+    folder = paths.cache_dir() / "catalogs"
+    return sorted(folder.glob("*.marshal")) if folder.is_dir() else []
+
+
+def checked(path: Path) -> catalog.Catalog:
+    """The catalog as a full check (no cache) gives it."""
+    found, problems = catalog.check_file(path)
+    assert found is not None and not problems
+    return found
+
+
+@pytest.mark.parametrize("path", [paths.bundled_catalog(), MINI], ids=["bundled", "mini"])
+def test_a_cached_catalog_is_the_checked_one(path: Path) -> None:
+    first = catalog.load(path)  # checks the file and fills the cache
+    assert len(entries()) == 1
+    second = catalog.load(path)  # from the cache
+    assert first == second == checked(path)
+    assert [t.signals for t in second.tracks] == [t.signals for t in checked(path).tracks]
+    assert second.topic_index.resolve("ra") == checked(path).topic_index.resolve("ra")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # cut short
+        lambda b: b[:-10] + bytes(x ^ 0xFF for x in b[-10:]),  # changed
+        lambda b: b"",
+        lambda b: b"\x00" * len(b),
+    ],
+    ids=["truncated", "flipped", "empty", "zeros"],
+)
+def test_a_damaged_entry_is_ignored_and_written_anew(damage: object) -> None:
+    catalog.load(MINI)
+    (entry,) = entries()
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))  # type: ignore[operator]
+    assert catalog.load(MINI) == checked(MINI)
+    assert entry.read_bytes() == good
+
+
+def test_an_entry_that_cannot_be_read_or_written_only_costs_time() -> None:
+    catalog.load(MINI)
+    (entry,) = entries()
+    entry.unlink()
+    entry.mkdir()  # a folder where the entry should be: neither readable nor replaceable
+    assert catalog.load(MINI) == checked(MINI)
+    shutil.rmtree(paths.cache_dir())
+    paths.cache_dir().parent.mkdir(parents=True, exist_ok=True)
+    paths.cache_dir().write_text("not a folder")  # the cache folder cannot even be made
+    assert catalog.load(MINI) == checked(MINI)
+
+
+def test_an_edited_catalog_is_checked_again(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_bytes(MINI.read_bytes())
+    catalog.load(mine)
+    text = MINI.read_text(encoding="utf-8")
+    mine.write_text(text.replace('title = "Python"', 'title = "Python 3"', 1), encoding="utf-8")
+    assert catalog.load(mine).topic_by_id["python"].title == "Python 3"
+    assert len(entries()) == 2
+    # A broken edit is reported although an entry for the earlier text is there.
+    mine.write_text(text.replace('title = "Mini Roadmap"', 'titel = "Mini"'), encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown key"):
+        catalog.load(mine)
+
+
+def test_the_program_uses_the_cache_and_is_right_after_an_edit(run: Runner, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_bytes(MINI.read_bytes())
+    assert run("--catalog", str(mine), "topics").exit_code == 0
+    entry_count = len(entries())
+    text = MINI.read_text(encoding="utf-8")
+    mine.write_text(text.replace('title = "Python"', 'title = "Snakes"', 1), encoding="utf-8")
+    result = run("--catalog", str(mine), "topics")
+    assert result.exit_code == 0 and "Snakes" in result.stdout
+    assert len(entries()) == entry_count + 1
+
+
+def test_a_cache_hit_does_not_import_pydantic(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from roadmap_cli import catalog;"
+        f"catalog.load(Path({str(MINI)!r})); print('pydantic' in sys.modules)"
+    )
+    env = {**os.environ}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert (first.stdout, again.stdout) == ("True\n", "False\n"), first.stderr + again.stderr
