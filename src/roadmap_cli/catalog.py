@@ -13,10 +13,6 @@ An entry that is missing, unreadable or damaged is ignored and the file is check
 
 from __future__ import annotations
 
-import marshal
-import os
-import sys
-import zlib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -27,8 +23,6 @@ from roadmap_cli.matching import IdIndex, normalize
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 FORMAT = 1
-# Bump when what the cache holds changes shape; the roadmap version is part of the key too.
-CACHE_FORMAT = 1
 
 
 class Resource(NamedTuple):
@@ -335,62 +329,10 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     return check(path)
 
 
-def cache_key(raw: bytes) -> str:
-    """What a catalog file's checked data is filed under: its bytes (their size and two
-    checksums), and the program and Python that checked them (a newer roadmap may check more;
-    another Python may write marshal data differently)."""
-    from roadmap_cli import __version__
-
-    made_by = f"roadmap {__version__} cache {CACHE_FORMAT} {sys.implementation.cache_tag}"
-    return "-".join(
-        (
-            f"{len(raw):x}",
-            f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}",
-            f"{zlib.crc32(made_by.encode()):08x}",
-        )
-    )
-
-
 def cache_file(raw: bytes) -> Path:
-    from roadmap_cli import paths
+    from roadmap_cli import cache
 
-    return paths.cache_dir() / "catalogs" / f"{cache_key(raw)}.marshal"
-
-
-_MAGIC = b"roadmap catalog\n"
-
-
-def _from_cache(entry: Path) -> Catalog | None:
-    """The catalog in a cache entry: a magic line, the CRC-32 of the data, then the data in
-    Python's marshal format (as in Python's own bytecode cache: fast, and read only after
-    its checksum matches)."""
-    try:
-        blob = entry.read_bytes()
-        header, payload = blob[: len(_MAGIC) + 4], blob[len(_MAGIC) + 4 :]
-        if header != _MAGIC + zlib.crc32(payload).to_bytes(4, "big"):
-            return None  # cut short or changed: check the file again
-        return from_data(marshal.loads(payload))
-    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError):
-        return None  # missing or unreadable: check the file again
-
-
-def _store_in_cache(entry: Path, data: dict[str, Any]) -> None:
-    """Write a cache entry atomically; a cache that cannot be written is only slower."""
-    import tempfile
-
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".marshal")
-        try:
-            payload = marshal.dumps(data)
-            with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload)
-            os.replace(temp, entry)
-        except BaseException:
-            os.unlink(temp)
-            raise
-    except OSError:
-        pass
+    return cache.folder("catalogs") / f"{cache.fingerprint(raw)}.marshal"
 
 
 def load(path: Path) -> Catalog:
@@ -401,15 +343,18 @@ def load(path: Path) -> Catalog:
         raise CatalogError(f"catalog {path}: file not found") from None
     except OSError as exc:
         raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
+    from roadmap_cli import cache
+
     entry = cache_file(raw)
-    cached = _from_cache(entry)
-    if cached is not None:
-        return cached
+    try:
+        return from_data(cache.read(entry, "catalog"))
+    except (KeyError, TypeError, AttributeError):
+        pass  # no entry, or not one this version reads: check the file
     from roadmap_cli.catalog_schema import check_bytes
 
     data, found = check_bytes(raw)
     if found or data is None:
         more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
         raise CatalogError(f"catalog {path}: {found[0]}{more}")
-    _store_in_cache(entry, data)
+    cache.write(entry, "catalog", data)
     return from_data(data)

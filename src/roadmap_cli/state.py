@@ -9,7 +9,6 @@ kept in a stable order so that the file diffs cleanly in git.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -321,6 +320,8 @@ def unreadable(path: Path, why: str) -> str:
 
 def decode(raw: bytes, path: Path) -> dict[str, Any]:
     """The TOML data of a state file (an editor's byte-order mark is fine)."""
+    import tomllib
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

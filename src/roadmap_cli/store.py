@@ -27,6 +27,8 @@ from roadmap_cli.state import (
     now,
     render,
     schema_version_of,
+    state_from,
+    to_json,
     unreadable,
     validate,
 )
@@ -126,6 +128,9 @@ class Store:
             ) from None
         if again is not None and again.raw == raw:
             return again
+        cached = _cached_state(self.target, raw)
+        if cached is not None:
+            return Loaded(cached, raw.decode("utf-8-sig"), SCHEMA_VERSION, raw)
         from roadmap_cli.migrations import migrate
 
         data = decode(raw, self.path)
@@ -143,6 +148,8 @@ class Store:
                 ) from None
         state = validate(data, self.path)
         state.schema_version = version if version > SCHEMA_VERSION else SCHEMA_VERSION
+        if version == SCHEMA_VERSION:
+            _cache_state(self.target, raw, state)
         return Loaded(state, raw.decode("utf-8-sig"), version, raw)
 
     def load(self) -> State:
@@ -310,11 +317,13 @@ class Store:
             ) from None
         loaded.state.catalog = loaded.state.catalog or self.catalog_id
         try:
-            self._write(self.target, _text_of(loaded).encode("utf-8"))
+            written = _text_of(loaded).encode("utf-8")
+            self._write(self.target, written)
         except StateError:
             with contextlib.suppress(OSError):  # the change did not happen: neither does its record
                 os.truncate(self.history_path, logged)
             raise
+        _cache_state(self.target, written, loaded.state)
         self._remove_stale_temporaries()
         if history.needs_trim(self.history_path):
             # The change is saved; a trim that fails (a full disk) is tried again next time.
@@ -448,6 +457,41 @@ class Store:
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
             return aside, state
+
+
+def _state_entry(target: Path) -> Path:
+    from roadmap_cli import cache
+
+    return cache.folder("progress") / f"{cache.fingerprint(str(target).encode())}.marshal"
+
+
+def _cached_state(target: Path, raw: bytes) -> State | None:
+    """The state the file `target` holds when its bytes are `raw`, from the cache: None when
+    the cache has no entry for exactly those bytes. Checked again like the file's own data."""
+    from roadmap_cli import cache
+
+    entry = cache.read(_state_entry(target), "progress")
+    try:
+        if entry["bytes"] != cache.fingerprint(raw):
+            return None
+        return state_from(entry["state"], from_json=True)
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def _cache_state(target: Path, raw: bytes, state: State) -> None:
+    """Remember the state that the bytes `raw` of the file `target` hold (one entry per file)."""
+    from roadmap_cli import cache
+
+    data = {
+        "schema_version": state.schema_version,
+        "catalog": state.catalog,
+        "focus": state.focus,
+        "topics": {key: to_json(entry) for key, entry in state.topics.items()},
+        "projects": {key: to_json(entry) for key, entry in state.projects.items()},
+    }
+    entry = {"bytes": cache.fingerprint(raw), "state": data}
+    cache.write(_state_entry(target), "progress", entry)
 
 
 def _text_of(loaded: Loaded) -> str:

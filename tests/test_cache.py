@@ -1,4 +1,4 @@
-"""The cache of checked catalogs: the same catalog as a full check, and never trusted blindly."""
+"""Cached catalogs and progress files read as a full check would, and are never trusted blindly."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 
 from conftest import MINI, Runner
 from roadmap_cli import catalog, paths
-from roadmap_cli.errors import CatalogError
+from roadmap_cli.errors import CatalogError, StateError
+from roadmap_cli.store import Store
 
 
 def entries() -> list[Path]:
@@ -103,3 +104,46 @@ def test_a_cache_hit_does_not_import_pydantic(tmp_path: Path) -> None:
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert (first.stdout, again.stdout) == ("True\n", "False\n"), first.stderr + again.stderr
+
+
+def progress_entries() -> list[Path]:
+    folder = paths.cache_dir() / "progress"
+    return sorted(folder.glob("*.marshal")) if folder.is_dir() else []
+
+
+def test_a_cached_progress_file_reads_as_the_file_does(run: Runner, state_file: Path) -> None:
+    assert run("done", "python", "rag").exit_code == 0
+    (entry,) = progress_entries()  # written with the file
+    from_cache = Store(state_file).load()
+    entry.unlink()
+    from_file = Store(state_file).load()
+    assert from_cache == from_file and from_file.status_of("rag") == "done"
+    assert len(progress_entries()) == 1  # a read of the file fills the cache again
+
+
+def test_a_hand_edit_is_read_from_the_file_not_the_cache(run: Runner, state_file: Path) -> None:
+    assert run("done", "python").exit_code == 0
+    text = state_file.read_text(encoding="utf-8")
+    state_file.write_text(text.replace('"done"', '"skipped"'), encoding="utf-8")
+    assert Store(state_file).load().status_of("python") == "skipped"
+    state_file.write_text(text.replace('"done"', '"finished"'), encoding="utf-8")
+    with pytest.raises(StateError, match=r"topics\.python\.status"):
+        Store(state_file).load()
+
+
+def test_a_damaged_progress_entry_is_ignored(run: Runner, state_file: Path) -> None:
+    assert run("start", "python").exit_code == 0
+    (entry,) = progress_entries()
+    entry.write_bytes(entry.read_bytes()[:-5])
+    assert Store(state_file).load().status_of("python") == "in-progress"
+
+
+def test_reading_from_the_cache_parses_no_toml(run: Runner, state_file: Path) -> None:
+    assert run("done", "python").exit_code == 0
+    code = (
+        "import sys; from pathlib import Path; from roadmap_cli.store import Store;"
+        f"s = Store(Path({str(state_file)!r})).load();"
+        "print(s.status_of('python'), 'tomllib' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "done False\n", result.stderr
