@@ -376,3 +376,28 @@ def test_a_bad_entry_names_what_is_wrong(entry: dict[str, object], where: str) -
     with pytest.raises(Invalid) as caught:
         topic_from(entry)
     assert [w for w, _ in caught.value.problems] == [where]
+
+
+@pytest.mark.parametrize("xdg", ["absolute", "relative", "blank", "unset"])
+@pytest.mark.parametrize("home", ["absolute", "relative", "unset"])
+def test_folders_are_where_platformdirs_puts_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str, home: str
+) -> None:
+    """The folders are worked out without platformdirs on Linux; they must be the same."""
+    import platformdirs
+
+    from roadmap_cli import paths
+
+    values = {"absolute": str(tmp_path / "x"), "relative": "x/y", "blank": "  "}
+    for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        if xdg == "unset":
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, values[xdg] + variable.lower())
+    if home == "unset":
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", values[home])
+    assert paths.data_dir() == platformdirs.user_data_path("roadmap", appauthor=False)
+    assert paths.config_dir() == platformdirs.user_config_path("roadmap", appauthor=False)
+    assert paths.cache_dir() == platformdirs.user_cache_path("roadmap", appauthor=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 
@@ -64,6 +63,8 @@ class IdIndex:
                     f"'{query}' matches several {self.kind}s: {', '.join(shown)};"
                     " type more of the id"
                 )
+        import difflib
+
         close = difflib.get_close_matches(key, list(self._names), n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(self._names[name] for name in close))
         if suggestions:

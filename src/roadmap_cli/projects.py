@@ -42,8 +42,9 @@ def project_index(state: State) -> IdIndex:
     return IdIndex("project", state.projects, None, "'roadmap project list'")
 
 
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_ESCAPES = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Compiled on first use (re keeps them): checking a URL is rare, start-up is not.
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_ESCAPES = r"%(?![0-9A-Fa-f]{2})"
 TEXT_LIMIT = 1_000_000  # characters read for one text from a file or stdin
 
 
@@ -67,7 +68,7 @@ def _url_ok(url: str) -> bool:
 
     if any(ch.isspace() or not ch.isprintable() or ch in '<>"`{}|\\^' for ch in url):
         return False
-    if _ESCAPES.search(url):
+    if re.search(_ESCAPES, url):
         return False
     try:
         parts = urlsplit(url)
@@ -96,7 +97,7 @@ def _url_ok(url: str) -> bool:
     except UnicodeError:
         return False
     labels = ascii_host.rstrip(".").split(".")
-    return all(_LABEL.fullmatch(label) for label in labels)
+    return all(re.fullmatch(_LABEL, label) for label in labels)
 
 
 def read_text_argument(value: str, *, stdin_used: list[bool] | None = None) -> str:

@@ -5,7 +5,6 @@ Nothing here imports Rich: `--json` never pays for the terminal renderer.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ JSON_VERSION = 1
 
 def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
     """One JSON document in the key order it was built; `ascii_only` escapes the rest."""
+    import json
+
     return json.dumps(document, indent=2, ensure_ascii=ascii_only, default=_default)
 
 
