@@ -17,6 +17,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from roadmap_cli.grid import Grid
 from roadmap_cli.sanitize import printable_data
 
 PIPE_WIDTH = 120
@@ -94,8 +95,8 @@ def status_text(status: str) -> Text:
     return Text(f"{STATUS_MARK[status]} {status}", style=STATUS_STYLE[status])
 
 
-def _progress_table(tracks: list[dict[str, Any]]) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+def _progress_table(tracks: list[dict[str, Any]]) -> Grid:
+    table = Grid()
     table.add_column("Track", overflow="fold")
     table.add_column("Progress", no_wrap=True)
     table.add_column("Cleared", justify="right", no_wrap=True)
@@ -113,8 +114,8 @@ def _progress_table(tracks: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _suggestion_table(items: list[dict[str, Any]]) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+def _suggestion_table(items: list[dict[str, Any]]) -> Grid:
+    table = Grid(show_header=False)
     table.add_column("#", justify="right", no_wrap=True, style="dim")
     table.add_column("Topic", no_wrap=True, style="bold")
     table.add_column("Why", overflow="fold")
@@ -217,16 +218,16 @@ def render_topics(doc: dict[str, Any]) -> RenderableType:
     return _FitToWidth(lambda width: _topics_table(doc["topics"], width))
 
 
-def _topics_table(rows: list[dict[str, Any]], width: int) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+def _topics_table(rows: list[dict[str, Any]], width: int) -> Grid:
+    table = Grid()
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
-    table.add_column("Topic", overflow="fold", ratio=1)
+    table.add_column("Topic", overflow="fold")
     wide = width >= 100
     if wide:
         table.add_column("Tracks", overflow="fold")
     for row in rows:
-        cells: list[RenderableType] = [row["id"], status_text(row["status"]), row["title"]]
+        cells: list[str | Text] = [row["id"], status_text(row["status"]), row["title"]]
         if wide:
             cells.append(", ".join(row["tracks"]))
         table.add_row(*cells)

@@ -1,0 +1,177 @@
+"""A borderless table drawn straight as lines, laid out as Rich lays out its own.
+
+Every table roadmap draws is `Table(box=None, pad_edge=False, show_edge=False)`: columns two
+spaces apart, a bold header row or none. Rich's Table measures, pads and renders each cell
+through its general layout machinery, about a fifth of a millisecond a row: a list of all
+topics took longer to draw than the rest of `roadmap topics` together. `Grid` takes the same
+columns and rows, works out the column widths with Rich's own rule (the widest wrapping column
+gives way first), and writes each row as one line of styled Text, wrapping a cell only when it
+is too long. tests/test_grid.py compares it with Rich's Table at many widths. When even the
+columns that must not wrap do not fit, it hands the table to Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.table import Table
+from rich.text import Text
+
+Justify = Literal["left", "right"]
+Overflow = Literal["fold", "ellipsis"]
+
+
+class _Column:
+    def __init__(
+        self, header: str, style: str, no_wrap: bool, overflow: Overflow, justify: Justify
+    ) -> None:
+        self.header = header
+        self.style = style
+        self.no_wrap = no_wrap
+        self.overflow = overflow
+        self.justify = justify
+
+
+class Grid:
+    """`Table(box=None, pad_edge=False, show_edge=False, show_header=..., header_style=...)`
+    with columns of text; add columns and rows as with Rich's Table."""
+
+    def __init__(self, *, show_header: bool = True, header_style: str = "bold") -> None:
+        self.show_header = show_header
+        self.header_style = header_style
+        self.columns: list[_Column] = []
+        self.rows: list[list[Text]] = []
+
+    def add_column(
+        self,
+        header: str = "",
+        *,
+        style: str = "",
+        no_wrap: bool = False,
+        overflow: Overflow = "ellipsis",
+        justify: Justify = "left",
+    ) -> None:
+        self.columns.append(_Column(header, style, no_wrap, overflow, justify))
+
+    def add_row(self, *cells: str | Text) -> None:
+        row = [cell if isinstance(cell, Text) else Text(cell) for cell in cells]
+        row += [Text() for _ in range(len(self.columns) - len(row))]
+        self.rows.append(row)
+
+    # --- drawing
+
+    def _padding(self, index: int) -> int:
+        """Space beside a column: one on each side, none at the table's outer edges."""
+        return (index > 0) + (index < len(self.columns) - 1)
+
+    def _table_rows(self) -> list[list[Text]]:
+        if not self.show_header:
+            return self.rows
+        header = [Text(column.header, style=self.header_style) for column in self.columns]
+        return [header, *self.rows]
+
+    def _widths(self, rows: list[list[Text]], max_width: int) -> list[int] | None:
+        """Each column's width with its padding, as Rich's Table works them out; None when
+        only Rich's last resort (squeezing columns that must not wrap) would do."""
+        widths = []
+        for index in range(len(self.columns)):
+            longest = max((_longest_line(row[index]) for row in rows), default=0)
+            widths.append(min(longest + self._padding(index), max_width) or 1)
+        if sum(widths) > max_width:
+            wrapable = [not column.no_wrap for column in self.columns]
+            widths = Table._collapse_widths(widths, wrapable, max_width)
+            if sum(widths) > max_width:
+                return None
+            # Rich measures the columns again at their new widths.
+            widths = [
+                min(width, max(_longest_line(row[index]) for row in rows) + self._padding(index))
+                for index, width in enumerate(widths)
+            ]
+        return widths
+
+    def _lines(self, console: Console, max_width: int) -> list[Text] | None:
+        rows = self._table_rows()
+        if not self.columns or not rows:
+            return []
+        widths = self._widths(rows, max_width)
+        if widths is None:
+            return None
+        lines: list[Text] = []
+        for row_number, row in enumerate(rows):
+            cells = []
+            for index, (cell, column) in enumerate(zip(row, self.columns, strict=True)):
+                room = widths[index] - self._padding(index)
+                text = cell
+                if column.style and not (row_number == 0 and self.show_header):
+                    text = Text(style=column.style) + cell
+                if room <= 0:  # squeezed out, as Rich leaves it: blank
+                    cells.append([Text()])
+                elif _longest_line(text) <= room and "\n" not in text.plain:
+                    cells.append([text])
+                elif column.no_wrap:
+                    return None
+                else:
+                    wrapped = text.wrap(console, room, overflow=column.overflow)
+                    cells.append(list(wrapped) or [Text()])
+            for depth in range(max(len(cell) for cell in cells)):
+                line = Text()
+                for index, column in enumerate(self.columns):
+                    part = cells[index][depth] if depth < len(cells[index]) else Text()
+                    room = widths[index] - self._padding(index)
+                    gap = " " * (room - cell_len(part.plain))
+                    if index > 0:
+                        line.append(" ")
+                    if column.justify == "right":
+                        line.append(gap)
+                        line.append_text(part)
+                    else:
+                        line.append_text(part)
+                        line.append(gap)
+                    if index < len(self.columns) - 1:
+                        line.append(" ")
+                lines.append(line)
+        return lines
+
+    def _rich_table(self) -> Table:
+        table = Table(
+            box=None,
+            pad_edge=False,
+            show_edge=False,
+            show_header=self.show_header,
+            header_style=self.header_style,
+        )
+        for column in self.columns:
+            table.add_column(
+                column.header,
+                style=column.style or None,
+                no_wrap=column.no_wrap,
+                overflow=column.overflow,
+                justify=column.justify,
+            )
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = self._lines(console, options.max_width)
+        if lines is None:
+            yield self._rich_table()
+            return
+        yield from _segments(console, lines)
+
+
+def _segments(console: Console, lines: Iterable[Text]) -> Iterable[Segment]:
+    for line in lines:
+        yield from line.render(console)
+        yield Segment.line()
+
+
+def _longest_line(text: Text) -> int:
+    plain = text.plain
+    if "\n" not in plain:
+        return cell_len(plain)
+    return max(cell_len(line) for line in plain.split("\n"))
