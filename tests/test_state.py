@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import tempfile
 import tomllib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import MINI, Runner, installed_script
 from roadmap_cli import history
+from roadmap_cli import store as store_module
 from roadmap_cli.errors import StateError
 from roadmap_cli.state import Invalid, State, TopicProgress, render, to_json, topic_from
 from roadmap_cli.store import Store
@@ -184,8 +184,8 @@ def test_symlinked_state_updates_its_target(run: Runner, tmp_path: Path, state_f
             " the previous file is unchanged",
         ),
         (
-            tempfile,
-            "mkstemp",
+            store_module,
+            "_temporary",
             "could not save progress to {state} (No space left on device);"
             " the previous file is unchanged",
         ),

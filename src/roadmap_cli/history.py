@@ -119,9 +119,7 @@ def new_record(
     imported: bool = False,
 ) -> Record:
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
-    import secrets
-
-    record_id = f"{stamp}-{secrets.token_hex(4)}"
+    record_id = f"{stamp}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
     return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
 
 

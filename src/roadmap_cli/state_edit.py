@@ -8,8 +8,10 @@ it was: comments, keys of your own, blank lines, the order of tables.
 
 It gives up (returns None, and the caller renders with tomlkit) whenever the text is not laid
 out the way it expects: a table header it cannot read, a value written over several lines in a
-table that changed, tables out of order. And it checks its own work: the edited text is parsed
-again and must give exactly the new state, or it is not used.
+table that changed, tables out of order. And it checks its own work before it is used: when
+every line of the file holds at most one whole value, each edited table must read on its own
+as the new state has it (the others are as they were); otherwise the whole edited text must
+read as exactly the new state.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import tomllib
 from datetime import datetime
 from typing import Any
 
-from roadmap_cli.state import COLLECTIONS, Entry, State, json_time, state_from
+from roadmap_cli.state import COLLECTIONS, Entry, State, entry_from, json_time, state_from
 
 _HEADER = re.compile(r"^[ \t]*\[([^\[\]\n]*)\][ \t]*(?:#[^\n]*)?$", re.M)
 _TABLE_NAME = re.compile(r"\s*(topics|projects)\s*\.\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*")
@@ -106,15 +108,45 @@ def edit(state: State, previous: str, before: State) -> str | None:
     """The text of `previous` (the file that held `before`) changed to hold `state`; None
     when that cannot be done by editing lines (render the whole file instead)."""
     try:
-        text = _edit(state, previous, before)
-        if state_from(tomllib.loads(text)) != state:
-            return None
+        text, changed = _edit(state, previous, before)
+        if not _line_based(previous):
+            # A value may span lines: check that the whole text reads as the new state.
+            return text if state_from(tomllib.loads(text)) == state else None
+        # One value a line: the tables that were not edited read as before; check the rest.
+        for name, item_id, block in changed:
+            if not _reads_as(block, name, item_id, state):
+                return None
         return text
-    except (_Unsure, tomllib.TOMLDecodeError, ValueError, UnicodeError):
+    except (_Unsure, tomllib.TOMLDecodeError, ValueError, UnicodeError, KeyError, TypeError):
         return None
 
 
-def _edit(state: State, previous: str, before: State) -> str:
+_ONE_LINE = re.compile(
+    r"[ \t]*(?:#.*|\[[^\[\]\n]*\][ \t]*(?:#.*)?|[A-Za-z0-9_-]+[ \t]*=(?!.*\[[^\]]*$).*)?"
+)
+
+
+def _line_based(text: str) -> bool:
+    """Whether every line is blank, a comment, a table header, or a key with its whole value
+    (no multi-line string, no array that goes on to the next line)."""
+    if '"""' in text or "'''" in text:
+        return False
+    return all(_ONE_LINE.fullmatch(line) for line in text.splitlines())
+
+
+def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
+    """Whether an edited table (or, with no name, the text before the tables) reads on its
+    own as the new state has it."""
+    data = tomllib.loads(block)
+    if name is None:
+        return all(data.get(key) == getattr(state, key) for key in _HEAD_FIELDS)
+    if set(data) != {name} or set(data[name]) != {item_id}:
+        return False
+    entry = entry_from(name, data[name][item_id], from_json=False)
+    return bool(entry == getattr(state, name)[item_id])
+
+
+def _edit(state: State, previous: str, before: State) -> tuple[str, list[tuple[Any, str, str]]]:
     head, tables = _split(previous)
     # The headers must be exactly the tables of `before`, once each, in order: a header-like
     # line inside a multi-line string, or tables written some other way, show up here.
@@ -131,6 +163,7 @@ def _edit(state: State, previous: str, before: State) -> str:
     parts: list[tuple[str, int | None]] = [
         (_edit_lines(head, head_old, head_new) if head_old != head_new else head, 0)
     ]
+    changed: list[tuple[Any, str, str]] = [(None, "", parts[0][0])] if head_old != head_new else []
     blocks = {(name, item_id): (block, i + 1) for i, (name, item_id, block) in enumerate(tables)}
     for name, fields in COLLECTIONS.items():
         old_items: dict[str, Any] = getattr(before, name)
@@ -140,11 +173,14 @@ def _edit(state: State, previous: str, before: State) -> str:
                 continue  # removed: its table goes
             old, new = _values(old_items.get(item_id), fields), _values(new_items[item_id], fields)
             block, place = blocks.get((name, item_id), (f"[{name}.{item_id}]\n", None))
-            parts.append((block if old == new else _edit_lines(block, old, new), place))
+            if old != new:
+                block = _edit_lines(block, old, new)
+                changed.append((name, item_id, block))
+            parts.append((block, place))
     text = _join(parts)
     if text.endswith("\n\n") and not previous.endswith("\n\n"):
         text = text.rstrip("\n") + "\n"  # the last table was removed
-    return text
+    return text, changed
 
 
 def _join(parts: list[tuple[str, int | None]]) -> str:

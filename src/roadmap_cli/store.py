@@ -385,13 +385,9 @@ class Store:
             mode = 0o600
         except OSError as exc:
             raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
-        import tempfile
-
         tmp_name = None
         try:
-            fd, tmp_name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-            )
+            fd, tmp_name = _temporary(target)
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
@@ -547,6 +543,17 @@ def _put(state: State, key: str, value: object) -> None:
             items[item_id] = entry_from(name, value)
         except Invalid:
             raise ValueError(key) from None
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new file `.<name>.<random>.tmp` beside `target`, open for writing (as mkstemp makes
+    one, without importing tempfile and the random module)."""
+    while True:
+        name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue
 
 
 def _read_or_none(path: Path) -> bytes | None:
