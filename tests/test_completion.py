@@ -107,3 +107,33 @@ def test_install_completion_writes_the_script_for_the_shell_in_use(isolated_home
     script = home / ".bash_completions" / "roadmap.sh"
     assert "_ROADMAP_COMPLETE" in script.read_text()
     assert str(script) in (home / ".bashrc").read_text()
+
+
+def test_completion_reads_the_cache_when_it_matches_and_the_files_when_not(
+    run: Runner, state_file: Path
+) -> None:
+    """After a command has cached the catalog and the progress file, completion reads the
+    cache (no TOML parser at all); a stale or damaged entry falls back to the files."""
+    before = complete("zsh", "roadmap done l", state_file).stdout
+    run("project", "add", "PDF bot", "--track", "builder")  # fills both caches
+    probe = (
+        "import atexit, sys; sys.argv = ['roadmap'];"
+        "atexit.register(lambda: sys.stderr.write("
+        "'tomllib' in sys.modules and 'PARSED' or 'CACHED'));"
+        "from roadmap_cli.cli import main; main([])"
+    )
+    env = {
+        **os.environ,
+        "_ROADMAP_COMPLETE": "complete_zsh",
+        "_TYPER_COMPLETE_ARGS": "roadmap project show p",
+        "ROADMAP_CATALOG": str(MINI),
+        "ROADMAP_STATE": str(state_file),
+    }
+    cached = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert '"pdf-bot":"PDF bot"' in cached.stdout and cached.stderr.endswith("CACHED")
+    assert complete("zsh", "roadmap done l", state_file).stdout == before
+    for entry in (Path(os.environ["XDG_CACHE_HOME"]) / "roadmap").rglob("*.marshal"):
+        entry.write_bytes(b"damaged")
+    parsed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert '"pdf-bot":"PDF bot"' in parsed.stdout and parsed.stderr.endswith("PARSED")
+    assert complete("zsh", "roadmap done l", state_file).stdout == before

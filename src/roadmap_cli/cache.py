@@ -42,6 +42,11 @@ def fingerprint(data: bytes) -> str:
     )
 
 
+def catalog_entry(raw: bytes) -> Path:
+    """Where the checked data of the catalog file whose bytes are `raw` is kept."""
+    return folder("catalogs") / f"{fingerprint(raw)}.marshal"
+
+
 def _magic(kind: str) -> bytes:
     return f"roadmap {kind}\n".encode()
 

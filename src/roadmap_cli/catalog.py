@@ -329,12 +329,6 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     return check(path)
 
 
-def cache_file(raw: bytes) -> Path:
-    from roadmap_cli import cache
-
-    return cache.folder("catalogs") / f"{cache.fingerprint(raw)}.marshal"
-
-
 def load(path: Path) -> Catalog:
     """A validated catalog, or CatalogError naming the file and its first problems."""
     try:
@@ -345,7 +339,7 @@ def load(path: Path) -> Catalog:
         raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
     from roadmap_cli import cache
 
-    entry = cache_file(raw)
+    entry = cache.catalog_entry(raw)
     try:
         return from_data(cache.read(entry, "catalog"))
     except (KeyError, TypeError, AttributeError):

@@ -1,13 +1,15 @@
 """Shell completion of topic, track, project and outcome ids, with titles as descriptions.
 
-Completers only read, and read raw TOML (no validation, which costs more than the rest of a
-TAB press): they never write a file, and they never import Rich. Typer renders
+Completers only read: the checked data in the cache when it matches the file, else the raw
+TOML (no validation, which costs more than the rest of a TAB press). They never write a file,
+and they never import Rich. Typer renders
 completion descriptions through Rich to strip markup; catalog titles hold no markup, so
 `plain_descriptions()` swaps that step for the identity before completing.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +35,28 @@ def _flags(ctx: typer.Context) -> tuple[Path | None, Path | None]:
     return params.get("catalog"), params.get("state")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(raw: bytes) -> dict[str, Any]:
     """A TOML file's data, or {} when it cannot be read: completion never complains."""
     import tomllib
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
-    return data
 
 
 def _catalog(ctx: typer.Context) -> dict[str, Any]:
-    """The catalog's data, read without validation: a TAB press needs ids, not a check."""
-    from roadmap_cli import paths
+    """The catalog's data: the checked data in the cache when there is an entry for it, else
+    the file read without a check (a TAB press needs ids, not a check)."""
+    from roadmap_cli import cache, paths
 
-    return _read_toml(paths.catalog_path(_flags(ctx)[0]))
+    path = paths.catalog_path(_flags(ctx)[0])
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return {}
+    cached = cache.read(cache.catalog_entry(raw), "catalog")
+    return cached if isinstance(cached, dict) else _read_toml(raw)
 
 
 def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -85,7 +93,14 @@ def projects(ctx: typer.Context, incomplete: str) -> Items:
     catalog_id = _catalog(ctx).get("id")
     if not isinstance(catalog_id, str):
         return []
-    state = _read_toml(paths.state_path(_flags(ctx)[1], catalog_id))
+    from roadmap_cli.store import cached_data
+
+    path = paths.state_path(_flags(ctx)[1], catalog_id)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return []
+    state = cached_data(Path(os.path.realpath(path)), raw) or _read_toml(raw)
     found = state.get("projects")
     if not isinstance(found, dict):
         return []

@@ -461,17 +461,26 @@ def _state_entry(target: Path) -> Path:
     return cache.folder("progress") / f"{cache.fingerprint(str(target).encode())}.marshal"
 
 
-def _cached_state(target: Path, raw: bytes) -> State | None:
-    """The state the file `target` holds when its bytes are `raw`, from the cache: None when
-    the cache has no entry for exactly those bytes. Checked again like the file's own data."""
+def cached_data(target: Path, raw: bytes) -> dict[str, Any] | None:
+    """The data of the progress file `target` when its bytes are `raw`, from the cache (times
+    as ISO text): None when the cache has no entry for exactly those bytes."""
     from roadmap_cli import cache
 
     entry = cache.read(_state_entry(target), "progress")
     try:
-        if entry["bytes"] != cache.fingerprint(raw):
+        if entry["bytes"] != cache.fingerprint(raw) or not isinstance(entry["state"], dict):
             return None
-        return state_from(entry["state"], from_json=True)
-    except (TypeError, KeyError, ValueError):
+        return entry["state"]
+    except (TypeError, KeyError):
+        return None
+
+
+def _cached_state(target: Path, raw: bytes) -> State | None:
+    """The state in the cache for those bytes, checked again like the file's own data."""
+    data = cached_data(target, raw)
+    try:
+        return None if data is None else state_from(data, from_json=True)
+    except ValueError:
         return None
 
 
