@@ -7,15 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 
 from conftest import Runner
 from roadmap_cli.catalog import check_file
-from roadmap_cli.cli import app
+from roadmap_cli.cli import full_command
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-ROOT_COMMAND = typer.main.get_command(app)
+ROOT_COMMAND = full_command()
 COMMANDS = sorted(ROOT_COMMAND.commands)  # type: ignore[attr-defined]
 SUBCOMMANDS = sorted(
     f"{name} {sub}"

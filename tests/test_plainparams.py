@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer import _click
 from typer._click.exceptions import BadParameter
 from typer._coercion import build_runtime_param
 from typer.core import _TyperParameter
 
-from roadmap_cli.cli import app
+from roadmap_cli.cli import full_command
 from roadmap_cli.plainparams import PlainRuntimeParam
 
 SAMPLES: dict[Any, list[Any]] = {
@@ -27,7 +26,7 @@ SAMPLES: dict[Any, list[Any]] = {
 def _params() -> list[tuple[str, _click.Context, _TyperParameter]]:
     """Every parameter of every roadmap command, with a context to convert it in."""
     found = []
-    root = typer.main.get_command(app)
+    root = full_command()
 
     def walk(command: _click.Command, path: str, parent: _click.Context | None) -> None:
         ctx = _click.Context(command, info_name=path, parent=parent)

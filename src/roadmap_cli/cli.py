@@ -18,9 +18,37 @@ from typer.core import TyperGroup
 from roadmap_cli.app import app
 from roadmap_cli.errors import ExitCode, RoadmapError
 
-# Importing a command module registers its commands on the app, in this order in --help.
-for _module in ("read", "write", "projects", "history", "sharing", "guide", "catalogs"):
-    importlib.import_module(f"roadmap_cli.commands.{_module}")
+# Importing a command module registers its commands on the app; --help lists them in this
+# order. A run imports only the module of the command it names (tests/test_cli_read.py checks
+# that this map says where each command is).
+MODULES = ("read", "write", "projects", "history", "sharing", "guide", "catalogs")
+COMMAND_MODULES = {
+    **dict.fromkeys(("status", "tracks", "topics", "show", "next", "export"), "read"),
+    **dict.fromkeys(("start", "done", "skip", "reset", "note", "focus"), "write"),
+    **dict.fromkeys(("project", "portfolio"), "projects"),
+    **dict.fromkeys(("log", "undo", "doctor"), "history"),
+    **dict.fromkeys(("import", "cohort"), "sharing"),
+    "choose": "guide",
+    "catalog": "catalogs",
+}
+
+
+def _import_commands(module: str | None) -> None:
+    """Register the commands of one module, or of every module (None), in --help's order."""
+    for name in MODULES if module is None else (module,):
+        importlib.import_module(f"roadmap_cli.commands.{name}")
+    if module is None:  # whatever was imported first, list the commands in module order
+        app.registered_commands.sort(
+            key=lambda info: MODULES.index(
+                getattr(info.callback, "__module__", "").rsplit(".", 1)[-1]
+            )
+        )
+        app.registered_groups.sort(key=lambda info: MODULES.index(COMMAND_MODULES[str(info.name)]))
+
+
+def full_command() -> TyperGroup:
+    """The click command with every command registered (for --help and documentation)."""
+    return build_command(["--help"])
 
 
 _GLOBAL_OPTIONS_WITH_VALUES = ("--catalog", "--state")
@@ -63,6 +91,10 @@ def build_command(args: Sequence[str]) -> TyperGroup:
         name = _command_name(words) if words is not None else None
     else:
         name = _command_name(args)
+    if name is not None and name in COMMAND_MODULES:
+        _import_commands(COMMAND_MODULES[name])
+    elif name is not None or any(a in ("-h", "--help") for a in args):
+        _import_commands(None)
     commands = [c for c in app.registered_commands if _name_of(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
     every = name is None and any(a in ("-h", "--help") for a in args)
