@@ -159,3 +159,20 @@ def test_an_ascii_only_terminal_gets_replacements_not_a_crash(state_file: Path) 
     shown = subprocess.run([*cmd, "show", "rag", "--json"], capture_output=True, text=True, env=env)
     assert shown.returncode == 0 and json.loads(shown.stdout)["note"] == "café"
     assert "\\u00e9" in shown.stdout
+
+
+def test_the_installed_script_delivers_all_its_output(run_installed: Runner) -> None:
+    """The script ends without interpreter shutdown: what it printed must all be there, to
+    the last byte, through a pipe (block-buffered) as through `python -m roadmap_cli`."""
+    full = run_installed("topics", "--json")
+    doc = json.loads(full.stdout)
+    assert full.exit_code == 0 and len(full.stdout) > 8192 and full.stdout.endswith("}\n")
+    assert len(doc["topics"]) == 61
+    module = subprocess.run(
+        [sys.executable, "-m", "roadmap_cli", "topics", "--json"], capture_output=True, text=True
+    )
+    assert module.stdout == full.stdout and module.returncode == 0
+    usage = subprocess.run(
+        [sys.executable, "-m", "roadmap_cli", "topics", "--status", "x"], capture_output=True
+    )
+    assert usage.returncode == 2 and usage.stderr.count(b"\n") == 1

@@ -11,6 +11,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -159,3 +160,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         return ExitCode.FAILED
     return result if isinstance(result, int) else ExitCode.OK
+
+
+def run() -> NoReturn:
+    """The `roadmap` command: run, then end the process at once.
+
+    Everything a command writes is flushed and fsynced before `main` returns, and nothing is
+    left for interpreter shutdown to do but take the loaded modules apart one by one, which
+    costs about as long as a whole `roadmap status` does after its imports. So the output
+    streams are flushed here and the process exits without that teardown (`os._exit`).
+    """
+    try:
+        code = main()
+    except SystemExit as stop:  # Typer's shell completion exits by itself
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: whoever read it has gone
+            code = code or ExitCode.FAILED
+    os._exit(code)
