@@ -16,8 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import MINI, Runner, installed_script
-from roadmap_cli import history
-from roadmap_cli import store as store_module
+from roadmap_cli import history, paths
 from roadmap_cli.errors import StateError
 from roadmap_cli.state import Invalid, State, TopicProgress, render, to_json, topic_from
 from roadmap_cli.store import Store
@@ -184,8 +183,8 @@ def test_symlinked_state_updates_its_target(run: Runner, tmp_path: Path, state_f
             " the previous file is unchanged",
         ),
         (
-            store_module,
-            "_temporary",
+            paths,
+            "new_temporary",
             "could not save progress to {state} (No space left on device);"
             " the previous file is unchanged",
         ),
@@ -385,8 +384,6 @@ def test_folders_are_where_platformdirs_puts_them(
 ) -> None:
     """The folders are worked out without platformdirs on Linux; they must be the same."""
     import platformdirs
-
-    from roadmap_cli import paths
 
     values = {"absolute": str(tmp_path / "x"), "relative": "x/y", "blank": "  "}
     for variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):

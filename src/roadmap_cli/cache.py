@@ -69,12 +69,12 @@ def read(entry: Path, kind: str) -> Any:
 
 def write(entry: Path, kind: str, data: Any) -> None:
     """Replace a cache entry atomically; nothing happens when it cannot be written."""
-    import tempfile
+    from roadmap_cli.paths import new_temporary
 
     try:
         payload = marshal.dumps(data)
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".marshal")
+        fd, temp = new_temporary(entry)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(_magic(kind) + zlib.crc32(payload).to_bytes(4, "big") + payload)

@@ -262,6 +262,46 @@ def state_from(data: dict[str, Any], from_json: bool = False) -> State:
     return state
 
 
+def state_from_checked(data: dict[str, Any]) -> State:
+    """A `State` from the data `to_json` made of a checked state (what the cache holds), built
+    without checking every value again; KeyError, TypeError or ValueError for other data."""
+    time = datetime.fromisoformat
+
+    def maybe(value: str | None) -> datetime | None:
+        return None if value is None else time(value)
+
+    topics = {
+        key: TopicProgress(
+            status=value["status"],
+            started=maybe(value["started"]),
+            finished=maybe(value["finished"]),
+            updated=time(value["updated"]),
+            note=value["note"],
+        )
+        for key, value in data["topics"].items()
+    }
+    projects = {
+        key: Project(
+            **{
+                **value,
+                "topics": list(value["topics"]),
+                "created": time(value["created"]),
+                "started": maybe(value["started"]),
+                "finished": maybe(value["finished"]),
+                "updated": time(value["updated"]),
+            }
+        )
+        for key, value in data["projects"].items()
+    }
+    return State(
+        schema_version=data["schema_version"],
+        catalog=data["catalog"],
+        focus=data["focus"],
+        topics=topics,
+        projects=projects,
+    )
+
+
 def entry_from(name: str, data: Any, from_json: bool = True) -> Entry:
     """One topic (`name` "topics") or project entry; Invalid (paths relative to the entry)."""
     check = _Checker(from_json)

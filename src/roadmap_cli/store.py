@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from roadmap_cli import paths
 from roadmap_cli.errors import StateError, UsageError
 from roadmap_cli.state import (
     SCHEMA_VERSION,
@@ -27,7 +28,7 @@ from roadmap_cli.state import (
     now,
     render,
     schema_version_of,
-    state_from,
+    state_from_checked,
     to_json,
     unreadable,
     validate,
@@ -387,7 +388,7 @@ class Store:
             raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
         tmp_name = None
         try:
-            fd, tmp_name = _temporary(target)
+            fd, tmp_name = paths.new_temporary(target)
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
@@ -476,11 +477,12 @@ def cached_data(target: Path, raw: bytes) -> dict[str, Any] | None:
 
 
 def _cached_state(target: Path, raw: bytes) -> State | None:
-    """The state in the cache for those bytes, checked again like the file's own data."""
+    """The state in the cache for those bytes. The entry is what `_cache_state` wrote of a
+    checked state, behind a checksum, so it is not checked value by value again."""
     data = cached_data(target, raw)
     try:
-        return None if data is None else state_from(data, from_json=True)
-    except ValueError:
+        return None if data is None else state_from_checked(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
@@ -552,17 +554,6 @@ def _put(state: State, key: str, value: object) -> None:
             items[item_id] = entry_from(name, value)
         except Invalid:
             raise ValueError(key) from None
-
-
-def _temporary(target: Path) -> tuple[int, str]:
-    """A new file `.<name>.<random>.tmp` beside `target`, open for writing (as mkstemp makes
-    one, without importing tempfile and the random module)."""
-    while True:
-        name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
-        try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
-        except FileExistsError:
-            continue
 
 
 def _read_or_none(path: Path) -> bytes | None:
