@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_state_edit import projects
+from test_store_robustness import entries, ids
 
 from conftest import Runner
 from roadmap_cli import history
+from roadmap_cli.state import State
 
 pytestmark = pytest.mark.usefixtures("mini")
 
@@ -200,3 +206,44 @@ def test_the_newest_record_survives_a_trim_however_large(
     records = log_json(run)["records"]
     assert len(records) == 1 and records[0]["command"] == "note rag"
     assert "note rag" in run("undo").stdout
+
+
+@st.composite
+def _pairs(draw: st.DrawFn) -> tuple[State, State]:
+    """A state and a changed copy: entries kept, dropped, replaced, added, or moved to
+    another time zone at the same instant."""
+    before = draw(
+        st.builds(
+            State,
+            focus=st.none() | ids,
+            topics=st.dictionaries(ids, entries, max_size=5),
+            projects=st.dictionaries(ids, projects, max_size=3),
+        )
+    )
+    after = before.copy()
+    after.focus = draw(st.sampled_from([before.focus, None, "other"]))
+    for key in list(after.topics):
+        action = draw(st.sampled_from(["keep", "drop", "replace", "shift"]))
+        if action == "drop":
+            del after.topics[key]
+        elif action == "replace":
+            after.topics[key] = draw(entries)
+        elif action == "shift":
+            entry = after.topics[key]
+            entry.updated = entry.updated.astimezone(timezone(timedelta(hours=5)))
+    after.topics.update(draw(st.dictionaries(ids, entries, max_size=2)))
+    after.projects.update(draw(st.dictionaries(ids, projects, max_size=2)))
+    return before, after
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pairs())
+def test_diff_is_every_key_whose_json_differs(pair: tuple[State, State]) -> None:
+    """diff() only turns unequal entries into JSON; it must find what comparing whole
+    snapshots finds, in the same order (focus first, then the keys sorted)."""
+    before, after = pair
+    old, new = history.snapshot(before), history.snapshot(after)
+    keys = sorted(set(old) | set(new), key=lambda k: (k != "focus", k))
+    expected = [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
+    assert [tuple(c) for c in history.diff(before, after)] == expected
+    assert history.diff(before, before.copy()) == ()

@@ -105,9 +105,32 @@ def snapshot(state: State) -> dict[str, Any]:
 
 
 def diff(before: State, after: State) -> tuple[Change, ...]:
-    old, new = snapshot(before), snapshot(after)
-    keys = sorted(set(old) | set(new), key=lambda k: (k != "focus", k))
-    return tuple(Change(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k))
+    """The keys whose JSON values differ, `focus` first (as `snapshot` would compare them:
+    only entries that are not equal are turned into JSON)."""
+    changes = [Change("focus", before.focus, after.focus)] if before.focus != after.focus else []
+    for name in ("projects", "topics"):  # the order of their keys: projects.* < topics.*
+        old_items: dict[str, Any] = getattr(before, name)
+        new_items: dict[str, Any] = getattr(after, name)
+        for key in sorted(set(old_items) | set(new_items)):
+            old_entry, new_entry = old_items.get(key), new_items.get(key)
+            if old_entry == new_entry and _same_offsets(old_entry, new_entry):
+                continue
+            old = None if old_entry is None else to_json(old_entry, exclude_none=True)
+            new = None if new_entry is None else to_json(new_entry, exclude_none=True)
+            if old != new:
+                changes.append(Change(f"{name}.{key}", old, new))
+    return tuple(changes)
+
+
+def _same_offsets(a: Any, b: Any) -> bool:
+    """Equal times in different time zones are equal datetimes but not equal JSON."""
+    if a is None or b is None:
+        return a is b
+    return all(
+        getattr(a, f).utcoffset() == getattr(b, f).utcoffset()
+        for f in ("started", "finished", "updated", "created")
+        if isinstance(getattr(a, f, None), datetime)
+    )
 
 
 def new_record(
