@@ -278,3 +278,30 @@ def test_a_byte_order_mark_is_accepted(run: Runner, tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + MINI.read_bytes())
     assert "Mini Roadmap" in run("--catalog", str(path), "status").stdout
+
+
+@pytest.mark.parametrize("name", ["Catalog", "Track", "Topic", "Outcome", "Resource", "Signal"])
+def test_the_runtime_catalog_has_every_field_of_the_checked_format(name: str) -> None:
+    """The format is declared once for checking (pydantic, catalog_schema) and once for use
+    (named tuples, catalog): a field added to one must be added to the other."""
+    import inspect
+
+    from roadmap_cli import catalog, catalog_schema
+
+    checked = set(getattr(catalog_schema, name).model_fields)
+    runtime_class = getattr(catalog, name)
+    runtime = set(getattr(runtime_class, "_fields", ())) or set(
+        inspect.signature(runtime_class).parameters
+    )
+    renamed = {"recruiters_look_for": "signals"}
+    assert {renamed.get(field, field) for field in checked} == runtime
+
+
+def test_the_exported_project_has_every_field_of_a_project() -> None:
+    import dataclasses
+
+    from roadmap_cli import portable, state
+
+    exported = set(portable.Project.model_fields)
+    assert exported == {f.name for f in dataclasses.fields(state.Project)}
+    assert exported == set(state.PROJECT_FIELDS)

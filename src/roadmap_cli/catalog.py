@@ -93,7 +93,7 @@ class Catalog:
         self.source = source
         self.progression = progression
 
-    def _fields(self) -> tuple[object, ...]:
+    def _values(self) -> tuple[object, ...]:
         return (
             self.id,
             self.title,
@@ -106,7 +106,7 @@ class Catalog:
         )
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Catalog) and self._fields() == other._fields()
+        return isinstance(other, Catalog) and self._values() == other._values()
 
     __hash__ = None  # type: ignore[assignment]
 
