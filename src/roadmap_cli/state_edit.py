@@ -7,11 +7,10 @@ the lines of the keys that changed in the tables that changed, and leaves every 
 it was: comments, keys of your own, blank lines, the order of tables.
 
 It gives up (returns None, and the caller renders with tomlkit) whenever the text is not laid
-out the way it expects: a table header it cannot read, a value written over several lines in a
-table that changed, tables out of order. And it checks its own work before it is used: when
-every line of the file holds at most one whole value, each edited table must read on its own
-as the new state has it (the others are as they were); otherwise the whole edited text must
-read as exactly the new state.
+out the way it expects: a value written over several lines anywhere in the file (a line that
+looks like a key might be inside it), a table header it cannot read, tables out of order,
+topics or projects defined before the tables. And it checks its own work before it is used:
+each edited table must read, on its own, as the new state has it.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import tomllib
 from datetime import datetime
 from typing import Any
 
-from roadmap_cli.state import COLLECTIONS, Entry, State, entry_from, json_time, state_from
+from roadmap_cli.state import COLLECTIONS, Entry, State, entry_from, json_time
 
 _HEADER = re.compile(r"^[ \t]*\[([^\[\]\n]*)\][ \t]*(?:#[^\n]*)?$", re.M)
 _TABLE_NAME = re.compile(r"\s*(topics|projects)\s*\.\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*")
@@ -56,10 +55,17 @@ def _values(entry: Entry | None, fields: tuple[str, ...]) -> dict[str, object]:
     return {name: getattr(entry, name) for name in fields if getattr(entry, name) is not None}
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of TOML text, each with its newline (only \\n ends a TOML line)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
+
+
 def _edit_lines(block: str, old: dict[str, object], new: dict[str, object]) -> str:
     """`block` (a table, or the text before the first table) with the keys whose value differs
     between `old` and `new` rewritten, removed or added after the last key."""
-    lines = block.splitlines(keepends=True)
+    lines = _lines(block)
     kept: list[str] = []
     seen: set[str] = set()
     # Where added keys go: after the last key line, or else after the table's header.
@@ -73,12 +79,8 @@ def _edit_lines(block: str, old: dict[str, object], new: dict[str, object]) -> s
         if key in new or key in old:
             seen.add(key)
             if old.get(key) != new.get(key):
-                try:  # a key whose value is rewritten must be all on this line
-                    tomllib.loads(line)
-                except tomllib.TOMLDecodeError:
-                    raise _Unsure(f"{key} is written over several lines") from None
                 if key in new:
-                    kept.append(f"{key} = {toml_value(new[key])}\n")
+                    kept.append(f"{key} = {toml_value(new[key])}{_comment_of(line)}\n")
                     last_key = len(kept)
                 continue
         kept.append(line)
@@ -88,6 +90,23 @@ def _edit_lines(block: str, old: dict[str, object], new: dict[str, object]) -> s
     added = [f"{key} = {toml_value(value)}\n" for key, value in new.items() if key not in seen]
     kept[last_key:last_key] = added
     return "".join(kept)
+
+
+def _comment_of(line: str) -> str:
+    """The comment at the end of a `key = value` line, with the blanks before it ("" when
+    there is none): it stays when the value changes. The first `#` after which the line
+    still reads as a key and its value is where the comment starts (a `#` inside a string
+    cuts the string short, and does not read)."""
+    body = line.removesuffix("\n").removesuffix("\r")
+    for index, char in enumerate(body):
+        if char == "#":
+            try:
+                tomllib.loads(body[:index])
+            except tomllib.TOMLDecodeError:
+                continue
+            start = len(body[:index].rstrip(" \t"))
+            return body[start:]
+    return ""
 
 
 def _split(text: str) -> tuple[str, list[tuple[str, str, str]]]:
@@ -107,12 +126,13 @@ def _split(text: str) -> tuple[str, list[tuple[str, str, str]]]:
 def edit(state: State, previous: str, before: State) -> str | None:
     """The text of `previous` (the file that held `before`) changed to hold `state`; None
     when that cannot be done by editing lines (render the whole file instead)."""
+    if not _line_based(previous):
+        return None  # a value spans lines: a line that looks like a key may be inside it
     try:
         text, changed = _edit(state, previous, before)
-        if not _line_based(previous):
-            # A value may span lines: check that the whole text reads as the new state.
-            return text if state_from(tomllib.loads(text)) == state else None
-        # One value a line: the tables that were not edited read as before; check the rest.
+        # Every line holds at most one whole value, the text before the tables defines no
+        # topics or projects, and each table is a header and its own keys: the tables not
+        # edited read as before, so each edited one must read, on its own, as it should.
         for name, item_id, block in changed:
             if not _reads_as(block, name, item_id, state):
                 return None
@@ -122,16 +142,27 @@ def edit(state: State, previous: str, before: State) -> str | None:
 
 
 _ONE_LINE = re.compile(
-    r"[ \t]*(?:#.*|\[[^\[\]\n]*\][ \t]*(?:#.*)?|[A-Za-z0-9_-]+[ \t]*=(?!.*\[[^\]]*$).*)?"
+    r"[ \t]*(?:#.*|\[[^\[\]\n]*\][ \t]*(?:#.*)?|[A-Za-z0-9_-]+[ \t]*=[ \t]*(.*))?\r?"
 )
 
 
 def _line_based(text: str) -> bool:
-    """Whether every line is blank, a comment, a table header, or a key with its whole value
-    (no multi-line string, no array that goes on to the next line)."""
+    """Whether every line is blank, a comment, a table header, or a key with its whole value.
+    Only two kinds of TOML value may go on to the next line: multi-line strings (none may be
+    in the file) and arrays (a line whose value is an array must read on its own)."""
     if '"""' in text or "'''" in text:
         return False
-    return all(_ONE_LINE.fullmatch(line) for line in text.splitlines())
+    for line in text.split("\n"):  # TOML's lines (splitlines() would also cut at U+2028)
+        match = _ONE_LINE.fullmatch(line)
+        if match is None:
+            return False
+        value = match.group(1)
+        if value is not None and value.startswith("["):
+            try:
+                tomllib.loads(line)
+            except tomllib.TOMLDecodeError:
+                return False
+    return True
 
 
 def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
@@ -148,6 +179,12 @@ def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
 
 def _edit(state: State, previous: str, before: State) -> tuple[str, list[tuple[Any, str, str]]]:
     head, tables = _split(previous)
+    if any(
+        match.group(1) in COLLECTIONS
+        for match in map(_KEY_LINE.match, head.split("\n"))
+        if match is not None
+    ):
+        raise _Unsure("topics or projects are defined before the tables")
     # The headers must be exactly the tables of `before`, once each, in order: a header-like
     # line inside a multi-line string, or tables written some other way, show up here.
     found = [(name, item_id) for name, item_id, _ in tables]

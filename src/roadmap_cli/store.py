@@ -28,6 +28,7 @@ from roadmap_cli.state import (
     now,
     render,
     schema_version_of,
+    state_from,
     state_from_checked,
     to_json,
     unreadable,
@@ -318,7 +319,7 @@ class Store:
             ) from None
         loaded.state.catalog = loaded.state.catalog or self.catalog_id
         try:
-            written = _text_of(loaded).encode("utf-8")
+            written = _text_of(loaded, self.path).encode("utf-8")
             self._write(self.target, written)
         except StateError:
             with contextlib.suppress(OSError):  # the change did not happen: neither does its record
@@ -501,16 +502,30 @@ def _cache_state(target: Path, raw: bytes, state: State) -> None:
     cache.write(_state_entry(target), "progress", entry)
 
 
-def _text_of(loaded: Loaded) -> str:
+def _text_of(loaded: Loaded, path: Path) -> str:
     """The file's new text: the previous text with the changed lines edited when that can be
-    done, else rendered anew (keeping comments and keys of your own either way)."""
+    done (the editor checks what it edits), else rendered anew and read back whole: either
+    way, text that reads as exactly the new state (and so may go in the cache), comments and
+    keys of your own kept."""
     if loaded.text is not None and loaded.before is not None and not loaded.older:
         from roadmap_cli.state_edit import edit
 
         text = edit(loaded.state, loaded.text, loaded.before)
         if text is not None:
             return text
-    return render(loaded.state, loaded.text)
+    import tomllib
+
+    text = render(loaded.state, loaded.text)
+    try:
+        same = state_from(tomllib.loads(text)) == loaded.state
+    except ValueError:  # TOMLDecodeError, or a value the checker refuses
+        same = False
+    if not same:
+        raise StateError(
+            f"could not write {path}: the new text would not read back as the change;"
+            " nothing was changed. Please report it, with the file if you can"
+        )
+    return text
 
 
 @contextlib.contextmanager
