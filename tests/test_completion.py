@@ -137,3 +137,17 @@ def test_completion_reads_the_cache_when_it_matches_and_the_files_when_not(
     parsed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
     assert '"pdf-bot":"PDF bot"' in parsed.stdout and parsed.stderr.endswith("PARSED")
     assert complete("zsh", "roadmap done l", state_file).stdout == before
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_command_names_and_the_word_after_a_space_complete(shell: str, state_file: Path) -> None:
+    names = complete(shell, "roadmap d", state_file).stdout
+    assert "done" in names and "doctor" in names
+    after_space = complete(shell, "roadmap done ", state_file).stdout
+    assert "python" in after_space and "llm-apis" in after_space
+
+
+def test_help_before_a_command_lists_every_command(run: Runner) -> None:
+    for args in (["--help", "status"], ["-h", "done"]):
+        out = run(*args).stdout
+        assert all(name in out for name in ("status", "done", "project", "catalog", "cohort"))

@@ -60,6 +60,7 @@ ROWS = [
     ["x", "", "Averyveryverylongwordwithoutspaces and more", "0", "", "because"],
     ["中文", Text("↷ skipped"), "宽字符 wide characters 宽字符", "100", "ai-developer, aiops", "é"],
     ["multi", "", "two\nlines", "1", "", "a reason with several words in it"],
+    ["odd", "", "a\ttab and a\u2028line separator", "2", "\x85", "x"],
 ]
 
 

@@ -66,3 +66,24 @@ def test_a_waiter_locks_the_new_file_when_the_lock_file_is_replaced(tmp_path: Pa
     with pytest.raises(LockTimeout):  # the waiter holds the file that is at the path now
         held.acquire()
     second.release()
+
+
+def test_a_file_system_without_flock_falls_back_to_filelock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network and FUSE mounts cannot flock (a fault this machine cannot cause)."""
+    import errno
+    import fcntl
+
+    def no_flock(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", no_flock)
+    path = tmp_path / "progress.toml.lock"
+    lock = FileLock(path, timeout=1)
+    lock.acquire()
+    assert lock._fd is None and (tmp_path / "progress.toml.lock.soft").exists()
+    with pytest.raises(LockTimeout):  # a second writer waits for it, and gives up
+        FileLock(path, timeout=0.2).acquire()
+    lock.release()
+    assert not (tmp_path / "progress.toml.lock.soft").exists()

@@ -18,8 +18,8 @@ from roadmap_cli.plainparams import PlainRuntimeParam
 
 SAMPLES: dict[Any, list[Any]] = {
     str: ["", "rag", "Ünïcode text", " spaced "],
-    Path: ["", "a/b.toml", "~/x", Path("p")],
-    int: [0, 1, 3, "0", "7", "53", "-1", "54", "x", " 3", "3.0", "٣"],
+    Path: ["", "a/b.toml", "~/x", Path("p"), "nul\x00byte"],
+    int: [0, 1, 3, "0", "7", "53", "-1", "54", "x", " 3", "3.0", "٣", "9" * 5000],
 }
 
 

@@ -72,35 +72,42 @@ def _command_name(args: Sequence[str]) -> str | None:
 
 def _completed_words() -> list[str] | None:
     """In shell completion, the words before the one being completed (without the program's
-    name); None when that cannot be told."""
-    import shlex
+    name), as Typer's completion class for the shell reads them; None when that cannot be
+    told."""
+    import typer.completion  # noqa: F401  (registers Typer's completion classes)
+    from typer._click.shell_completion import get_completion_class
 
-    try:
-        if "COMP_WORDS" in os.environ:  # bash
-            words = shlex.split(os.environ["COMP_WORDS"])
-            return words[1 : int(os.environ.get("COMP_CWORD", ""))]
-        return shlex.split(os.environ.get("_TYPER_COMPLETE_ARGS", ""))[1:-1]  # zsh, fish
-    except ValueError:
+    shell = os.environ.get("_ROADMAP_COMPLETE", "").partition("_")[2]
+    completion = get_completion_class(shell)
+    if completion is None:
         return None
+    try:
+        args, _ = completion(None, {}, "roadmap", "_ROADMAP_COMPLETE").get_completion_args()  # type: ignore[arg-type]
+    except (KeyError, ValueError, TypeError):  # no or bad COMP_* variables
+        return None
+    return list(args)
 
 
 def build_command(args: Sequence[str]) -> TyperGroup:
     """The click command for `args`: with only the command they name, since building each
     command's parameters is much of a run's start-up; with every command when they name none
     (the overview in --help) or one that does not exist (so that the error can suggest one)."""
-    if os.environ.get("_ROADMAP_COMPLETE"):
+    completing = bool(os.environ.get("_ROADMAP_COMPLETE"))
+    if completing:
         words = _completed_words()
         name = _command_name(words) if words is not None else None
     else:
         name = _command_name(args)
-    if name is not None and name in COMMAND_MODULES:
+    # --help before the command's name (`roadmap --help status`) shows the overview.
+    before_name = args[: args.index(name)] if name in args else [] if name else args
+    overview = any(a in ("-h", "--help") for a in before_name) or (name is None and completing)
+    if name is not None and name in COMMAND_MODULES and not overview:
         _import_commands(COMMAND_MODULES[name])
-    elif name is not None or any(a in ("-h", "--help") for a in args):
-        _import_commands(None)
+    elif name is not None or overview:
+        _import_commands(None)  # an overview, a name to complete or one that does not exist
     commands = [c for c in app.registered_commands if _name_of(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
-    every = name is None and any(a in ("-h", "--help") for a in args)
-    if every or (name is not None and not commands and not groups) or name == "--":
+    if overview or (name is not None and not commands and not groups) or name == "--":
         command = typer.main.get_command(app)
     else:
         everything = app.registered_commands, app.registered_groups

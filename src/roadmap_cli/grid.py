@@ -12,6 +12,7 @@ columns that must not wrap do not fit, it hands the table to Rich.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Literal
 
@@ -97,6 +98,8 @@ class Grid:
         rows = self._table_rows()
         if not self.columns or not rows:
             return []
+        if any(_UNUSUAL.search(cell.plain) for row in rows for cell in row):
+            return None  # tabs and other line breaks: Rich's own handling
         widths = self._widths(rows, max_width)
         if widths is None:
             return None
@@ -168,6 +171,10 @@ def _segments(console: Console, lines: Iterable[Text]) -> Iterable[Segment]:
     for line in lines:
         yield from line.render(console)
         yield Segment.line()
+
+
+# Characters Rich lays out in its own way: tabs, and the line breaks other than \\n.
+_UNUSUAL = re.compile("[\t\v\f\r\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _longest_line(text: Text) -> int:

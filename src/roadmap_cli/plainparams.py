@@ -49,7 +49,8 @@ def _checks_paths(info: Any) -> bool:
 
 def _digits(value: object) -> int | None:
     """A whole number written in plain ASCII digits; None for anything else."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    # Longer numbers go to Typer, which words its error (int() refuses 4,300 digits).
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     return None
 
@@ -59,7 +60,7 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
     if annotation is str and isinstance(value, str):
         return value
     if annotation is Path and isinstance(value, str | Path) and not _checks_paths(info):
-        return Path(value)
+        return Path(value) if "\x00" not in str(value) else _UNHANDLED
     if annotation is int and not info.clamp:
         number = value if type(value) is int else _digits(value)
         low, high = info.min, info.max
