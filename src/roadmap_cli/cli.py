@@ -74,8 +74,10 @@ def _completed_words() -> list[str] | None:
     """In shell completion, the words before the one being completed (without the program's
     name), as Typer's completion class for the shell reads them; None when that cannot be
     told."""
-    import typer.completion  # noqa: F401  (registers Typer's completion classes)
     from typer._click.shell_completion import get_completion_class
+    from typer._completion_classes import completion_init
+
+    completion_init()  # registers Typer's completion class of each shell
 
     shell = os.environ.get("_ROADMAP_COMPLETE", "").partition("_")[2]
     completion = get_completion_class(shell)
