@@ -140,11 +140,16 @@ class _Checker:
     def fail(self, where: str, what: str) -> None:
         self.problems.append((where, what))
 
-    def text(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
+    def given(self, data: dict[str, Any], key: str, where: str, required: bool) -> Any:
+        """The value of `key` (None: not given, which is a problem when it is required)."""
         value = data.get(key)
+        if value is None and required:
+            self.fail(f"{where}{key}", "missing")
+        return value
+
+    def text(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
+        value = self.given(data, key, where, required)
         if value is None:
-            if required:
-                self.fail(f"{where}{key}", "missing")
             return None
         if not isinstance(value, str):
             self.fail(f"{where}{key}", "should be text")
@@ -159,10 +164,8 @@ class _Checker:
         return value
 
     def time(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
-        value = data.get(key)
+        value = self.given(data, key, where, required)
         if value is None:
-            if required:
-                self.fail(f"{where}{key}", "missing")
             return None
         if self.from_json and isinstance(value, str):
             try:
