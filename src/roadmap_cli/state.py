@@ -247,9 +247,10 @@ class _Checker:
 _PROJECT_TEXTS = ("outcome", "repo", "demo", *PORTFOLIO_FIELDS)
 
 
-def state_from(data: dict[str, Any], from_json: bool = False) -> State:
-    """A `State` from data already migrated to the current schema; Invalid if it does not fit."""
-    check = _Checker(from_json)
+def state_from(data: dict[str, Any]) -> State:
+    """A `State` from a progress file's data, already migrated to the current schema; Invalid
+    if it does not fit."""
+    check = _Checker(from_json=False)
     version = data.get("schema_version", SCHEMA_VERSION)
     if type(version) is not int:
         check.fail("schema_version", "should be a whole number")
