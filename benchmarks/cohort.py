@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from roadmap_cli import catalog as catalogs  # noqa: E402
-from roadmap_cli import paths  # noqa: E402
-from roadmap_cli.export import to_json_document  # noqa: E402
-from roadmap_cli.history import Change, new_record  # noqa: E402
-from roadmap_cli.serialize import dumps  # noqa: E402
-from roadmap_cli.state import Project, State, TopicProgress  # noqa: E402
+from roadmap_cli.core import catalog as catalogs  # noqa: E402
+from roadmap_cli.core.history import Change, new_record  # noqa: E402
+from roadmap_cli.core.state import Project, State, TopicProgress  # noqa: E402
+from roadmap_cli.render.documents import dumps  # noqa: E402
+from roadmap_cli.render.export import to_json_document  # noqa: E402
+from roadmap_cli.storage import paths  # noqa: E402
 
 
 def make_exports(folder: Path, count: int, seed: int = 1) -> None:

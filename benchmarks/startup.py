@@ -50,8 +50,9 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from roadmap_cli import history, paths  # noqa: E402
-from roadmap_cli.state import Project, State, TopicProgress, render  # noqa: E402
+from roadmap_cli.core import history  # noqa: E402
+from roadmap_cli.core.state import Project, State, TopicProgress, render  # noqa: E402
+from roadmap_cli.storage import paths  # noqa: E402
 
 FLOOR_CODE = "import typer, rich.console, rich.table"
 TYPER_FLOOR_CODE = "import typer"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_cli.cli import main
+from roadmap_cli.cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini.toml"

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, Runner
-from roadmap_cli import catalog, paths
-from roadmap_cli.errors import CatalogError, StateError
-from roadmap_cli.store import Store
+from roadmap_cli.core import catalog
+from roadmap_cli.core.errors import CatalogError, StateError
+from roadmap_cli.storage import paths
+from roadmap_cli.storage.store import Store
 
 
 def entries() -> list[Path]:
@@ -97,7 +98,7 @@ def test_the_program_uses_the_cache_and_is_right_after_an_edit(run: Runner, tmp_
 
 def test_a_cache_hit_does_not_import_pydantic(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from roadmap_cli import catalog;"
+        "import sys; from pathlib import Path; from roadmap_cli.core import catalog;"
         f"catalog.load(Path({str(MINI)!r})); print('pydantic' in sys.modules)"
     )
     env = {**os.environ}
@@ -141,7 +142,7 @@ def test_a_damaged_progress_entry_is_ignored(run: Runner, state_file: Path) -> N
 def test_reading_from_the_cache_parses_no_toml(run: Runner, state_file: Path) -> None:
     assert run("done", "python").exit_code == 0
     code = (
-        "import sys; from pathlib import Path; from roadmap_cli.store import Store;"
+        "import sys; from pathlib import Path; from roadmap_cli.storage.store import Store;"
         f"s = Store(Path({str(state_file)!r})).load();"
         "print(s.status_of('python'), 'tomllib' in sys.modules)"
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, Runner
-from roadmap_cli import paths
-from roadmap_cli.catalog import Catalog, check_file, load
+from roadmap_cli.core.catalog import Catalog, check_file, load
+from roadmap_cli.storage import paths
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "ai-engineer-roadmap-2026.txt"
 TRACK_HEADINGS = {
@@ -286,7 +286,8 @@ def test_the_runtime_catalog_has_every_field_of_the_checked_format(name: str) ->
     (named tuples, catalog): a field added to one must be added to the other."""
     import inspect
 
-    from roadmap_cli import catalog, catalog_schema
+    from roadmap_cli.core import catalog
+    from roadmap_cli.formats import catalog_schema
 
     checked = set(getattr(catalog_schema, name).model_fields)
     runtime_class = getattr(catalog, name)
@@ -300,8 +301,9 @@ def test_the_runtime_catalog_has_every_field_of_the_checked_format(name: str) ->
 def test_the_exported_project_has_every_field_of_a_project() -> None:
     import dataclasses
 
-    from roadmap_cli import portable, state
+    from roadmap_cli.core import state
+    from roadmap_cli.formats import export_schema
 
-    exported = set(portable.Project.model_fields)
+    exported = set(export_schema.Project.model_fields)
     assert exported == {f.name for f in dataclasses.fields(state.Project)}
     assert exported == set(state.PROJECT_FIELDS)

@@ -221,12 +221,12 @@ def test_orphaned_progress_is_kept_and_reported(run: Runner, state_file) -> None
 def test_an_unexpected_error_is_one_line_not_a_traceback(
     run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from roadmap_cli import serialize
+    from roadmap_cli.render import documents
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("something impossible")
 
-    monkeypatch.setattr(serialize, "status", broken)  # stands in for a bug
+    monkeypatch.setattr(documents, "status", broken)  # stands in for a bug
     result = run("status")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -281,7 +281,7 @@ def test_each_command_is_found_in_the_module_the_map_names() -> None:
     code = """
 import json, sys
 import typer
-from roadmap_cli import cli
+from roadmap_cli.cli import main as cli
 found = {}
 for module in cli.MODULES:
     known = cli.app.registered_commands + cli.app.registered_groups
@@ -306,15 +306,15 @@ print(json.dumps([found, cli.COMMAND_MODULES]))
         (["--state", "x.toml", "done", "--help"], {"write"}),
         (["project", "list"], {"projects"}),
         (["--version"], set()),
-        (["--help"], {"read", "write", "projects", "history", "sharing", "guide", "catalogs"}),
-        (["nope"], {"read", "write", "projects", "history", "sharing", "guide", "catalogs"}),
+        (["--help"], {"read", "write", "projects", "history", "sharing", "choose", "catalogs"}),
+        (["nope"], {"read", "write", "projects", "history", "sharing", "choose", "catalogs"}),
     ],
 )
 def test_a_run_imports_only_the_commands_it_names(args: list[str], expected: set[str]) -> None:
     code = (
-        "import sys; from roadmap_cli import cli; cli.build_command(sys.argv[1:]);"
+        "import sys; from roadmap_cli.cli import main as cli; cli.build_command(sys.argv[1:]);"
         "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules"
-        " if m.startswith('roadmap_cli.commands.')))"
+        " if m.startswith('roadmap_cli.cli.commands.')))"
     )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     assert out.stdout.strip() == str(sorted(expected)), out.stderr

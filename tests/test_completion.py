@@ -64,7 +64,7 @@ def test_completing_writes_nothing_and_never_imports_rich(tmp_path: Path) -> Non
         "ROADMAP_STATE": str(state),
     }
     code = (
-        "import sys; from roadmap_cli.cli import main\n"
+        "import sys; from roadmap_cli.cli.main import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('RICH' if any(m.startswith('rich') for m in sys.modules) else 'CLEAN')"
     )
@@ -120,7 +120,7 @@ def test_completion_reads_the_cache_when_it_matches_and_the_files_when_not(
         "import atexit, sys; sys.argv = ['roadmap'];"
         "atexit.register(lambda: sys.stderr.write("
         "'tomllib' in sys.modules and 'PARSED' or 'CACHED'));"
-        "from roadmap_cli.cli import main; main([])"
+        "from roadmap_cli.cli.main import main; main([])"
     )
     env = {
         **os.environ,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Runner
-from roadmap_cli.catalog import check_file
-from roadmap_cli.cli import full_command
+from roadmap_cli.cli.main import full_command
+from roadmap_cli.core.catalog import check_file
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

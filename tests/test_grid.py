@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from roadmap_cli.grid import Grid
+from roadmap_cli.render.grid import Grid
 
 Cell = tuple[str, Style | None]
 

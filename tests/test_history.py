@@ -14,8 +14,8 @@ from test_state_edit import projects
 from test_store_robustness import entries, ids
 
 from conftest import Runner
-from roadmap_cli import history
-from roadmap_cli.state import State
+from roadmap_cli.core import history
+from roadmap_cli.core.state import State
 
 pytestmark = pytest.mark.usefixtures("mini")
 
@@ -179,8 +179,8 @@ def test_an_unreadable_history_is_one_line(run: Runner, state_file: Path) -> Non
 def test_a_failed_trim_does_not_fail_a_saved_change(
     run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from roadmap_cli.errors import StateError
-    from roadmap_cli.store import Store
+    from roadmap_cli.core.errors import StateError
+    from roadmap_cli.storage.store import Store
 
     real_write = Store._write
 

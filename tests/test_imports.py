@@ -19,7 +19,7 @@ import atexit, sys
 watched = sys.argv[1].split(",")
 atexit.register(lambda: sys.stderr.write(
     "\\nLOADED " + ",".join(sorted(m for m in watched if m in sys.modules)) + "\\n"))
-from roadmap_cli.cli import main
+from roadmap_cli.cli.main import main
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -37,10 +37,10 @@ HEAVY = [
     "rich.traceback",
     "markdown_it",
     "rich",
-    "roadmap_cli.catalog_schema",
-    "roadmap_cli.history",
-    "roadmap_cli.state_edit",
-    "roadmap_cli.commands.projects",
+    "roadmap_cli.formats.catalog_schema",
+    "roadmap_cli.core.history",
+    "roadmap_cli.storage.line_editor",
+    "roadmap_cli.cli.commands.projects",
 ]
 
 
@@ -76,13 +76,19 @@ def test_done_writes_without_pydantic_tomlkit_filelock_or_openssl(
     found = loaded(["done", "python"])
     assert "done" in state_file.read_text(encoding="utf-8")
     # history (and json for its records), the line editor (and tomllib to check its work)
-    assert found == {"rich", "json", "tomllib", "roadmap_cli.history", "roadmap_cli.state_edit"}
+    assert found == {
+        "rich",
+        "json",
+        "tomllib",
+        "roadmap_cli.core.history",
+        "roadmap_cli.storage.line_editor",
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--help"], {"roadmap_cli.commands.projects"}),  # the overview lists every command
+        (["--help"], {"roadmap_cli.cli.commands.projects"}),  # the overview lists every command
         (["done", "--help"], set()),
         (["--version"], set()),
     ],
@@ -105,4 +111,4 @@ def test_completion_loads_no_rich_and_no_toml_parser_with_a_warm_cache(run: Runn
 def test_a_catalog_not_seen_before_is_checked_with_pydantic() -> None:
     """The other side: the first run on a catalog does check it, fully."""
     found = loaded(["status"])
-    assert {"pydantic", "roadmap_cli.catalog_schema", "tomllib"} <= found
+    assert {"pydantic", "roadmap_cli.formats.catalog_schema", "tomllib"} <= found

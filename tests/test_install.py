@@ -137,7 +137,7 @@ def test_wheel_in_a_fresh_venv_finds_its_catalog_from_anywhere(tmp_path: Path) -
         [
             str(bin_dir / "python"),
             "-c",
-            "import roadmap_cli.paths as p; print(p.bundled_catalog())",
+            "import roadmap_cli.storage.paths as p; print(p.bundled_catalog())",
         ],
         cwd=elsewhere,
         capture_output=True,

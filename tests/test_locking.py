@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from roadmap_cli.locking import FileLock, LockTimeout
+from roadmap_cli.storage.locking import FileLock, LockTimeout
 
 HOLD = """
 import sys, time
@@ -24,7 +24,7 @@ lock.release()
 
 
 def hold(path: Path, module: str) -> subprocess.Popen[str]:
-    timeout = "5" if module == "roadmap_cli.locking" else "timeout=5"
+    timeout = "5" if module == "roadmap_cli.storage.locking" else "timeout=5"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD.format(module=module, timeout=timeout), str(path)],
         stdin=subprocess.PIPE,
@@ -35,7 +35,7 @@ def hold(path: Path, module: str) -> subprocess.Popen[str]:
     return holder
 
 
-@pytest.mark.parametrize("module", ["roadmap_cli.locking", "filelock"])
+@pytest.mark.parametrize("module", ["roadmap_cli.storage.locking", "filelock"])
 def test_a_lock_held_by_another_process_waits_then_times_out(tmp_path: Path, module: str) -> None:
     path = tmp_path / "progress.toml.lock"
     holder = hold(path, module)

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Runner
-from roadmap_cli import portable
-from roadmap_cli.history import Change, Record
-from roadmap_cli.merge import Side, merge
-from roadmap_cli.state import Project, State, TopicProgress
+from roadmap_cli.core.history import Change, Record
+from roadmap_cli.core.merge import Side, merge
+from roadmap_cli.core.state import Project, State, TopicProgress
+from roadmap_cli.formats import export_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -252,8 +252,8 @@ def test_export_name_is_a_name_never_an_email(run: Runner, tmp_path: Path) -> No
 
 def test_the_checked_in_json_schema_is_current() -> None:
     checked_in = json.loads((ROOT / "docs" / "export-format.schema.json").read_text())
-    assert checked_in == portable.schema(), (
-        "docs/export-format.schema.json is stale: python -m roadmap_cli.portable"
+    assert checked_in == export_schema.schema(), (
+        "docs/export-format.schema.json is stale: python -m roadmap_cli.formats.export_schema"
         " > docs/export-format.schema.json"
     )
 
@@ -262,7 +262,7 @@ def test_an_export_validates_against_its_schema(run: Runner, tmp_path: Path) -> 
     run("done", "python", "--note", "n")
     run("project", "add", "Bot", "--track", "builder")
     doc = export_to(run, tmp_path / "e.json")
-    assert portable.Export.model_validate_json(json.dumps(doc)).learner
+    assert export_schema.Export.model_validate_json(json.dumps(doc)).learner
     assert doc["history"] and doc["state"]["projects"]["bot"]["title"] == "Bot"
 
 
@@ -284,7 +284,7 @@ def test_an_imports_own_record_never_counts_as_the_learners_deletion(
     later = datetime.now(UTC) + timedelta(seconds=2)  # A's done comes after everything so far
     on(b, "import", str(tmp_path / "a1.json"), "--merge")
     monkeypatch.setenv("ROADMAP_STATE", str(a))
-    from roadmap_cli import state as state_module
+    from roadmap_cli.core import state as state_module
 
     monkeypatch.setattr(state_module, "now", lambda: later.astimezone().replace(microsecond=0))
     assert run("done", "python").exit_code == 0

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, Runner
-from roadmap_cli.migrations import STEPS
-from roadmap_cli.state import SCHEMA_VERSION
+from roadmap_cli.core.state import SCHEMA_VERSION
+from roadmap_cli.storage.migrations import STEPS
 
 pytestmark = pytest.mark.usefixtures("mini")
 STATES = FIXTURES / "state"

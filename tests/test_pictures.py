@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Runner
-from roadmap_cli.activity import activity, weeks
-from roadmap_cli.history import Change, Record, new_record
+from roadmap_cli.core.activity import activity, weeks
+from roadmap_cli.core.history import Change, Record, new_record
 
 pytestmark = pytest.mark.usefixtures("mini")
 SVG = "{http://www.w3.org/2000/svg}"

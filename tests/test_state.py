@@ -16,10 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import MINI, Runner, installed_script
-from roadmap_cli import history, paths
-from roadmap_cli.errors import StateError
-from roadmap_cli.state import Invalid, State, TopicProgress, render, to_json, topic_from
-from roadmap_cli.store import Store
+from roadmap_cli.core import history
+from roadmap_cli.core.errors import StateError
+from roadmap_cli.core.state import Invalid, State, TopicProgress, render, to_json, topic_from
+from roadmap_cli.storage import paths
+from roadmap_cli.storage.store import Store
 
 pytestmark = pytest.mark.usefixtures("mini")
 

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI, installed_script
-from roadmap_cli import history
-from roadmap_cli.errors import StateError
-from roadmap_cli.state import State, TopicProgress
-from roadmap_cli.store import Store
+from roadmap_cli.core import history
+from roadmap_cli.core.errors import StateError
+from roadmap_cli.core.state import State, TopicProgress
+from roadmap_cli.storage.store import Store
 
 # --- property tests ------------------------------------------------------------------------
 
@@ -147,8 +147,8 @@ def test_wrong_types_only_raise_the_stores_error(state: State, data: st.DataObje
 WORKER = """
 import sys
 from pathlib import Path
-from roadmap_cli.state import TopicProgress, now
-from roadmap_cli.store import Store
+from roadmap_cli.core.state import TopicProgress, now
+from roadmap_cli.storage.store import Store
 
 path, worker, steps = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for step in range(steps):
@@ -175,8 +175,8 @@ def test_eight_processes_times_25_changes_are_all_kept_and_recorded(tmp_path: Pa
 WRITER = """
 import sys
 from pathlib import Path
-from roadmap_cli.state import TopicProgress, now
-from roadmap_cli.store import Store
+from roadmap_cli.core.state import TopicProgress, now
+from roadmap_cli.storage.store import Store
 
 path = Path(sys.argv[1])
 print("ready", flush=True)

@@ -1,5 +1,5 @@
 """`python -m roadmap_cli` runs the same program as the `roadmap` command."""
 
-from roadmap_cli.cli import run
+from roadmap_cli.cli.main import run
 
 run()

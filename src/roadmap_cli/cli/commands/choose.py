@@ -1,0 +1,130 @@
+"""`roadmap choose`: which track to start with."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import JsonOption, ask, session_of, yes_or_no
+from roadmap_cli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.catalog import Catalog
+    from roadmap_cli.core.choose import Choice
+    from roadmap_cli.core.state import State
+
+
+class GoalChoice(StrEnum):
+    product = "product"
+    broaden = "broaden"
+    llms = "llms"
+    operations = "operations"
+
+
+class BackgroundChoice(StrEnum):
+    developer = "developer"
+    ml = "ml"
+    devops = "devops"
+    non_cs = "non-cs"
+
+
+def _ask(question: str, options: dict[str, str], flag: str) -> str:
+    """A numbered question on stderr, answered on stdin (a terminal or a pipe)."""
+    keys = list(options)
+    sys.stderr.write(question + "\n")
+    for n, key in enumerate(keys, 1):
+        sys.stderr.write(f"  {n}. {options[key]}\n")
+    answer = (ask("Your answer:") or "").lower()
+    if not answer:
+        raise UsageError(f"no answer was read; give {flag} (one of {', '.join(keys)})")
+    if answer.isdigit() and 1 <= int(answer) <= len(keys):
+        return keys[int(answer) - 1]
+    if answer in options:
+        return answer
+    raise UsageError(f"'{answer}' is not one of the answers; give 1-{len(keys)} or use {flag}")
+
+
+def _text(catalog: Catalog, choice: Choice) -> str:
+    lines = [f"Start with {catalog.track_by_id[choice.recommended].title} ({choice.recommended})."]
+    lines += [f"  - {reason}" for reason in choice.why]
+    lines.append("Then: " + " → ".join(catalog.track_by_id[t].title for t in choice.then))
+    return "\n".join(lines)
+
+
+@app.command()
+def choose(
+    ctx: typer.Context,
+    goal: Annotated[
+        GoalChoice | None, typer.Option("--goal", help="What you want to do.", show_default=False)
+    ] = None,
+    background: Annotated[
+        BackgroundChoice | None,
+        typer.Option("--background", help="Where you come from.", show_default=False),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Make the recommended track your focus.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Which track should you start with? A recommendation, the order after it, and why.
+
+    Two questions (or --goal and --background) give the recommended track, the order of the
+    other tracks after it and why; then it offers to make it your focus track (--yes does).
+
+    Example: roadmap choose --goal llms --background developer --yes
+    """
+    from roadmap_cli.core.choose import BACKGROUNDS, GOALS, recommend
+
+    session = session_of(ctx)
+    catalog = session.catalog()
+    recommend(catalog, "product", "developer")  # refuses another catalog before any question
+    goal_key = (
+        goal.value
+        if goal
+        else _ask(
+            "What do you want to do?",
+            {k: v[0][0].upper() + v[0][1:] for k, v in GOALS.items()},
+            "--goal",
+        )
+    )
+    background_key = (
+        background.value
+        if background
+        else _ask(
+            "Where do you come from?",
+            {k: v[0].upper() + v[1:] for k, v in BACKGROUNDS.items()},
+            "--background",
+        )
+    )
+    choice = recommend(catalog, goal_key, background_key)
+    title = catalog.track_by_id[choice.recommended].title
+    if not json_out:
+        session.print(_text(catalog, choice))
+        if not yes:
+            yes = bool(yes_or_no(f"Make {title} your focus track?"))
+    if yes:
+
+        def set_focus(state: State) -> None:
+            state.focus = choice.recommended
+
+        session.update(set_focus, f"focus {choice.recommended}")
+    if json_out:
+        session.print_json(
+            {
+                "version": 1,
+                "goal": choice.goal,
+                "background": choice.background,
+                "recommended": choice.recommended,
+                "then": choice.then,
+                "why": choice.why,
+                "focus_set": yes,
+            }
+        )
+    elif yes:
+        session.print(f"Focus track: {title} ({choice.recommended})")
+    else:
+        session.print(f"Make it your focus any time with 'roadmap focus {choice.recommended}'.")

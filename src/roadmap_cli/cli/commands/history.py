@@ -1,0 +1,111 @@
+"""Commands about the progress file itself: log, undo, doctor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import JsonOption, session_of
+from roadmap_cli.core.errors import RoadmapError, UsageError
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
+    calendar: Annotated[
+        bool, typer.Option("--calendar", help="Activity per day as a heat-map, with streaks.")
+    ] = False,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=53, help="How many weeks the calendar shows.")
+    ] = 12,
+    json_out: JsonOption = False,
+) -> None:
+    """Your changes, newest first, with each value before and after; or a calendar of them.
+
+    With --calendar: the last weeks of activity as a heat-map, and your current and longest
+    streak of active days.
+
+    Example: roadmap log --calendar
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    if weeks != 12 and not calendar:
+        raise UsageError("--weeks goes with --calendar")
+    records = session.store().history().records
+    if calendar:
+        from roadmap_cli.core.state import now
+
+        session.show(documents.calendar(records, now().date(), weeks), json_out, "calendar")
+        return
+    doc = documents.log(list(reversed(records))[:limit], total=len(records))
+    session.show(doc, json_out, "log")
+
+
+@app.command()
+def undo(ctx: typer.Context) -> None:
+    """Revert your last change; run it again to go further back.
+
+    A value changed again since that change is left as it is, and said so.
+
+    Example: roadmap undo
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    session.catalog()
+    store = session.store()
+    undone = store.undo()
+    if undone is None:
+        if any(record.barrier for record in store.history().records):
+            raise RoadmapError(
+                "there is nothing to undo since 'roadmap doctor --repair' rebuilt the file"
+                " (the damaged file is kept beside it as .corrupt-<time>)"
+            )
+        raise RoadmapError("there is nothing to undo")
+    from roadmap_cli.render.terminal import render_undo
+
+    session.print(render_undo(documents.undone(undone)))
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Move a file that cannot be used aside and keep every entry that validates.",
+        ),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Check your progress file against the catalog and explain what it finds.
+
+    Exit code 1 when the file cannot be used; 'roadmap doctor --repair' then moves it aside
+    (to progress.toml.corrupt-<UTC time>) and writes a new one with every entry that still
+    validates.
+
+    Example: roadmap doctor
+    """
+    from roadmap_cli.storage import doctor as checks
+
+    session = session_of(ctx)
+    store = session.store()
+    if repair:
+        done = checks.repair(store)
+        entries = f"{len(done.kept)} entr{'y' if len(done.kept) == 1 else 'ies'}"
+        dropped = f"; dropped {', '.join(done.dropped)}" if done.dropped else ""
+        session.print(
+            f"Moved the damaged file to {done.moved_to}\n"
+            f"Wrote {done.written} with {entries}{dropped}"
+        )
+        return
+    findings = checks.diagnose(store, session.catalog())
+    doc = checks.to_json(findings)
+    session.show(doc, json_out, "doctor")
+    if not doc["healthy"]:
+        raise typer.Exit(1)

@@ -1,0 +1,462 @@
+"""`roadmap project ...` and `roadmap portfolio`: what the learner builds, and what it shows."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from roadmap_cli.cli import completion
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import (
+    DateOption,
+    JsonOption,
+    Session,
+    TrackOption,
+    YesOption,
+    confirm,
+    session_of,
+)
+from roadmap_cli.core.errors import RoadmapError, UsageError
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.state import Project, State
+
+project_app = typer.Typer(
+    help=(
+        "Projects you build for a track: add, start, edit, done, show, list, remove, ideas.\n\n"
+        'Example: roadmap project add "PDF Q&A bot" --track ai-developer'
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(project_app, name="project")
+
+ProjectArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Project id (exact, any case or unique prefix).",
+        show_default=False,
+        autocompletion=completion.projects,
+    ),
+]
+TopicOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--topic",
+        help="A topic the project applies (repeat for more).",
+        show_default=False,
+        autocompletion=completion.topics,
+    ),
+]
+TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
+
+
+class ProjectStatusChoice(StrEnum):
+    planned = "planned"
+    in_progress = "in-progress"
+    done = "done"
+
+
+def _resolve(session: Session, query: str) -> str:
+    from roadmap_cli.core.projects import project_index
+
+    return project_index(session.load_state()).resolve(query)
+
+
+def _topics(session: Session, queries: list[str] | None) -> list[str] | None:
+    return session.catalog().resolve_topics(queries) if queries else None
+
+
+def _outcome(session: Session, track_id: str, query: str | None) -> str | None:
+    if query is None:
+        return None
+    from roadmap_cli.core.matching import IdIndex
+
+    track = session.catalog().track_by_id[track_id]
+    if not track.outcomes:
+        raise UsageError(f"{track.title} has no outcome ideas; leave out --outcome")
+    titles = {o.title.lower().replace(" ", "-"): o.id for o in track.outcomes}
+    index = IdIndex(
+        "outcome idea",
+        [o.id for o in track.outcomes],
+        titles,
+        f"'roadmap project ideas --track {track_id}'",
+    )
+    return index.resolve(query)
+
+
+def _title(text: str) -> str:
+    """A title on one line: control characters out, runs of white space as one space."""
+    from roadmap_cli.core.sanitize import printable
+
+    title = " ".join(printable(text).split())
+    if not title:
+        raise UsageError("a project needs a title")
+    return title
+
+
+def _said(session: Session, project_id: str, message: str) -> None:
+    session.print(f"{project_id}: {message}")
+
+
+@project_app.command("add")
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What the project is called.", show_default=False)],
+    track: Annotated[
+        str,
+        typer.Option(
+            "--track",
+            "-t",
+            help="The track it shows skills of.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
+    ],
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            "--outcome",
+            "-o",
+            help="The track's outcome idea it realises.",
+            show_default=False,
+            autocompletion=completion.outcomes,
+        ),
+    ] = None,
+    topic: TopicOption = None,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="Repository URL.", show_default=False)
+    ] = None,
+) -> None:
+    """Record a project you plan to build (planned until you start it).
+
+    Example: roadmap project add "PDF Q&A bot" -t ai-developer -o document-qa-system --topic rag
+    """
+    from roadmap_cli.core.projects import check_url, new_id
+    from roadmap_cli.core.state import Project, now
+
+    session = session_of(ctx)
+    track_id = session.track_id(track)
+    assert track_id is not None
+    clean_title = _title(title)
+    outcome_id = _outcome(session, track_id, outcome)
+    topic_ids = _topics(session, topic) or []
+    repo_url = check_url(repo) if repo is not None else None
+    moment = now()
+
+    def add_project(state: State) -> str:
+        project_id = new_id(clean_title, set(state.projects))
+        state.projects[project_id] = Project(
+            title=clean_title,
+            track=track_id,
+            outcome=outcome_id,
+            topics=topic_ids,
+            repo=repo_url,
+            created=moment,
+            updated=moment,
+        )
+        return project_id
+
+    project_id = session.update(add_project, f"project add {clean_title}")
+    _said(
+        session, project_id, f"added to {session.catalog().track_by_id[track_id].title} (planned)"
+    )
+
+
+def _change_project(
+    ctx: typer.Context, query: str, command: str, change: Any
+) -> tuple[Session, str, Any]:
+    """Resolve a project id, then apply `change(id, project, moment)` in one recorded write."""
+    from roadmap_cli.core.state import now
+
+    session = session_of(ctx)
+    project_id = _resolve(session, query)
+    moment = now()
+
+    def apply(state: State) -> Any:
+        project = state.projects.get(project_id)
+        if project is None:  # removed by another command meanwhile
+            raise RoadmapError(f"project '{project_id}' is gone; see 'roadmap project list'")
+        return change(project_id, project, moment)
+
+    return session, project_id, session.update(apply, f"{command} {project_id}")
+
+
+@project_app.command("start")
+def start(ctx: typer.Context, project: ProjectArgument) -> None:
+    """Mark a project as in progress.
+
+    Example: roadmap project start pdf-q-a-bot
+    """
+
+    def change(project_id: str, item: Project, moment: Any) -> str:
+        if item.status == "in-progress":
+            return "already in-progress"
+        before = item.status
+        item.status, item.finished, item.updated = "in-progress", None, moment
+        item.started = item.started or moment
+        return f"{before} → in-progress"
+
+    session, project_id, message = _change_project(ctx, project, "project start", change)
+    _said(session, project_id, message)
+
+
+@project_app.command("done")
+def done(
+    ctx: typer.Context,
+    project: ProjectArgument,
+    when: DateOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Mark done even with portfolio fields missing.")
+    ] = False,
+) -> None:
+    """Mark a project done, once its five portfolio fields are written (or --force).
+
+    The fields: problem, architecture, evaluation, deployment, tradeoffs.
+
+    Example: roadmap project done pdf-q-a-bot --date 2026-11-20
+    """
+    from roadmap_cli.core.transitions import finished_at, parse_day
+
+    day = parse_day(when) if when is not None else None
+
+    def change(project_id: str, item: Project, moment: Any) -> str:
+        if item.status == "done" and (
+            day is None or (item.finished and item.finished.date() == day)
+        ):
+            return "already done"
+        missing = item.missing_portfolio()
+        if missing and not force:
+            fill = " ".join(f"--{name} TEXT" for name in missing)
+            raise RoadmapError(
+                f"project '{project_id}' cannot be done yet: {', '.join(missing)}"
+                f" {'is' if len(missing) == 1 else 'are'} missing. Fill them with"
+                f" 'roadmap project edit {project_id} {fill}' (or --editor), or pass --force"
+            )
+        before = item.status
+        item.status, item.updated = "done", moment
+        item.finished = finished_at(day, moment)
+        item.started = (
+            item.started if item.started and item.started <= item.finished else item.finished
+        )
+        return f"{before} → done" if before != "done" else "done (date changed)"
+
+    session, project_id, message = _change_project(ctx, project, "project done", change)
+    _said(session, project_id, message)
+
+
+def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
+    import shlex
+    import subprocess
+    import tempfile
+
+    from roadmap_cli.core.projects import editor_template, parse_editor_text
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{project_id}.md"
+        path.write_text(editor_template(project_id, item), encoding="utf-8")
+        try:
+            command = shlex.split(editor)
+        except ValueError as exc:
+            raise RoadmapError(
+                f"cannot read the editor command '{editor}' ({exc}); fix EDITOR"
+            ) from None
+        try:
+            result = subprocess.run([*command, str(path)], check=False)
+        except OSError as exc:
+            raise RoadmapError(
+                f"cannot start the editor '{editor}' ({exc.strerror or exc}); set EDITOR"
+            ) from None
+        if result.returncode != 0:
+            raise RoadmapError(
+                f"the editor '{editor}' exited with {result.returncode}; nothing was changed"
+            )
+        return parse_editor_text(path.read_text(encoding="utf-8"))
+
+
+@project_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    project: ProjectArgument,
+    title: Annotated[
+        str | None, typer.Option("--title", help="A new title (the id stays).", show_default=False)
+    ] = None,
+    problem: Annotated[
+        str | None,
+        typer.Option("--problem", help=f"What problem it solves. {TEXT_HELP}", show_default=False),
+    ] = None,
+    architecture: Annotated[
+        str | None,
+        typer.Option(
+            "--architecture", help=f"Why this architecture. {TEXT_HELP}", show_default=False
+        ),
+    ] = None,
+    evaluation: Annotated[
+        str | None,
+        typer.Option("--evaluation", help=f"How it was evaluated. {TEXT_HELP}", show_default=False),
+    ] = None,
+    deployment: Annotated[
+        str | None,
+        typer.Option(
+            "--deployment", help=f"How it is deployed or operated. {TEXT_HELP}", show_default=False
+        ),
+    ] = None,
+    tradeoffs: Annotated[
+        str | None,
+        typer.Option(
+            "--tradeoffs", help=f"Which tradeoffs it handles. {TEXT_HELP}", show_default=False
+        ),
+    ] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option("--repo", help='Repository URL ("" removes it).', show_default=False),
+    ] = None,
+    demo: Annotated[
+        str | None, typer.Option("--demo", help='Demo URL ("" removes it).', show_default=False)
+    ] = None,
+    topic: TopicOption = None,
+    editor: Annotated[
+        bool, typer.Option("--editor", "-e", help="Write the five portfolio fields in $EDITOR.")
+    ] = False,
+) -> None:
+    """Change a project's title, links, topics or portfolio fields.
+
+    Example: roadmap project edit pdf-q-a-bot --problem @problem.md --demo https://pdfqa.example.com
+    """
+    from roadmap_cli.core.projects import check_url, read_text_argument
+    from roadmap_cli.core.sanitize import note_text
+
+    session = session_of(ctx)
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = _title(title)
+    from_stdin: list[bool] = []
+    texts = {
+        "problem": problem,
+        "architecture": architecture,
+        "evaluation": evaluation,
+        "deployment": deployment,
+        "tradeoffs": tradeoffs,
+    }
+    for name, text in texts.items():
+        if text is not None:
+            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin))
+    for name, url in (("repo", repo), ("demo", demo)):
+        if url is not None:
+            values[name] = check_url(url) if url.strip() else None
+    if topic:
+        values["topics"] = _topics(session, topic)
+    if editor:
+        project_id = _resolve(session, project)
+        current = session.load_state().projects[project_id]
+        edited = _edit_in_editor(project_id, current)
+        values.update({k: note_text(v) if v else None for k, v in edited.items()})
+    if not values:
+        raise UsageError("nothing to change; see 'roadmap project edit --help'")
+
+    def change(project_id: str, item: Project, moment: Any) -> str:
+        changed = [name for name, value in values.items() if getattr(item, name) != value]
+        if not changed:
+            return "nothing changed"
+        for name in changed:
+            setattr(item, name, values[name])
+        item.updated = moment
+        return "changed " + ", ".join(changed)
+
+    session, project_id, message = _change_project(ctx, project, "project edit", change)
+    _said(session, project_id, message)
+
+
+@project_app.command("remove")
+def remove(
+    ctx: typer.Context,
+    project: ProjectArgument,
+    yes: YesOption = False,
+) -> None:
+    """Delete a project (asks first; 'roadmap undo' brings it back).
+
+    Example: roadmap project remove pdf-q-a-bot --yes
+    """
+
+    session = session_of(ctx)
+    project_id = _resolve(session, project)
+    title = session.load_state().projects[project_id].title
+    confirm(f"Remove project '{title}' ({project_id})?", yes, "removed")
+
+    def drop(state: State) -> None:
+        state.projects.pop(project_id, None)
+
+    session.update(drop, f"project remove {project_id}")
+    _said(session, project_id, "removed")
+
+
+@project_app.command("show")
+def show(ctx: typer.Context, project: ProjectArgument, json_out: JsonOption = False) -> None:
+    """Everything about one project.
+
+    Example: roadmap project show pdf-q-a-bot
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    project_id = _resolve(session, project)
+    state = session.load_state()
+    doc = documents.project_doc(session.catalog(), project_id, state.projects[project_id])
+    session.show(doc, json_out, "project")
+
+
+@project_app.command("list")
+def list_(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    status: Annotated[
+        ProjectStatusChoice | None,
+        typer.Option("--status", "-s", help="Only projects with this status.", show_default=False),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Your projects, by track.
+
+    Example: roadmap project list --track ai-developer --status done
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    track_id = session.track_id(track)
+    doc = documents.project_list(
+        session.catalog(), session.load_state(), track_id, status.value if status else None
+    )
+    session.show(doc, json_out, "projects")
+
+
+@project_app.command("ideas")
+def ideas(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = False) -> None:
+    """Each track's outcome ideas from the roadmap, and which your projects take on.
+
+    Example: roadmap project ideas --track llm-mastery
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    doc = documents.ideas(session.catalog(), session.load_state(), session.track_id(track))
+    session.show(doc, json_out, "ideas")
+
+
+@app.command()
+def portfolio(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = False) -> None:
+    """What your done projects show, per track, and what they do not show yet.
+
+    Outcome ideas covered, topics applied versus only studied, and what recruiters of the
+    track look for that no done project shows yet.
+
+    Example: roadmap portfolio --track ai-developer
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    doc = documents.portfolio(session.catalog(), session.load_state(), session.track_id(track))
+    session.show(doc, json_out, "portfolio")

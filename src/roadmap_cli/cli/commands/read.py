@@ -1,0 +1,215 @@
+"""Commands that only read: status, tracks, topics, show, next, export."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import JsonOption, TopicArgument, TrackOption, session_of
+
+
+class StatusChoice(StrEnum):
+    pending = "pending"
+    in_progress = "in-progress"
+    done = "done"
+    skipped = "skipped"
+
+
+class ExportFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+    svg = "svg"
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many suggestions.")] = 3,
+    json_out: JsonOption = False,
+) -> None:
+    """Your dashboard: progress per track, topics in progress and what to learn next.
+
+    Example: roadmap status --track llm-mastery
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = session.track_id(track)
+    doc = documents.status(cat, session.load_state(), track_id, limit)
+    session.show(doc, json_out, "status")
+
+
+@app.command()
+def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """The four tracks, what each optimises for, and how far along you are.
+
+    Example: roadmap tracks
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    doc = documents.tracks(session.catalog(), session.load_state())
+    session.show(doc, json_out, "tracks")
+
+
+@app.command()
+def topics(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    status: Annotated[
+        StatusChoice | None,
+        typer.Option("--status", "-s", help="Only topics with this status.", show_default=False),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List topics with their status, in roadmap order.
+
+    Example: roadmap topics --track generative-ai --status pending
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    state = session.load_state()
+    if track is not None:
+        wanted = cat.track_by_id[cat.resolve_track(track)].topics
+        rows = [cat.topic_by_id[t] for t in wanted]
+    else:
+        order = [t for tr in cat.ordered_tracks for t in tr.topics]
+        rows = [cat.topic_by_id[t] for t in dict.fromkeys(order)]
+    if status is not None:
+        rows = [t for t in rows if state.status_of(t.id) == status.value]
+    doc = documents.topics(cat, state, rows)
+    session.show(doc, json_out, "topics")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    topic: TopicArgument,
+    json_out: JsonOption = False,
+) -> None:
+    """Everything about one topic: summary, prerequisites, tracks, resources, dates, note.
+
+    Example: roadmap show rag
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    doc = documents.show(cat, session.load_state(), cat.topic_by_id[cat.resolve_topic(topic)])
+    session.show(doc, json_out, "show")
+
+
+@app.command("next")
+def next_(
+    ctx: typer.Context,
+    track: TrackOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many suggestions.")] = 5,
+    json_out: JsonOption = False,
+) -> None:
+    """Suggested next topics, each with the reason it was picked.
+
+    A topic is suggested once all its prerequisites are done or skipped: topics in progress
+    first, then your focus track in roadmap order, then the other tracks in the suggested
+    progression.
+
+    Example: roadmap next --limit 3
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = session.track_id(track)
+    doc = documents.next_topics(cat, session.load_state(), track_id, limit)
+    session.show(doc, json_out, "next")
+
+
+def _learner(name: str | None) -> str:
+    """The name to put in an export: given, or the user name; never an e-mail address."""
+    import getpass
+
+    from roadmap_cli.core.errors import UsageError
+    from roadmap_cli.core.sanitize import note_text
+
+    if name is not None:
+        clean = note_text(name)
+        if not clean or "@" in clean:
+            raise UsageError(
+                f"--name '{name}' is not a display name (and may not be an e-mail address)"
+            )
+        return clean
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "learner"
+    return user.split("@", 1)[0] or "learner"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="markdown for GitHub, json, or an svg progress card."),
+    ] = ExportFormat.markdown,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    track: TrackOption = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Your name in a JSON export, for a mentor's cohort report (default: your"
+            " user name; never an e-mail address).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Export your progress: GitHub-ready markdown, versioned JSON, or an SVG card.
+
+    The JSON holds your history too; 'roadmap import' and 'roadmap cohort' read it.
+
+    Example: roadmap export --output PROGRESS.md
+    """
+    from roadmap_cli.core.state import now
+    from roadmap_cli.render import documents
+    from roadmap_cli.render import export as exporters
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    track_id = session.track_id(track)
+    state = session.load_state()
+    if format is ExportFormat.json:
+        records = session.store().history().records
+        document = exporters.to_json_document(
+            cat, state, track_id=track_id, when=now(), learner=_learner(name), records=records
+        )
+        text = documents.dumps(document) + "\n"
+    elif format is ExportFormat.svg:
+        from roadmap_cli.render.card import to_svg
+
+        records = session.store().history().records
+        text = to_svg(cat, state, records, today=now().date(), track_id=track_id)
+    else:
+        text = exporters.to_markdown(cat, state, track_id=track_id, when=now())
+    if output is None:
+        sys.stdout.write(text)
+        return
+    session.store().write_elsewhere(output, text.encode("utf-8"))
+    sys.stdout.write(f"Wrote {format.value} export to {output}\n")

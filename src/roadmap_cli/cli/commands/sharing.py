@@ -1,0 +1,142 @@
+"""Progress between machines and people: import, cohort."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import TrackOption, YesOption, confirm, session_of
+from roadmap_cli.core.errors import RoadmapError, UsageError
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.history import Record
+    from roadmap_cli.core.state import State
+
+
+def _changed(before: State, after: State) -> str:
+    topics = sum(
+        before.topics.get(k) != after.topics.get(k) for k in {*before.topics, *after.topics}
+    )
+    projects = sum(
+        before.projects.get(k) != after.projects.get(k) for k in {*before.projects, *after.projects}
+    )
+    focus = ", focus" if before.focus != after.focus else ""
+    return f"{topics} topic(s) and {projects} project(s) changed{focus}"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A JSON export ('roadmap export --format json').")],
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Combine it with your progress (latest change wins).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Make your progress the export's (asks first).")
+    ] = False,
+    yes: YesOption = False,
+) -> None:
+    """Bring in progress exported on another machine (--merge, or --replace).
+
+    --merge combines the two histories (the latest change wins); --replace restores the
+    export after keeping a copy of your current files.
+
+    Example: roadmap import laptop.json --merge
+    """
+    from roadmap_cli.core.merge import Side
+    from roadmap_cli.core.merge import merge as combine
+    from roadmap_cli.formats import export_schema
+
+    if merge == replace:
+        raise UsageError("choose one of --merge or --replace; see 'roadmap import --help'")
+    session = session_of(ctx)
+    catalog = session.catalog()
+    export = export_schema.read(file)
+    if export.catalog.id != catalog.id:
+        raise RoadmapError(
+            f"{file} is progress on catalog '{export.catalog.id}', but the catalog in use is"
+            f" '{catalog.id}'; nothing was changed"
+        )
+    theirs = export_schema.to_side(export)
+    store = session.store()
+    if replace:
+        if set(export.catalog.tracks) != set(catalog.track_by_id):
+            raise UsageError(
+                f"{file} holds only the tracks {', '.join(export.catalog.tracks)}; --replace would"
+                " drop the rest of your progress. Import it with --merge"
+            )
+        confirm(
+            f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
+            f" {len(export.state.topics)} topics, {len(export.state.projects)} projects)?"
+            " A copy of your current files is kept.",
+            yes,
+            "imported",
+        )
+
+        def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+            return theirs.state, theirs.records
+
+        before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
+        session.print(
+            f"Replaced your progress with {file}: {_changed(before, after)}. The previous files"
+            f" are kept beside {store.path} as *.bak-<UTC time>."
+        )
+        return
+
+    def merged(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+        result = combine(Side(state, records), theirs)
+        return result.state, result.records
+
+    before, after = store.take_in(merged, f"import --merge {file.name}")
+    session.print(f"Merged {file}: {_changed(before, after)}.")
+
+
+class CohortFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def cohort(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Export files, or folders of them (*.json).", show_default=False),
+    ],
+    track: TrackOption = None,
+    format: Annotated[
+        CohortFormat, typer.Option("--format", "-f", help="table, markdown, json or csv.")
+    ] = CohortFormat.table,
+) -> None:
+    """A mentor's report over many learners' JSON exports.
+
+    Per learner and track: the percent cleared, topics in progress, projects done and last
+    activity; per topic, how many learners have done it; the cohort's median per track.
+
+    Example: roadmap cohort exports/ --format markdown
+    """
+    import sys
+
+    from roadmap_cli.render import cohort as reports
+
+    session = session_of(ctx)
+    catalog = session.catalog()
+    learners, skipped = reports.load(paths, catalog)
+    if not learners:
+        why = f": {skipped[0].file}: {skipped[0].reason}" if skipped else ""
+        raise RoadmapError(f"no learner's export to report on among {len(skipped)} file(s){why}")
+    doc = reports.report(catalog, learners, skipped, session.track_id(track))
+    if format is CohortFormat.json:
+        session.print_json(doc)
+    elif format is CohortFormat.csv:
+        sys.stdout.write(reports.to_csv(doc))
+    elif format is CohortFormat.markdown:
+        sys.stdout.write(reports.to_markdown(doc))
+    else:
+        session.show(doc, False, "cohort")

@@ -1,0 +1,221 @@
+"""Commands that change progress: start, done, skip, reset, note, focus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from roadmap_cli.cli import completion
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.session import (
+    DateOption,
+    JsonOption,
+    TopicArgument,
+    TopicsArgument,
+    YesOption,
+    confirm,
+    session_of,
+)
+from roadmap_cli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.state import State
+
+
+Change = Callable[["State", str, datetime], str | None]
+
+
+def _apply(ctx: typer.Context, name: str, queries: list[str], change: Change) -> None:
+    """Resolve every id first (nothing changes if one is wrong), then change them in one write.
+
+    `change` is one of `changes.*`: it changes one topic and returns what it did, or None when
+    the topic was already there.
+    """
+    from roadmap_cli.core.progress import progress_of_tracks_with
+    from roadmap_cli.core.state import now
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    ids = cat.resolve_topics(queries)
+    moment = now()
+
+    def apply_all(state: State) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+        lines = [
+            (topic_id, change(state, topic_id, moment) or f"already {state.status_of(topic_id)}")
+            for topic_id in ids
+        ]
+        progress = progress_of_tracks_with(cat, state, ids)
+        return lines, [documents.track_progress(p) for p in progress]
+
+    lines, progress = session.update(apply_all, f"{name} {' '.join(ids)}")
+    from roadmap_cli.render.terminal import render_change
+
+    session.print(render_change(lines, progress))
+
+
+@app.command()
+def start(ctx: typer.Context, topics: TopicsArgument) -> None:
+    """Mark topics as in progress.
+
+    Example: roadmap start python ml-ai-basics
+    """
+    from roadmap_cli.core import transitions
+
+    _apply(ctx, "start", topics, transitions.start)
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    topics: TopicsArgument,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Attach a note.", show_default=False)
+    ] = None,
+    when: DateOption = None,
+) -> None:
+    """Mark topics as done.
+
+    Example: roadmap done rag --note "built a PDF Q&A bot" --date 2026-11-20
+    """
+    from roadmap_cli.core import transitions
+    from roadmap_cli.core.sanitize import note_text
+
+    day = transitions.parse_day(when) if when is not None else None
+    cleaned = note_text(note) if note is not None else None
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        return transitions.finish(state, topic_id, moment, day=day, note=cleaned)
+
+    _apply(ctx, "done", topics, change)
+
+
+@app.command()
+def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
+    """Mark topics as skipped: they count as cleared, like done, but say you passed them by.
+
+    Example: roadmap skip ml-math
+    """
+    from roadmap_cli.core import transitions
+
+    _apply(ctx, "skip", topics, transitions.skip)
+
+
+@app.command()
+def reset(
+    ctx: typer.Context,
+    topics: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Topic ids to set back to pending.",
+            show_default=False,
+            autocompletion=completion.topics,
+        ),
+    ] = None,
+    track: Annotated[
+        str | None,
+        typer.Option(
+            "--track",
+            "-t",
+            help="Reset every topic of this track.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
+    ] = None,
+    yes: YesOption = False,
+) -> None:
+    """Set topics back to pending, or a whole track with --track (asks first).
+
+    Notes are kept. Example: roadmap reset rag; roadmap reset --track aiops --yes
+    """
+    from roadmap_cli.core import transitions
+
+    if bool(topics) == (track is not None):
+        raise UsageError("give topic ids or --track TRACK (not both); see 'roadmap reset --help'")
+    if topics:
+        _apply(ctx, "reset", topics, transitions.reset)
+        return
+    assert track is not None
+    session = session_of(ctx)
+    cat = session.catalog()
+    chosen = cat.track_by_id[cat.resolve_track(track)]
+    state = session.load_state()
+    touched = [t for t in chosen.topics if state.status_of(t) != "pending"]
+    if not touched:
+        session.print(f"Nothing to reset: every topic of {chosen.title} is pending.")
+        return
+    shared = [t for t in touched if len(cat.tracks_of_topic[t]) > 1]
+    verb = "counts" if len(shared) == 1 else "count"
+    also = f" ({', '.join(shared)} also {verb} in other tracks)" if shared else ""
+    count = f"{len(touched)} topic{'s' if len(touched) > 1 else ''}"
+    question = f"Reset {count} of {chosen.title} to pending{also}?"
+    confirm(question, yes, "reset")
+    _apply(ctx, "reset", touched, transitions.reset)
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    topic: TopicArgument,
+    text: Annotated[str, typer.Argument(help='The note; "" removes it.', show_default=False)],
+) -> None:
+    """Attach a note to a topic (replacing any earlier note).
+
+    Example: roadmap note rag "chunk size 512 worked best"
+    """
+    from roadmap_cli.core import transitions
+    from roadmap_cli.core.sanitize import note_text
+
+    cleaned = note_text(text)
+
+    def change(state: State, topic_id: str, moment: datetime) -> str:
+        return transitions.set_note(state, topic_id, moment, cleaned)
+
+    _apply(ctx, "note", [topic], change)
+
+
+@app.command()
+def focus(
+    ctx: typer.Context,
+    track: Annotated[
+        str | None,
+        typer.Argument(
+            help="Track id or title.", show_default=False, autocompletion=completion.tracks
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Choose the track that 'status' and 'next' put first; without a track, show it.
+
+    Example: roadmap focus generative-ai
+    """
+    from roadmap_cli.core.progress import focus_of
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    if track is not None and clear:
+        raise UsageError("give a track or --clear, not both")
+    if track is None and not clear:
+        current = focus_of(cat, session.load_state())
+    else:
+        current = cat.resolve_track(track) if track is not None else None
+
+        def set_focus(state: State) -> None:
+            state.focus = current
+
+        session.update(set_focus, f"focus {current}" if current else "focus --clear")
+    if json_out:
+        title = cat.track_by_id[current].title if current else None
+        session.print_json({"version": 1, "focus": current, "title": title})
+    elif current:
+        session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
+    elif clear:
+        session.print("Focus cleared.")
+    else:
+        session.print(
+            "No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks')."
+        )

@@ -1,0 +1,118 @@
+"""Shell completion of topic, track, project and outcome ids, with titles as descriptions.
+
+Completers only read: the checked data in the cache when it matches the file, else the raw
+TOML (no validation, which costs more than the rest of a TAB press). They never write a file,
+and they never import Rich. Typer renders
+completion descriptions through Rich to strip markup; catalog titles hold no markup, so
+`plain_descriptions()` swaps that step for the identity before completing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+Items = list[tuple[str, str]]
+
+
+def plain_descriptions() -> None:
+    """Keep Rich out of completion (a TAB press should cost as little as possible)."""
+    import typer.completion  # noqa: F401  (registers Typer's completion classes first)
+
+    try:
+        from typer import _completion_classes
+    except ImportError:  # a Typer without that module: completion still works, only slower
+        return
+    if hasattr(_completion_classes, "_sanitize_help_text"):
+        _completion_classes._sanitize_help_text = lambda text: text
+
+
+def _flags(ctx: typer.Context) -> tuple[Path | None, Path | None]:
+    params = ctx.find_root().params
+    return params.get("catalog"), params.get("state")
+
+
+def _read_toml(raw: bytes) -> dict[str, Any]:
+    """A TOML file's data, or {} when it cannot be read: completion never complains."""
+    import tomllib
+
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _catalog(ctx: typer.Context) -> dict[str, Any]:
+    """The catalog's data: the checked data in the cache when there is an entry for it, else
+    the file read without a check (a TAB press needs ids, not a check)."""
+    from roadmap_cli.storage import cache, paths
+
+    path = paths.catalog_path(_flags(ctx)[0])
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return {}
+    cached = cache.read(cache.catalog_entry(raw), "catalog")
+    return cached if isinstance(cached, dict) else _read_toml(raw)
+
+
+def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = data.get(key)
+    return [t for t in items if isinstance(t, dict)] if isinstance(items, list) else []
+
+
+def _pairs(tables: list[dict[str, Any]]) -> Items:
+    return [(str(t["id"]), str(t.get("title", ""))) for t in tables if isinstance(t.get("id"), str)]
+
+
+def _tracks_in_order(data: dict[str, Any]) -> list[dict[str, Any]]:
+    progression = data.get("progression")
+    rank = {t: i for i, t in enumerate(progression)} if isinstance(progression, list) else {}
+    return sorted(_tables(data, "tracks"), key=lambda t: rank.get(t.get("id"), len(rank)))
+
+
+def _matching(items: Items, incomplete: str) -> Items:
+    prefix = incomplete.lower()
+    return [(value, help) for value, help in items if value.startswith(prefix)]
+
+
+def topics(ctx: typer.Context, incomplete: str) -> Items:
+    return _matching(_pairs(_tables(_catalog(ctx), "topics")), incomplete)
+
+
+def tracks(ctx: typer.Context, incomplete: str) -> Items:
+    return _matching(_pairs(_tracks_in_order(_catalog(ctx))), incomplete)
+
+
+def projects(ctx: typer.Context, incomplete: str) -> Items:
+    from roadmap_cli.storage import paths
+
+    catalog_id = _catalog(ctx).get("id")
+    if not isinstance(catalog_id, str):
+        return []
+    from roadmap_cli.storage.store import cached_data
+
+    path = paths.state_path(_flags(ctx)[1], catalog_id)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return []
+    state = cached_data(Path(os.path.realpath(path)), raw) or _read_toml(raw)
+    found = state.get("projects")
+    if not isinstance(found, dict):
+        return []
+    items = [
+        (str(pid), str(p.get("title", "")))
+        for pid, p in sorted(found.items())
+        if isinstance(p, dict)
+    ]
+    return _matching(items, incomplete)
+
+
+def outcomes(ctx: typer.Context, incomplete: str) -> Items:
+    track = ctx.params.get("track")
+    chosen = [t for t in _tracks_in_order(_catalog(ctx)) if track in (None, t.get("id"))]
+    return _matching(_pairs([o for t in chosen for o in _tables(t, "outcomes")]), incomplete)

@@ -1,0 +1,189 @@
+"""What every command shares: the files it works on, how it prints, its common options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from roadmap_cli.cli import completion
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from roadmap_cli.core.catalog import Catalog
+    from roadmap_cli.core.state import State
+    from roadmap_cli.storage.store import Store
+
+T = TypeVar("T")
+
+TrackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--track",
+        "-t",
+        help="Only this track (id, unique prefix or title).",
+        show_default=False,
+        autocompletion=completion.tracks,
+    ),
+]
+TopicArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Topic id (exact, any case, alias or unique prefix).",
+        show_default=False,
+        autocompletion=completion.topics,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="The day you finished (default: today).",
+        show_default=False,
+    ),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+TopicsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        help="Topic ids (exact, any case, alias or unique prefix).",
+        show_default=False,
+        autocompletion=completion.topics,
+    ),
+]
+
+
+class Session:
+    """The catalog and progress file a command works on, and how it prints."""
+
+    def __init__(
+        self,
+        catalog_flag: Path | None = None,
+        state_flag: Path | None = None,
+        no_color: bool = False,
+    ) -> None:
+        self.catalog_flag = catalog_flag
+        self.state_flag = state_flag
+        self.no_color = no_color
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from roadmap_cli.core import catalog
+            from roadmap_cli.storage import paths
+
+            self._catalog = catalog.load(paths.catalog_path(self.catalog_flag))
+        return self._catalog
+
+    def store(self) -> Store:
+        from roadmap_cli.storage import paths
+        from roadmap_cli.storage.store import Store
+
+        catalog_id = self.catalog().id
+        return Store(paths.state_path(self.state_flag, catalog_id), catalog_id=catalog_id)
+
+    def load_state(self) -> State:
+        """The progress, with entries of renamed topics following the catalog's aliases."""
+        from roadmap_cli.core.progress import follow_renames
+
+        loaded = self.store().read()
+        if loaded.newer:
+            sys.stderr.write(
+                f"roadmap: note: the progress file was written by a newer roadmap (schema"
+                f" {loaded.version}); showing what this version understands\n"
+            )
+        follow_renames(self.catalog(), loaded.state)
+        return loaded.state
+
+    def update(self, change: Callable[[State], T], command: str) -> T:
+        """Apply `change` to the progress in one locked, recorded, atomic write."""
+        from roadmap_cli.core.progress import follow_renames
+
+        catalog = self.catalog()
+
+        def renamed_then_changed(state: State) -> T:
+            follow_renames(catalog, state)
+            return change(state)
+
+        return self.store().update(renamed_then_changed, command)
+
+    def print(self, renderable: str | RenderableType) -> None:
+        """Print a message (left to the terminal to wrap) or a renderable."""
+        from rich.text import Text
+
+        from roadmap_cli.core.sanitize import printable
+        from roadmap_cli.render.terminal import emit, make_console
+
+        console = make_console(self.no_color)
+        if isinstance(renderable, str):  # a message: paths and commands stay whole
+            emit(console, Text(printable(renderable)), soft_wrap=True)
+        else:
+            emit(console, renderable)
+
+    def track_id(self, query: str | None) -> str | None:
+        """The id of the track a `--track` value names; None when none was given."""
+        return self.catalog().resolve_track(query) if query is not None else None
+
+    def show(self, document: dict[str, Any], as_json: bool, view: str) -> None:
+        """Print a read command's document: as JSON, or drawn by `terminal.render_<view>`
+        (imported only then, so `--json` never loads Rich)."""
+        if as_json:
+            self.print_json(document)
+            return
+        from roadmap_cli.render import terminal
+
+        self.print(getattr(terminal, f"render_{view}")(document))
+
+    def print_json(self, document: dict[str, Any]) -> None:
+        from roadmap_cli.render.documents import dumps
+
+        utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+        sys.stdout.write(dumps(document, ascii_only=not utf8) + "\n")
+
+
+def ask(prompt: str) -> str | None:
+    """Ask on stderr and read one line from stdin (a terminal or a pipe); None at its end.
+    Nothing goes to stdout, so a question never mixes into output that is piped on."""
+    sys.stderr.write(f"{prompt} ")
+    sys.stderr.flush()
+    try:
+        line = sys.stdin.readline()
+    except (OSError, ValueError):  # no stdin at all
+        line = ""
+    if not line:
+        sys.stderr.write("\n")
+        return None
+    return line.strip()
+
+
+def yes_or_no(question: str) -> bool | None:
+    """A [y/N] question; None when no answer could be read."""
+    answer = ask(f"{question} [y/N]:")
+    return None if answer is None else answer.lower() in ("y", "yes")
+
+
+def confirm(question: str, yes: bool, what: str) -> None:
+    """Ask `question` unless `yes`; a no, or no answer at all, stops with 'nothing was <what>'."""
+    if yes:
+        return
+    from roadmap_cli.core.errors import RoadmapError
+
+    confirmed = yes_or_no(question)
+    if confirmed is None:
+        raise RoadmapError(f"no answer, nothing was {what}; pass --yes to skip the question")
+    if not confirmed:
+        raise RoadmapError(f"nothing was {what}")
+
+
+def session_of(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj

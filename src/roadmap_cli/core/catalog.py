@@ -1,0 +1,353 @@
+"""The catalog: tracks, outcomes and one global set of topics, read from a TOML file.
+
+Its entries are named tuples, which Python makes several times faster than frozen
+dataclasses: every command builds these classes at start-up.
+
+`load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names the file
+and its problem (and the line, for TOML syntax errors). The format is checked by
+`catalog_schema` (pydantic), but only for a file not seen before: the checked result is kept in
+the user's cache folder under checksums of the file's bytes, and later runs read it back in
+Python's marshal format, so that a command starts without importing pydantic or parsing TOML.
+An entry that is missing, unreadable or damaged is ignored and the file is checked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from roadmap_cli.core.errors import CatalogError
+from roadmap_cli.core.matching import IdIndex, normalize
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+FORMAT = 1
+
+
+class Resource(NamedTuple):
+    title: str
+    url: str
+
+
+class Topic(NamedTuple):
+    id: str
+    title: str
+    summary: str
+    requires: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    resources: tuple[Resource, ...] = ()
+
+
+class Outcome(NamedTuple):
+    """A typical outcome of a track: an idea for a project that shows the track's skills."""
+
+    id: str
+    title: str
+    summary: str = ""
+    uses: tuple[str, ...] = ()
+
+
+class Signal(NamedTuple):
+    """Something recruiters look for, and the topics whose use in a done project shows it."""
+
+    what: str
+    shown_by: tuple[str, ...] = ()  # empty: any done project of the track shows it
+
+
+class Track(NamedTuple):
+    id: str
+    title: str
+    topics: tuple[str, ...]
+    summary: str = ""
+    optimizes_for: str = ""
+    choose_when: str = ""
+    entry_from: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    signals: tuple[Signal, ...] = ()  # `recruiters_look_for` in the file
+    outcomes: tuple[Outcome, ...] = ()
+
+
+class Catalog:
+    """A whole catalog. Frozen in use: nothing changes a catalog once it is read."""
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        title: str,
+        tracks: tuple[Track, ...],
+        topics: tuple[Topic, ...],
+        format: int = FORMAT,
+        description: str = "",
+        source: str = "",
+        progression: tuple[str, ...] = (),
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.tracks = tracks
+        self.topics = topics
+        self.format = format
+        self.description = description
+        self.source = source
+        self.progression = progression
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.id,
+            self.title,
+            self.tracks,
+            self.topics,
+            self.format,
+            self.description,
+            self.source,
+            self.progression,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Catalog) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Catalog(id={self.id!r}, {len(self.tracks)} tracks, {len(self.topics)} topics)"
+
+    # Indexes, computed once on first use. The catalog is frozen, so they cannot go stale.
+
+    @cached_property
+    def topic_by_id(self) -> dict[str, Topic]:
+        return {topic.id: topic for topic in self.topics}
+
+    @cached_property
+    def track_by_id(self) -> dict[str, Track]:
+        return {track.id: track for track in self.tracks}
+
+    @cached_property
+    def ordered_tracks(self) -> tuple[Track, ...]:
+        """Tracks in the suggested progression, then any the progression leaves out."""
+        rank = {track_id: i for i, track_id in enumerate(self.progression)}
+        return tuple(sorted(self.tracks, key=lambda t: rank.get(t.id, len(rank))))
+
+    @cached_property
+    def tracks_of_topic(self) -> dict[str, tuple[Track, ...]]:
+        found: dict[str, list[Track]] = {topic.id: [] for topic in self.topics}
+        for track in self.ordered_tracks:
+            for topic_id in track.topics:
+                found.setdefault(topic_id, []).append(track)
+        return {topic_id: tuple(tracks) for topic_id, tracks in found.items()}
+
+    @cached_property
+    def topic_index(self) -> IdIndex:
+        aliases = {alias: topic.id for topic in self.topics for alias in topic.aliases}
+        return IdIndex("topic", self.topic_by_id, aliases, "'roadmap topics'")
+
+    @cached_property
+    def track_index(self) -> IdIndex:
+        titles = {normalize(track.title): track.id for track in self.tracks}
+        return IdIndex("track", self.track_by_id, titles, "'roadmap tracks'")
+
+    def resolve_topic(self, query: str) -> str:
+        return self.topic_index.resolve(query)
+
+    def resolve_topics(self, queries: list[str]) -> list[str]:
+        return self.topic_index.resolve_all(queries)
+
+    def resolve_track(self, query: str) -> str:
+        return self.track_index.resolve(query)
+
+
+# --- from checked data
+
+
+# The data comes from `catalog_schema.validate` (directly, or through the cache, whose entries
+# are that data behind a checksum): every key is there and of its type, so nothing is checked
+# again here. A cache entry of another shape fails with KeyError or TypeError.
+
+
+def _texts(value: list[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _signal(item: Any) -> Signal:
+    if isinstance(item, str):
+        return Signal(item)
+    return Signal(item["what"], _texts(item.get("shown_by", [])))
+
+
+def _track(data: dict[str, Any]) -> Track:
+    return Track(
+        id=data["id"],
+        title=data["title"],
+        topics=_texts(data["topics"]),
+        summary=data.get("summary", ""),
+        optimizes_for=data.get("optimizes_for", ""),
+        choose_when=data.get("choose_when", ""),
+        entry_from=_texts(data.get("entry_from", [])),
+        audience=_texts(data.get("audience", [])),
+        questions=_texts(data.get("questions", [])),
+        signals=tuple(_signal(item) for item in data.get("recruiters_look_for", [])),
+        outcomes=tuple(
+            Outcome(o["id"], o["title"], o.get("summary", ""), _texts(o.get("uses", [])))
+            for o in data.get("outcomes", [])
+        ),
+    )
+
+
+def _topic(data: dict[str, Any]) -> Topic:
+    return Topic(
+        id=data["id"],
+        title=data["title"],
+        summary=data["summary"],
+        requires=_texts(data.get("requires", [])),
+        aliases=_texts(data.get("aliases", [])),
+        resources=tuple(Resource(r["title"], r["url"]) for r in data.get("resources", [])),
+    )
+
+
+def from_data(data: dict[str, Any]) -> Catalog:
+    """A catalog from data already checked by `catalog_schema.validate` (a KeyError or a
+    TypeError means it was not)."""
+    return Catalog(
+        id=data["id"],
+        title=data["title"],
+        tracks=tuple(_track(t) for t in data["tracks"]),
+        topics=tuple(_topic(t) for t in data["topics"]),
+        format=data["format"],
+        description=data.get("description", ""),
+        source=data.get("source", ""),
+        progression=_texts(data.get("progression", [])),
+    )
+
+
+# --- checks across entries
+
+
+def problems(catalog: Catalog) -> list[str]:
+    """Everything wrong across entries that per-field validation cannot see."""
+    found: list[str] = []
+
+    def duplicates(template: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for id_ in ids:
+            if id_ in seen:
+                found.append(template.format(id_))
+            seen.add(id_)
+
+    duplicates("duplicate track id '{}'", [t.id for t in catalog.tracks])
+    duplicates("duplicate topic id '{}'", [t.id for t in catalog.topics])
+    duplicates("duplicate outcome id '{}'", [o.id for t in catalog.tracks for o in t.outcomes])
+
+    topic_ids = {t.id for t in catalog.topics}
+    track_ids = {t.id for t in catalog.tracks}
+    alias_owner: dict[str, str] = {}
+    for topic in catalog.topics:
+        for alias in topic.aliases:
+            if alias in topic_ids:
+                found.append(f"topic '{topic.id}': alias '{alias}' is already a topic id")
+            elif alias in alias_owner and alias_owner[alias] != topic.id:
+                found.append(
+                    f"topic '{topic.id}': alias '{alias}' is also an alias of"
+                    f" '{alias_owner[alias]}'"
+                )
+            alias_owner.setdefault(alias, topic.id)
+        for required in topic.requires:
+            if required not in topic_ids:
+                found.append(f"topic '{topic.id}' requires unknown topic '{required}'")
+            elif required == topic.id:
+                found.append(f"topic '{topic.id}' requires itself")
+
+    for track in catalog.tracks:
+        duplicates(f"track '{track.id}' lists topic '{{}}' twice", list(track.topics))
+        listed_here = set(track.topics)
+        for topic_id in track.topics:
+            if topic_id not in topic_ids:
+                found.append(f"track '{track.id}' lists unknown topic '{topic_id}'")
+        for signal in track.signals:
+            for topic_id in signal.shown_by:
+                if topic_id not in listed_here:
+                    found.append(
+                        f"track '{track.id}': '{signal.what}' is shown by topic '{topic_id}',"
+                        " which the track does not list"
+                    )
+        for outcome in track.outcomes:
+            for used in outcome.uses:
+                if used not in listed_here:
+                    found.append(
+                        f"outcome '{outcome.id}' uses topic '{used}', which track '{track.id}'"
+                        " does not list"
+                    )
+
+    duplicates("two tracks are titled '{}'", [t.title for t in catalog.tracks])
+    listed = {topic_id for track in catalog.tracks for topic_id in track.topics}
+    for topic in catalog.topics:
+        if topic.id not in listed:
+            found.append(f"topic '{topic.id}' is in no track")
+    duplicates("progression lists track '{}' twice", list(catalog.progression))
+    for track_id in catalog.progression:
+        if track_id not in track_ids:
+            found.append(f"progression names unknown track '{track_id}'")
+
+    cycle = _find_cycle({t.id: [r for r in t.requires if r in topic_ids] for t in catalog.topics})
+    if cycle:
+        found.append("prerequisites form a cycle: " + " -> ".join(cycle))
+    return found
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """One cycle in `graph` as a path that ends where it starts, or None."""
+    white, grey, black = 0, 1, 2
+    colour = dict.fromkeys(graph, white)
+    for root in graph:
+        if colour[root] != white:
+            continue
+        path: list[str] = [root]
+        stack: list[Iterator[str]] = [iter(graph[root])]
+        colour[root] = grey
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                colour[path.pop()] = black
+                stack.pop()
+            elif colour.get(nxt, black) == grey:
+                return [*path[path.index(nxt) :], nxt]
+            elif colour.get(nxt) == white:
+                colour[nxt] = grey
+                path.append(nxt)
+                stack.append(iter(graph[nxt]))
+    return None
+
+
+# --- loading, through the cache
+
+
+def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
+    """Read and validate a catalog file; return it (or None) and every problem found."""
+    from roadmap_cli.formats.catalog_schema import check_file as check
+
+    return check(path)
+
+
+def load(path: Path) -> Catalog:
+    """A validated catalog, or CatalogError naming the file and its first problems."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"catalog {path}: file not found") from None
+    except OSError as exc:
+        raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
+    from roadmap_cli.storage import cache
+
+    entry = cache.catalog_entry(raw)
+    try:
+        return from_data(cache.read(entry, "catalog"))
+    except (KeyError, TypeError, AttributeError):
+        pass  # no entry, or not one this version reads: check the file
+    from roadmap_cli.formats.catalog_schema import check_bytes
+
+    data, found = check_bytes(raw)
+    if found or data is None:
+        more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+        raise CatalogError(f"catalog {path}: {found[0]}{more}")
+    cache.write(entry, "catalog", data)
+    return from_data(data)

@@ -1,0 +1,213 @@
+"""The change history: one JSON line per command that changed progress, oldest first.
+
+It lives beside the progress file (`progress.history.jsonl` for `progress.toml`), is only
+written under the progress file's lock, and is kept under `MAX_BYTES` by dropping the oldest
+records. The progress file alone holds current progress, so trimming history never loses it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from roadmap_cli.core.state import State, to_json
+
+MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
+
+
+class Change(NamedTuple):
+    """One key of the state before and after: `topics.<id>` (an entry or None) or `focus`."""
+
+    key: str
+    old: Any
+    new: Any
+
+
+class Record(NamedTuple):
+    id: str
+    time: datetime
+    command: str
+    changes: tuple[Change, ...]
+    undoes: str | None = None
+    barrier: bool = False  # undo stops here (a repair replaced the whole file)
+    # An import: its changes came from another history, so a merge does not take them for
+    # the learner's own; undo may revert it but never walks past it.
+    imported: bool = False
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "time": self.time.isoformat(),
+            "command": self.command,
+            "changes": [{"key": c.key, "old": c.old, "new": c.new} for c in self.changes],
+        }
+        if self.undoes:
+            data["undoes"] = self.undoes
+        if self.barrier:
+            data["barrier"] = True
+        if self.imported:
+            data["imported"] = True
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> Record:
+        """A record from its line; ValueError for anything that is not one."""
+        data = json.loads(line)
+        if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
+            raise ValueError("not a record")
+        changes = []
+        for item in data["changes"]:
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+                raise ValueError("not a change")
+            kind = str | None if item["key"] == "focus" else dict | None
+            if not isinstance(item.get("old"), kind) or not isinstance(item.get("new"), kind):
+                raise ValueError("not a value of its key")
+            changes.append(Change(item["key"], item.get("old"), item.get("new")))
+        time = datetime.fromisoformat(str(data["time"]))
+        if time.utcoffset() is None:
+            raise ValueError("a time without a time zone")
+        undoes = data.get("undoes")
+        return cls(
+            id=str(data["id"]),
+            time=time,
+            command=str(data["command"]),
+            changes=tuple(changes),
+            undoes=str(undoes) if undoes else None,
+            barrier=data.get("barrier") is True,
+            imported=data.get("imported") is True,
+        )
+
+
+@dataclass
+class History:
+    records: list[Record] = field(default_factory=list)
+    bad_lines: int = 0  # lines that did not parse (a write cut short by a crash, a hand edit)
+
+
+def path_for(state_file: Path) -> Path:
+    stem = state_file.name.removesuffix(".toml")
+    return state_file.with_name(f"{stem}.history.jsonl")
+
+
+def snapshot(state: State) -> dict[str, Any]:
+    """Every key of the state that history tracks, as JSON-ready values."""
+    values: dict[str, Any] = {"focus": state.focus}
+    for topic_id, entry in state.topics.items():
+        values[f"topics.{topic_id}"] = to_json(entry, exclude_none=True)
+    for project_id, project in state.projects.items():
+        values[f"projects.{project_id}"] = to_json(project, exclude_none=True)
+    return values
+
+
+def diff(before: State, after: State) -> tuple[Change, ...]:
+    """The keys whose JSON values differ, `focus` first (as `snapshot` would compare them:
+    only entries that are not equal are turned into JSON)."""
+    changes = [Change("focus", before.focus, after.focus)] if before.focus != after.focus else []
+    for name in ("projects", "topics"):  # the order of their keys: projects.* < topics.*
+        old_items: dict[str, Any] = getattr(before, name)
+        new_items: dict[str, Any] = getattr(after, name)
+        for key in sorted(set(old_items) | set(new_items)):
+            old_entry, new_entry = old_items.get(key), new_items.get(key)
+            if old_entry == new_entry and _same_offsets(old_entry, new_entry):
+                continue
+            old = None if old_entry is None else to_json(old_entry, exclude_none=True)
+            new = None if new_entry is None else to_json(new_entry, exclude_none=True)
+            if old != new:
+                changes.append(Change(f"{name}.{key}", old, new))
+    return tuple(changes)
+
+
+def _same_offsets(a: Any, b: Any) -> bool:
+    """Equal times in different time zones are equal datetimes but not equal JSON."""
+    if a is None or b is None:
+        return a is b
+    return all(
+        getattr(a, f).utcoffset() == getattr(b, f).utcoffset()
+        for f in ("started", "finished", "updated", "created")
+        if isinstance(getattr(a, f, None), datetime)
+    )
+
+
+def new_record(
+    command: str,
+    changes: Iterable[Change],
+    moment: datetime,
+    undoes: str | None = None,
+    barrier: bool = False,
+    imported: bool = False,
+) -> Record:
+    stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
+    record_id = f"{stamp}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
+    return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
+
+
+def read(path: Path) -> History:
+    """Every record that parses; a missing file is an empty history (OSError otherwise)."""
+    history = History()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return history
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            history.records.append(Record.from_json(line))
+        except (ValueError, KeyError, TypeError):
+            history.bad_lines += 1
+    return history
+
+
+def append(path: Path, record: Record) -> None:
+    """Add one record with a single write, flushed to disk before the state file changes."""
+    line = (record.to_json() + "\n").encode("utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a line cut short by a crash stays a line of its own
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def needs_trim(path: Path) -> bool:
+    try:
+        return path.stat().st_size > MAX_BYTES
+    except OSError:
+        return False
+
+
+def trimmed(history: History) -> str:
+    """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
+    kept: list[str] = []
+    size = 0
+    for record in history.records[::-1]:
+        line = record.to_json() + "\n"
+        size += len(line.encode("utf-8"))
+        if size > MAX_BYTES // 2 and kept:
+            break
+        kept.append(line)
+    return "".join(reversed(kept))
+
+
+def undoable(history: History) -> Record | None:
+    """The newest record that neither undoes another nor was undone itself; None when there is
+    none, or when a barrier (a repair) comes first."""
+    undone: set[str] = set()
+    for record in history.records[::-1]:
+        if record.barrier:
+            return None
+        if record.undoes:
+            undone.add(record.undoes)
+        elif record.id not in undone:
+            return record
+        elif record.imported:
+            return None  # what lies behind an import is partly another machine's history
+    return None

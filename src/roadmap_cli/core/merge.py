@@ -1,0 +1,125 @@
+"""Merging two progress histories (`roadmap import --merge`).
+
+The rules, chosen so that merging is commutative, associative and idempotent (the property
+tests in tests/test_merge.py check all three), whatever order machines are merged in:
+
+- Per topic and per project, the latest change wins: the entry with the later `updated`
+  time, or a deletion recorded in either history that is later still. A deleted topic counts
+  as a bare pending entry at the time of its deletion. Equal times are broken by a fixed rule:
+  the entry whose canonical JSON (sorted keys, notes left out) sorts last wins; for projects,
+  a deletion beats an entry of the same time.
+- Notes are unioned: when the candidates' notes differ, the merged note holds each distinct
+  paragraph of them once, in sorted order.
+- History records are unioned by id and ordered by (time, id).
+- The focus is the one set by the latest focus change in the merged history; without one,
+  the greater of the two (any focus beats none).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from roadmap_cli.core.history import Record
+from roadmap_cli.core.state import Entry, Project, State, TopicProgress, to_json
+
+
+@dataclass(frozen=True)
+class Side:
+    state: State
+    records: tuple[Record, ...]
+
+
+def merge(a: Side, b: Side) -> Side:
+    records = _union_records(a.records, b.records)
+    deletions = _deletions(records)
+    state = State(catalog=a.state.catalog or b.state.catalog, focus=_focus(a, b, records))
+    for name in ("topics", "projects"):
+        merged: dict[str, Any] = {}
+        ids = (
+            set(getattr(a.state, name))
+            | set(getattr(b.state, name))
+            | {key.partition(".")[2] for key in deletions if key.startswith(name + ".")}
+        )
+        for item_id in sorted(ids):
+            found = (getattr(a.state, name).get(item_id), getattr(b.state, name).get(item_id))
+            entries = [entry for entry in found if entry is not None]
+            deleted_at = deletions.get(f"{name}.{item_id}")
+            winner = (
+                _topic(entries, deleted_at) if name == "topics" else _project(entries, deleted_at)
+            )
+            if winner is not None:
+                merged[item_id] = winner
+        setattr(state, name, merged)
+    return Side(state, records)
+
+
+def _topic(entries: list[TopicProgress], deleted_at: datetime | None) -> TopicProgress | None:
+    """The latest entry (a deletion counts as a bare pending entry), with the notes unioned."""
+    candidates = list(entries)
+    if deleted_at is not None:
+        candidates.append(TopicProgress(updated=deleted_at))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda e: (e.updated, _canonical(e)))
+    note = _notes([e.note for e in entries])
+    if best.status is None and note is None:
+        return None  # pending with nothing to keep: no entry
+    return replace(best, note=note)
+
+
+def _project(entries: list[Project], deleted_at: datetime | None) -> Project | None:
+    """The latest entry, unless a deletion is later (or as late)."""
+    best = max(entries, key=lambda e: (e.updated, _canonical(e)), default=None)
+    if best is None or (deleted_at is not None and deleted_at >= best.updated):
+        return None
+    return replace(best, topics=list(best.topics))
+
+
+def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:
+    by_id: dict[str, Record] = {}
+    for record in (*a, *b):  # two records with one id (a hand edit): the same one wins always
+        kept = by_id.get(record.id)
+        if kept is None or record.to_json() > kept.to_json():
+            by_id[record.id] = record
+    return tuple(sorted(by_id.values(), key=lambda r: (r.time, r.id)))
+
+
+def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
+    """For each entry key, the time of the latest recorded change that deleted it."""
+    latest: dict[str, datetime] = {}
+    for record in records:
+        if record.imported:
+            continue  # an import copied changes from elsewhere; the originals are here too
+        for change in record.changes:
+            deleted = change.key != "focus" and change.new is None and change.old is not None
+            if deleted and (change.key not in latest or record.time > latest[change.key]):
+                latest[change.key] = record.time
+    return latest
+
+
+def _canonical(entry: Entry) -> str:
+    return json.dumps(to_json(entry, exclude=("note",)), sort_keys=True)
+
+
+def _notes(notes: list[str | None]) -> str | None:
+    present = [n for n in notes if n]
+    if not present:
+        return None
+    if len(set(present)) == 1:
+        return present[0]
+    paragraphs = {p.strip() for note in present for p in note.split("\n\n") if p.strip()}
+    return "\n\n".join(sorted(paragraphs))
+
+
+def _focus(a: Side, b: Side, records: tuple[Record, ...]) -> str | None:
+    for record in reversed(records):
+        if record.imported:
+            continue
+        for change in record.changes:
+            if change.key == "focus":
+                return change.new if isinstance(change.new, str) else None
+    candidates = [f for f in (a.state.focus, b.state.focus) if f]
+    return max(candidates) if candidates else None

@@ -1,0 +1,178 @@
+"""Pure functions over a catalog and a state: how far along each track is, what comes next."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from roadmap_cli.core.catalog import Catalog, Track
+from roadmap_cli.core.state import State
+
+CLEARED = frozenset({"done", "skipped"})
+
+
+class TrackProgress(NamedTuple):
+    id: str
+    title: str
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    focus: bool
+
+    @property
+    def cleared(self) -> int:
+        """Done and skipped both clear a topic, as roadmap.sh counts them."""
+        return self.done + self.skipped
+
+    @property
+    def percent(self) -> int:
+        """Rounded down, so 100 means every topic is cleared."""
+        return self.cleared * 100 // self.total if self.total else 0
+
+
+class Suggestion(NamedTuple):
+    topic_id: str
+    title: str
+    track_id: str
+    track_title: str
+    status: str
+    reason: str
+
+
+def tracks_in_order(catalog: Catalog, focus: str | None) -> list[Track]:
+    """The focus track first, then the rest in the catalog's progression order."""
+    ordered = list(catalog.ordered_tracks)
+    ordered.sort(key=lambda track: track.id != focus)  # stable: keeps progression order
+    return ordered
+
+
+def focus_of(catalog: Catalog, state: State) -> str | None:
+    """The focus track, if the state names one this catalog has."""
+    return state.focus if state.focus in catalog.track_by_id else None
+
+
+def track_progress(catalog: Catalog, state: State, track: Track) -> TrackProgress:
+    statuses = [state.status_of(topic_id) for topic_id in track.topics]
+    return TrackProgress(
+        id=track.id,
+        title=track.title,
+        total=len(statuses),
+        done=statuses.count("done"),
+        skipped=statuses.count("skipped"),
+        in_progress=statuses.count("in-progress"),
+        focus=track.id == focus_of(catalog, state),
+    )
+
+
+def all_track_progress(catalog: Catalog, state: State) -> list[TrackProgress]:
+    return [
+        track_progress(catalog, state, track)
+        for track in tracks_in_order(catalog, focus_of(catalog, state))
+    ]
+
+
+def progress_of_tracks_with(
+    catalog: Catalog, state: State, topic_ids: list[str]
+) -> list[TrackProgress]:
+    """Progress of every track that holds one of `topic_ids`, in display order."""
+    wanted = {track.id for topic_id in topic_ids for track in catalog.tracks_of_topic[topic_id]}
+    return [p for p in all_track_progress(catalog, state) if p.id in wanted]
+
+
+def is_available(catalog: Catalog, state: State, topic_id: str) -> bool:
+    """A topic can be suggested once every prerequisite is done or skipped."""
+    return all(state.status_of(req) in CLEARED for req in catalog.topic_by_id[topic_id].requires)
+
+
+def suggest_next(
+    catalog: Catalog, state: State, track_id: str | None = None, limit: int | None = 5
+) -> list[Suggestion]:
+    """What to learn next, each with the reason it was picked.
+
+    Topics in progress come first, then available topics of the focus track in catalog
+    order, then those of the other tracks in the progression order. With `track_id`, only
+    that track's topics are considered.
+    """
+    focus = focus_of(catalog, state)
+    if track_id is not None:
+        tracks = [catalog.track_by_id[track_id]]
+    else:
+        tracks = tracks_in_order(catalog, focus)
+
+    picked: dict[str, Suggestion] = {}
+
+    for track in tracks:
+        for topic_id in track.topics:
+            entry = state.topics.get(topic_id)
+            if topic_id in picked or entry is None or entry.status != "in-progress":
+                continue
+            since = f" since {entry.started:%Y-%m-%d}" if entry.started else ""
+            picked[topic_id] = _suggestion(
+                catalog, topic_id, track, "in-progress", f"in progress{since}"
+            )
+
+    for track in tracks:
+        for topic_id in track.topics:
+            if topic_id in picked or state.status_of(topic_id) != "pending":
+                continue
+            if not is_available(catalog, state, topic_id):
+                continue
+            requires = catalog.topic_by_id[topic_id].requires
+            if requires:
+                cleared = (
+                    "done" if all(state.status_of(r) == "done" for r in requires) else "cleared"
+                )
+                reason = f"prerequisites {cleared}: " + ", ".join(requires)
+            else:
+                reason = f"next in {track.title}"
+            picked[topic_id] = _suggestion(catalog, topic_id, track, "pending", reason)
+            if limit is not None and len(picked) >= limit:
+                break
+        if limit is not None and len(picked) >= limit:
+            break
+
+    suggestions = list(picked.values())
+    return suggestions[:limit] if limit is not None else suggestions
+
+
+def _suggestion(
+    catalog: Catalog, topic_id: str, track: Track, status: str, reason: str
+) -> Suggestion:
+    return Suggestion(
+        topic_id=topic_id,
+        title=catalog.topic_by_id[topic_id].title,
+        track_id=track.id,
+        track_title=track.title,
+        status=status,
+        reason=reason,
+    )
+
+
+def orphaned_ids(catalog: Catalog, state: State) -> list[str]:
+    """Ids in the progress file that this catalog does not have (kept, never deleted)."""
+    return sorted(topic_id for topic_id in state.topics if topic_id not in catalog.topic_by_id)
+
+
+def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
+    """Move progress kept under an old id to the topic that now lists it as an alias.
+
+    When both ids have an entry, the one changed last wins and the other's note is added to
+    its note, so nothing a learner wrote is dropped. Returns the (old, new) pairs that moved.
+    """
+    aliases = {alias: topic.id for topic in catalog.topics for alias in topic.aliases}
+    moved = []
+    for old_id in list(state.topics):
+        new_id = aliases.get(old_id)
+        if old_id in catalog.topic_by_id or new_id is None:
+            continue
+        old = state.topics.pop(old_id)
+        current = state.topics.get(new_id)
+        if current is not None:
+            kept, other = (old, current) if old.updated > current.updated else (current, old)
+            if other.note and other.note != kept.note:
+                earlier = f" (from {old_id if other is old else new_id}) {other.note}"
+                kept.note = f"{kept.note or ''}{earlier}".strip()
+            old = kept
+        state.topics[new_id] = old
+        moved.append((old_id, new_id))
+    return moved

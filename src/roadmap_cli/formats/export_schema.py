@@ -1,0 +1,218 @@
+"""The portable progress format (`roadmap export --format json`): its models, reading it back,
+and merging two progress histories.
+
+The JSON Schema in docs/export-format.schema.json is generated from `Export` by
+`python -m roadmap_cli.formats.export_schema`; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from roadmap_cli.core.catalog import KEBAB
+from roadmap_cli.core.errors import RoadmapError
+from roadmap_cli.core.merge import Side
+from roadmap_cli.core.state import ProjectStatus, State, Status
+
+EXPORT_FORMAT_NAME = "ai-roadmap-export"
+VERSION = 1
+
+
+class _Model(BaseModel):
+    # strict: a number is not a time and `true` is not a version; JSON's ISO strings still are
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 1970 <= moment.year <= 2200:
+        raise ValueError(f"{moment.isoformat()} is not a plausible time")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+TopicId = Annotated[str, StringConstraints(pattern=KEBAB)]
+
+
+class Project(BaseModel):
+    """Something the learner builds to show a track's skills."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    title: str
+    track: str
+    outcome: str | None = None  # the catalog outcome idea it realises, if any
+    topics: list[TopicId] = []  # topics it applies
+    status: ProjectStatus = "planned"
+    repo: str | None = None
+    demo: str | None = None
+    problem: str | None = None
+    architecture: str | None = None
+    evaluation: str | None = None
+    deployment: str | None = None
+    tradeoffs: str | None = None
+    created: AwareDatetime
+    started: AwareDatetime | None = None
+    finished: AwareDatetime | None = None
+    updated: AwareDatetime
+
+
+class ExportedTopic(_Model):
+    status: Literal["pending"] | Status
+    started: Moment | None = None
+    finished: Moment | None = None
+    updated: Moment
+    note: str | None = None
+
+
+class ExportedChange(_Model):
+    key: str = Field(description="`focus`, `topics.<id>` or `projects.<id>`")
+    old: dict[str, Any] | str | None = None
+    new: dict[str, Any] | str | None = None
+
+
+class ExportedRecord(_Model):
+    id: str
+    time: Moment
+    command: str
+    changes: list[ExportedChange]
+    undoes: str | None = None
+    barrier: bool = False
+    imported: bool = False
+
+
+class ExportedCatalog(_Model):
+    id: str
+    title: str
+    tracks: list[str] = Field(description="the tracks this export covers")
+    topics: list[str] = Field(description="the topic ids of those tracks")
+
+
+class ExportedState(_Model):
+    schema_version: int
+    focus: str | None = None
+    topics: dict[TopicId, ExportedTopic] = {}
+    projects: dict[TopicId, Project] = {}
+
+
+class TrackSummary(_Model):
+    id: str
+    title: str
+    focus: bool
+    total: int
+    done: int
+    skipped: int
+    in_progress: int
+    cleared: int
+    percent: int
+
+
+class Summary(_Model):
+    tracks: list[TrackSummary]
+
+
+class Export(_Model):
+    """One learner's progress, as `roadmap export --format json` writes it."""
+
+    format: Literal["ai-roadmap-export"]
+    version: int = Field(description=f"the format version; this roadmap writes {VERSION}")
+    exported_at: Moment
+    learner: str = Field(description="a display name, never an e-mail address")
+    catalog: ExportedCatalog
+    state: ExportedState
+    history: list[ExportedRecord] = []
+    summary: Summary
+
+
+def schema() -> dict[str, Any]:
+    document = Export.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return document
+
+
+def read(path: Path, *, check_history: bool = True) -> Export:
+    """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RoadmapError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RoadmapError(f"{path} is not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT_NAME:
+        raise RoadmapError(f'{path} is not a roadmap export (no "format": "{EXPORT_FORMAT_NAME}")')
+    version = data.get("version")
+    if isinstance(version, int) and version > VERSION:
+        raise RoadmapError(
+            f"{path} was exported by a newer roadmap (format version {version}; this one reads"
+            f" {VERSION}); upgrade roadmap to import it"
+        )
+    try:
+        export = Export.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in err["loc"]) or "top level"
+        raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
+    if check_history:
+        try:
+            to_side(export)  # the history's changes must make sense for their keys, too
+        except ValueError as exc:
+            raise RoadmapError(f"{path} is not a valid export: history: {exc}") from None
+    if export.version != VERSION:
+        raise RoadmapError(
+            f"{path} has format version {export.version}; this roadmap reads {VERSION}"
+        )
+    return export
+
+
+# python -m roadmap_cli.formats.export_schema > docs/export-format.schema.json
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(schema(), indent=2, sort_keys=True) + "\n")
+
+
+def to_side(export: Export) -> Side:
+    """The state and history an export holds, ready to merge or restore."""
+    from roadmap_cli.core.history import Record
+
+    records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
+    return Side(state_of(export), records)
+
+
+def state_of(export: Export) -> State:
+    """The progress an export holds, as a `State` of this catalog."""
+    from roadmap_cli.core.state import project_from, topic_from
+
+    topics = {
+        topic_id: topic_from(
+            {
+                **json.loads(entry.model_dump_json()),
+                "status": None if entry.status == "pending" else entry.status,
+            }
+        )
+        for topic_id, entry in export.state.topics.items()
+    }
+    return State(
+        catalog=export.catalog.id,
+        focus=export.state.focus,
+        topics=topics,
+        projects={
+            project_id: project_from(json.loads(project.model_dump_json()))
+            for project_id, project in export.state.projects.items()
+        },
+    )

@@ -1,0 +1,208 @@
+"""`roadmap cohort`: many learners' JSON exports, summed up for a mentor."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from roadmap_cli.core.catalog import Catalog
+from roadmap_cli.core.errors import RoadmapError
+from roadmap_cli.core.progress import track_progress
+from roadmap_cli.core.state import State
+from roadmap_cli.formats import export_schema
+
+
+@dataclass(frozen=True)
+class Learner:
+    name: str
+    file: Path
+    state: State
+    tracks: frozenset[str]  # the tracks the export covers
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: Path
+    reason: str
+
+
+def files_of(paths: list[Path]) -> list[Path]:
+    """Each file given, and the `*.json` entries of each folder given (sorted); a file reached
+    twice (given again, or through a link) once."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        for item in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+            real = item.resolve()
+            if real not in seen:
+                seen.add(real)
+                found.append(item)
+    return found
+
+
+def display_name(learner: str, fallback: str) -> str:
+    """A learner's name on one line, never an e-mail address (the part before '@')."""
+    from roadmap_cli.core.sanitize import printable
+
+    name = " ".join(printable(learner).split()).split("@", 1)[0].strip()
+    return name or fallback
+
+
+def load(paths: list[Path], catalog: Catalog) -> tuple[list[Learner], list[Skipped]]:
+    learners: list[Learner] = []
+    skipped: list[Skipped] = []
+    for path in files_of(paths):
+        try:
+            export = export_schema.read(path, check_history=False)
+        except RoadmapError as exc:
+            skipped.append(Skipped(path, exc.message.replace(f"{path} ", "", 1)))
+            continue
+        if export.catalog.id != catalog.id:
+            skipped.append(Skipped(path, f"an export of catalog '{export.catalog.id}'"))
+            continue
+        name = display_name(export.learner, path.stem)
+        covered = frozenset(export.catalog.tracks)
+        learners.append(Learner(name, path, export_schema.state_of(export), covered))
+    return learners, skipped
+
+
+def report(
+    catalog: Catalog, learners: list[Learner], skipped: list[Skipped], track_id: str | None
+) -> dict[str, Any]:
+    tracks = [t for t in catalog.ordered_tracks if track_id is None or t.id == track_id]
+    rows = []
+    percents: dict[str, list[int]] = {t.id: [] for t in tracks}
+    for learner in learners:
+        cells: list[dict[str, Any]] = []
+        for track in tracks:
+            if track.id not in learner.tracks:  # a one-track export says nothing of the rest
+                cells.append(
+                    {
+                        "track": track.id,
+                        "percent": None,
+                        "cleared": None,
+                        "total": None,
+                        "in_progress": None,
+                        "projects_done": None,
+                    }
+                )
+                continue
+            progress = track_progress(catalog, learner.state, track)
+            done_projects = sum(
+                p.track == track.id and p.status == "done" for p in learner.state.projects.values()
+            )
+            percents[track.id].append(progress.percent)
+            cells.append(
+                {
+                    "track": track.id,
+                    "percent": progress.percent,
+                    "cleared": progress.cleared,
+                    "total": progress.total,
+                    "in_progress": progress.in_progress,
+                    "projects_done": done_projects,
+                }
+            )
+        last = learner.state.last_active()
+        rows.append(
+            {
+                "learner": learner.name,
+                "file": str(learner.file),
+                "last_active": last.isoformat() if last else None,
+                "tracks": cells,
+            }
+        )
+    topic_ids = list(dict.fromkeys(t for track in tracks for t in track.topics))
+    done_by = {t: 0 for t in topic_ids}
+    for learner in learners:
+        for topic_id in topic_ids:
+            done_by[topic_id] += learner.state.status_of(topic_id) == "done"
+    return {
+        "version": 1,
+        "catalog": {"id": catalog.id, "title": catalog.title},
+        "tracks": [{"id": t.id, "title": t.title} for t in tracks],
+        "learners": rows,
+        "topics": [
+            {
+                "id": t,
+                "title": catalog.topic_by_id[t].title,
+                "done": done_by[t],
+                "of": len(learners),
+            }
+            for t in topic_ids
+        ],
+        "median": {
+            t: (statistics.median(values) if values else None) for t, values in percents.items()
+        },
+        "skipped": [{"file": str(s.file), "reason": s.reason} for s in skipped],
+    }
+
+
+def to_csv(doc: dict[str, Any]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "learner",
+            "file",
+            "track",
+            "percent",
+            "cleared",
+            "total",
+            "in_progress",
+            "projects_done",
+            "last_active",
+        ]
+    )
+    for row in doc["learners"]:
+        for cell in row["tracks"]:
+            writer.writerow(
+                [
+                    row["learner"],
+                    row["file"],
+                    cell["track"],
+                    "" if cell["percent"] is None else cell["percent"],
+                    cell["cleared"],
+                    cell["total"],
+                    cell["in_progress"],
+                    cell["projects_done"],
+                    row["last_active"] or "",
+                ]
+            )
+    return out.getvalue()
+
+
+def to_markdown(doc: dict[str, Any]) -> str:
+    from roadmap_cli.render.export import md_escape
+
+    titles = [md_escape(t["title"]) for t in doc["tracks"]]
+    lines = [f"# {md_escape(doc['catalog']['title'])}: cohort of {len(doc['learners'])}", ""]
+    lines += ["| Learner | " + " | ".join(titles) + " | Last active |"]
+    lines += ["| --- | " + " | ".join("---:" for _ in titles) + " | --- |"]
+    for row in doc["learners"]:
+        cells = [
+            f"{c['percent']}% ({c['in_progress']} in progress, {c['projects_done']} projects)"
+            if c["percent"] is not None
+            else "n/a"
+            for c in row["tracks"]
+        ]
+        last = (row["last_active"] or "")[:10] or "never"
+        lines.append(f"| {md_escape(row['learner'])} | " + " | ".join(cells) + f" | {last} |")
+    medians = [
+        f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else ""
+        for t in doc["tracks"]
+    ]
+    lines.append("| **Median** | " + " | ".join(medians) + " | |")
+    lines += ["", "## Topics done", "", "| Topic | Learners done |", "| --- | ---: |"]
+    for topic in doc["topics"]:
+        lines.append(
+            f"| {md_escape(topic['title'])} (`{topic['id']}`) | {topic['done']} of {topic['of']} |"
+        )
+    if doc["skipped"]:
+        lines += ["", "## Skipped files", ""]
+        lines += [f"- `{md_escape(s['file'])}`: {md_escape(s['reason'])}" for s in doc["skipped"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,336 @@
+"""Plain-data shapes of every `--json` output (documented in docs/json-output.md).
+
+Nothing here imports Rich: `--json` never pays for the terminal renderer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from roadmap_cli.core.catalog import Catalog, Topic, Track
+from roadmap_cli.core.progress import (
+    Suggestion,
+    TrackProgress,
+    all_track_progress,
+    focus_of,
+    orphaned_ids,
+    suggest_next,
+)
+from roadmap_cli.core.projects import project_counts, ready_ideas
+from roadmap_cli.core.state import PROJECT_FIELDS, Project, State, TopicProgress
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.history import Change, Record
+    from roadmap_cli.storage.store import Undone
+
+JSON_VERSION = 1
+
+
+def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
+    """One JSON document in the key order it was built; `ascii_only` escapes the rest."""
+    import json
+
+    return json.dumps(document, indent=2, ensure_ascii=ascii_only, default=_default)
+
+
+def _default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def track_progress(progress: TrackProgress) -> dict[str, Any]:
+    return {
+        "id": progress.id,
+        "title": progress.title,
+        "focus": progress.focus,
+        "total": progress.total,
+        "done": progress.done,
+        "skipped": progress.skipped,
+        "in_progress": progress.in_progress,
+        "cleared": progress.cleared,
+        "percent": progress.percent,
+    }
+
+
+def suggestion(item: Suggestion) -> dict[str, Any]:
+    return {
+        "id": item.topic_id,
+        "title": item.title,
+        "track": item.track_id,
+        "status": item.status,
+        "reason": item.reason,
+    }
+
+
+def topic_entry(entry: TopicProgress | None) -> dict[str, Any]:
+    """Dates and note of one topic's progress; null where there is none."""
+    return {
+        "started": entry.started if entry else None,
+        "finished": entry.finished if entry else None,
+        "updated": entry.updated if entry else None,
+        "note": entry.note if entry else None,
+    }
+
+
+def catalog_ref(catalog: Catalog) -> dict[str, Any]:
+    return {"id": catalog.id, "title": catalog.title}
+
+
+def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> dict[str, Any]:
+    progress = all_track_progress(catalog, state)
+    if track_id is not None:
+        progress = [p for p in progress if p.id == track_id]
+    track_topics = set(catalog.track_by_id[track_id].topics) if track_id else None
+    in_progress = [
+        topic_id
+        for topic_id, entry in state.topics.items()
+        if entry.status == "in-progress"
+        and topic_id in catalog.topic_by_id
+        and (track_topics is None or topic_id in track_topics)
+    ]
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "focus": focus_of(catalog, state),
+        "fresh": not state.topics,
+        "last_active": state.last_active(),
+        "tracks": [track_progress(p) for p in progress],
+        "in_progress": [{"id": t, "title": catalog.topic_by_id[t].title} for t in in_progress],
+        "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+        "unknown_ids": orphaned_ids(catalog, state),
+        "limit": limit,
+        "projects": [
+            {"track": p.id, **counts}
+            for p in progress
+            if any((counts := project_counts(state, p.id)).values())
+        ],
+    }
+
+
+def track_summary(track: Track) -> dict[str, Any]:
+    return {
+        "id": track.id,
+        "title": track.title,
+        "summary": track.summary,
+        "optimizes_for": track.optimizes_for,
+        "choose_when": track.choose_when,
+        "entry_from": list(track.entry_from),
+        "audience": list(track.audience),
+        "topics": list(track.topics),
+        "questions": list(track.questions),
+        "recruiters_look_for": [signal.what for signal in track.signals],
+        "outcomes": [
+            {"id": o.id, "title": o.title, "summary": o.summary, "uses": list(o.uses)}
+            for o in track.outcomes
+        ],
+    }
+
+
+def tracks(catalog: Catalog, state: State) -> dict[str, Any]:
+    progress = {p.id: p for p in all_track_progress(catalog, state)}
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "progression": [t.id for t in catalog.ordered_tracks],
+        "tracks": [
+            {**track_summary(track), "progress": track_progress(progress[track.id])}
+            for track in catalog.ordered_tracks
+        ],
+    }
+
+
+def topic_row(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
+    return {
+        "id": topic.id,
+        "title": topic.title,
+        "status": state.status_of(topic.id),
+        "tracks": [t.id for t in catalog.tracks_of_topic[topic.id]],
+        "requires": list(topic.requires),
+        **topic_entry(state.topics.get(topic.id)),
+    }
+
+
+def topics(catalog: Catalog, state: State, rows: list[Topic]) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "topics": [topic_row(catalog, state, topic) for topic in rows],
+    }
+
+
+def show(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        **topic_row(catalog, state, topic),
+        "summary": topic.summary,
+        "aliases": list(topic.aliases),
+        "requires": [
+            {"id": r, "title": catalog.topic_by_id[r].title, "status": state.status_of(r)}
+            for r in topic.requires
+        ],
+        "required_by": [t.id for t in catalog.topics if topic.id in t.requires],
+        "resources": [{"title": r.title, "url": r.url} for r in topic.resources],
+    }
+
+
+def next_topics(
+    catalog: Catalog, state: State, track_id: str | None, limit: int | None
+) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "focus": focus_of(catalog, state),
+        "track": track_id,
+        "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+        "ideas": [
+            {
+                "track": i.track.id,
+                "id": i.outcome.id,
+                "title": i.outcome.title,
+                "uses": list(i.outcome.uses),
+            }
+            for i in ready_ideas(catalog, state)
+            if track_id is None or i.track.id == track_id
+        ],
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    """A change with a one-line summary; `reverted` in `undone` lists the undoing direction."""
+    return {"key": change.key, "old": change.old, "new": change.new, "summary": describe(change)}
+
+
+def describe(change: Change) -> str:
+    """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
+    if change.key == "focus":
+        return f"focus: {change.old or 'none'} → {change.new or 'none'}"
+    if change.key.startswith("projects."):
+        name = "project " + change.key.removeprefix("projects.")
+        if change.old is None or change.new is None:
+            return f"{name}: {'added' if change.old is None else 'removed'}"
+        if change.old.get("status") != change.new.get("status"):
+            return f"{name}: {change.old.get('status')} → {change.new.get('status')}"
+        edited = sorted(
+            k
+            for k in {*change.old, *change.new} - {"updated"}
+            if change.old.get(k) != change.new.get(k)
+        )
+        return f"{name}: changed {', '.join(edited) or 'dates'}"
+    topic_id = change.key.removeprefix("topics.")
+    old = (change.old or {}).get("status") or "pending"
+    new = (change.new or {}).get("status") or "pending"
+    if old != new:
+        return f"{topic_id}: {old} → {new}"
+    if (change.old or {}).get("note") != (change.new or {}).get("note"):
+        return f"{topic_id}: note changed"
+    return f"{topic_id}: dates changed"
+
+
+def record(item: Record) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "time": item.time,
+        "command": item.command,
+        "undoes": item.undoes,
+        "changes": [_change(c) for c in item.changes],
+    }
+
+
+def log(records: list[Record], total: int) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "total": total, "records": [record(r) for r in records]}
+
+
+def undone(result: Undone) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "undid": record(result.record),
+        "reverted": [_change(c._replace(old=c.new, new=c.old)) for c in result.reverted],
+        "left": list(result.left),
+    }
+
+
+def project_doc(catalog: Catalog, project_id: str, project: Project) -> dict[str, Any]:
+    track = catalog.track_by_id.get(project.track)
+    outcome = next((o for o in track.outcomes if o.id == project.outcome), None) if track else None
+    return {
+        "version": JSON_VERSION,
+        "id": project_id,
+        **{name: getattr(project, name) for name in PROJECT_FIELDS},
+        "track_title": track.title if track else None,
+        "outcome_title": outcome.title if outcome else None,
+        "missing": project.missing_portfolio(),
+    }
+
+
+def project_list(
+    catalog: Catalog, state: State, track_id: str | None, status: str | None
+) -> dict[str, Any]:
+    rank = {t.id: i for i, t in enumerate(catalog.ordered_tracks)}
+    rows = [
+        project_doc(catalog, pid, p)
+        for pid, p in sorted(state.projects.items(), key=lambda i: (rank.get(i[1].track, 99), i[0]))
+        if (track_id is None or p.track == track_id) and (status is None or p.status == status)
+    ]
+    return {"version": JSON_VERSION, "catalog": catalog_ref(catalog), "projects": rows}
+
+
+def ideas(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any]:
+    from roadmap_cli.core.projects import ideas as find_ideas
+
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "ideas": [
+            {
+                "track": idea.track.id,
+                "id": idea.outcome.id,
+                "title": idea.outcome.title,
+                "summary": idea.outcome.summary,
+                "uses": list(idea.outcome.uses),
+                "projects": idea.projects,
+                "covered": idea.done,
+            }
+            for idea in find_ideas(catalog, state, track_id)
+        ],
+    }
+
+
+def portfolio(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any]:
+    from roadmap_cli.core.projects import portfolio as views_of
+
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "tracks": [
+            {
+                "id": view.track.id,
+                "title": view.track.title,
+                "done_projects": view.done_projects,
+                "outcomes_covered": view.outcomes_covered,
+                "outcomes_open": view.outcomes_open,
+                "topics_applied": view.applied,
+                "topics_studied": view.studied,
+                "recruiters_see": view.shown,
+                "recruiters_miss": view.not_shown,
+            }
+            for view in views_of(catalog, state, track_id)
+        ],
+    }
+
+
+def calendar(records: list[Record], today: date, weeks: int) -> dict[str, Any]:
+    from roadmap_cli.core.activity import activity
+    from roadmap_cli.core.activity import weeks as week_days
+
+    seen = activity(records, today)
+    columns = week_days(today, weeks)
+    return {
+        "version": JSON_VERSION,
+        "today": today.isoformat(),
+        "weeks": [[{"day": d.isoformat(), "changes": seen.per_day[d]} for d in w] for w in columns],
+        "current_streak": seen.current_streak,
+        "longest_streak": seen.longest_streak,
+    }

@@ -1,0 +1,568 @@
+"""Rich renderings of the documents built in `serialize`: what a person sees in a terminal.
+
+Each `render_*` takes the same plain data that `--json` prints, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from roadmap_cli.core.sanitize import printable_data
+from roadmap_cli.render.grid import Grid
+
+PIPE_WIDTH = 120
+
+STATUS_STYLE = {
+    "done": "green",
+    "skipped": "yellow",
+    "in-progress": "cyan",
+    "pending": "dim",
+}
+STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending": "·"}
+
+
+def make_console(no_color: bool = False) -> Console:
+    """A console for stdout.
+
+    Text is never read as Rich markup or emoji codes: notes and catalog titles are shown as
+    written. NO_COLOR, --no-color and output that is no terminal give plain text: no colour,
+    and no bold or dim either (Rich alone keeps those under NO_COLOR). Output to a pipe or a
+    file is laid out for 120 columns unless COLUMNS says otherwise, so no column is dropped.
+    """
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    console = Console(
+        color_system=None if plain else "auto",
+        markup=False,
+        highlight=False,
+        emoji=False,
+    )
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
+
+
+def emit(console: Console, renderable: RenderableType, soft_wrap: bool = False) -> None:
+    """Print without the spaces Rich pads table rows with: piped output has no trailing blanks."""
+    with console.capture() as captured:
+        console.print(renderable, soft_wrap=soft_wrap)
+    lines = captured.get().split("\n")
+    sys.stdout.write("\n".join(line.rstrip() for line in lines))
+    sys.stdout.flush()
+
+
+def _printable_doc(render: Callable[..., RenderableType]) -> Callable[..., RenderableType]:
+    """Strip control characters from every string of the document before drawing it."""
+
+    @functools.wraps(render)
+    def wrapper(doc: dict[str, Any], *args: Any) -> RenderableType:
+        return render(printable_data(doc), *args)
+
+    return wrapper
+
+
+def bar(percent: int, width: int = 12) -> Text:
+    """A progress bar readable without colour: filled blocks, then light shade."""
+    filled = round(width * percent / 100)
+    text = Text("█" * filled, style="green")
+    text.append("░" * (width - filled), style="grey37")
+    return text
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    days = (date.today() - moment.date()).days
+    if days == 0:
+        return f"{moment:%Y-%m-%d} (today)"
+    if days == 1:
+        return f"{moment:%Y-%m-%d} (yesterday)"
+    if days > 1:
+        return f"{moment:%Y-%m-%d} ({days} days ago)"
+    return f"{moment:%Y-%m-%d}"
+
+
+def status_text(status: str) -> Text:
+    return Text(f"{STATUS_MARK[status]} {status}", style=STATUS_STYLE[status])
+
+
+def _progress_table(tracks: list[dict[str, Any]]) -> Grid:
+    table = Grid()
+    table.add_column("Track", overflow="fold")
+    table.add_column("Progress", no_wrap=True)
+    table.add_column("Cleared", justify="right", no_wrap=True)
+    table.add_column("Done", justify="right", no_wrap=True)
+    table.add_column("Skip", justify="right", no_wrap=True)
+    for t in tracks:
+        name = Text(("★ " if t["focus"] else "  ") + t["title"], style="bold" if t["focus"] else "")
+        table.add_row(
+            name,
+            bar(t["percent"]),
+            f"{t['cleared']}/{t['total']} {t['percent']:>3}%",
+            str(t["done"]),
+            str(t["skipped"]),
+        )
+    return table
+
+
+def _suggestion_table(items: list[dict[str, Any]]) -> Grid:
+    table = Grid(show_header=False)
+    table.add_column("#", justify="right", no_wrap=True, style="dim")
+    table.add_column("Topic", no_wrap=True, style="bold")
+    table.add_column("Why", overflow="fold")
+    for i, item in enumerate(items, 1):
+        table.add_row(str(i), item["id"], f"{item['title']}: {item['reason']}")
+    return table
+
+
+@_printable_doc
+def render_status(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    heading = Text(doc["catalog"]["title"], style="bold")
+    if doc["fresh"]:
+        parts.append(heading)
+        if doc["focus"]:
+            how = "Begin with 'roadmap start <topic>' (see 'roadmap next' for where to begin)."
+        else:
+            first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
+            how = (
+                "Pick a track with 'roadmap tracks', make it your focus with "
+                f"'roadmap focus {first}', then begin with 'roadmap start <topic>' "
+                "(see 'roadmap next' for where to begin)."
+            )
+        parts.append(Text(f"Welcome! No progress yet. {how}"))
+    else:
+        heading.append(f"  ·  last active {when(doc['last_active'])}", style="")
+        parts.append(heading)
+    parts.append(Text())
+    parts.append(_progress_table(doc["tracks"]))
+    if doc["projects"]:
+        titles = {t["id"]: t["title"] for t in doc["tracks"]}
+        counts = "; ".join(
+            f"{titles[p['track']]} "
+            + ", ".join(
+                f"{p[k]} {k.replace('-', ' ')}" for k in ("done", "in-progress", "planned") if p[k]
+            )
+            for p in doc["projects"]
+        )
+        parts.append(Text())
+        parts.append(Text.assemble(("Projects: ", "bold"), counts))
+    if doc["in_progress"]:
+        parts.append(Text())
+        ids = ", ".join(item["id"] for item in doc["in_progress"])
+        parts.append(Text.assemble(("In progress: ", "bold cyan"), ids))
+    parts.append(Text())
+    if doc["next"]:
+        parts.append(Text("Next up", style="bold"))
+        parts.append(Padding(_suggestion_table(doc["next"]), (0, 0, 0, 1), expand=False))
+    elif doc["limit"]:
+        parts.append(Text("Nothing left to suggest: every available topic is cleared."))
+    if doc["unknown_ids"]:
+        n = len(doc["unknown_ids"])
+        parts.append(
+            Text(
+                f"{n} entr{'y' if n == 1 else 'ies'} in your progress file"
+                f" {'is' if n == 1 else 'are'} for topics this catalog does not have; kept as"
+                " they are. Run 'roadmap doctor' for details.",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+@_printable_doc
+def render_tracks(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Topics", justify="right", no_wrap=True)
+    table.add_column("Cleared", justify="right", no_wrap=True)
+    table.add_column("Optimises for", overflow="fold", ratio=1)
+    for t in doc["tracks"]:
+        p = t["progress"]
+        table.add_row(
+            t["id"],
+            ("★ " if p["focus"] else "") + t["title"],
+            str(p["total"]),
+            f"{p['percent']}%",
+            t["optimizes_for"],
+        )
+    order = " → ".join(doc["progression"])
+    return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
+
+
+class _FitToWidth:
+    """A renderable built only once the width it will be drawn in is known."""
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+
+@_printable_doc
+def render_topics(doc: dict[str, Any]) -> RenderableType:
+    """Id, status, title and tracks; below 100 columns the tracks are left out."""
+    if not doc["topics"]:
+        return Text("No topics match.")
+    return _FitToWidth(lambda width: _topics_table(doc["topics"], width))
+
+
+def _topics_table(rows: list[dict[str, Any]], width: int) -> Grid:
+    table = Grid()
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Topic", overflow="fold")
+    wide = width >= 100
+    if wide:
+        table.add_column("Tracks", overflow="fold")
+    for row in rows:
+        cells: list[str | Text] = [row["id"], status_text(row["status"]), row["title"]]
+        if wide:
+            cells.append(", ".join(row["tracks"]))
+        table.add_row(*cells)
+    return table
+
+
+@_printable_doc
+def render_show(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", status_text(doc["status"])),
+        Text(doc["summary"]),
+        Text(),
+    ]
+    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("Tracks", ", ".join(doc["tracks"]))
+    if doc["requires"]:
+        reqs = Text()
+        for i, req in enumerate(doc["requires"]):
+            if i:
+                reqs.append(", ")
+            reqs.append(f"{req['id']} ")
+            reqs.append(f"({req['status']})", style=STATUS_STYLE[req["status"]])
+        facts.add_row("Requires", reqs)
+    else:
+        facts.add_row("Requires", "nothing")
+    if doc["required_by"]:
+        facts.add_row("Leads to", ", ".join(doc["required_by"]))
+    if doc["aliases"]:
+        facts.add_row("Aliases", ", ".join(doc["aliases"]))
+    for label, key in (("Started", "started"), ("Finished", "finished"), ("Changed", "updated")):
+        if doc[key]:
+            facts.add_row(label, f"{doc[key]:%Y-%m-%d %H:%M}")
+    if doc["note"]:
+        facts.add_row("Note", doc["note"])
+    parts.append(facts)
+    if doc["resources"]:
+        parts.append(Text())
+        parts.append(Text("Resources", style="bold"))
+        for res in doc["resources"]:
+            parts.append(Text(f"  {res['title']}"))
+            parts.append(Text(f"    {res['url']}", style="blue", overflow="fold"))
+    return Group(*parts)
+
+
+@_printable_doc
+def render_next(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    if doc["next"]:
+        parts.append(_suggestion_table(doc["next"]))
+    else:
+        parts.append(
+            Text("Nothing to suggest: every topic whose prerequisites are cleared is cleared.")
+        )
+    if doc["ideas"]:
+        parts.append(Text())
+        parts.append(Text("Ready to build (every topic it needs is done):", style="bold"))
+        for idea in doc["ideas"]:
+            parts.append(
+                Text(
+                    f"  {idea['id']}: {idea['title']} ('roadmap project add TITLE --track"
+                    f" {idea['track']} --outcome {idea['id']}')"
+                )
+            )
+    return Group(*parts)
+
+
+def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
+    """What a write command changed, one line per topic, then the progress that results."""
+    parts: list[RenderableType] = []
+    tracks = printable_data(tracks)
+    for topic_id, message in lines:
+        style = "dim" if message.startswith("already") else ""
+        parts.append(Text.assemble((topic_id, "bold"), ": ", (message, style)))
+    if tracks:
+        parts.append(_progress_table(tracks))
+    return Group(*parts)
+
+
+@_printable_doc
+def render_log(doc: dict[str, Any]) -> RenderableType:
+    if not doc["records"]:
+        return Text("No changes recorded yet.")
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column("When", no_wrap=True, style="dim")
+    table.add_column("What", overflow="fold")
+    for item in doc["records"]:
+        what = Text(item["command"], style="bold")
+        for change in item["changes"]:
+            what.append(f"\n  {change['summary']}")
+        table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", what)
+    shown, total = len(doc["records"]), doc["total"]
+    more = f"{shown} of {total} changes; --limit shows more." if shown < total else ""
+    return Group(table, Text(more, style="dim")) if more else table
+
+
+@_printable_doc
+def render_undo(doc: dict[str, Any]) -> RenderableType:
+    undid = doc["undid"]
+    parts: list[RenderableType] = [
+        Text.assemble(
+            "Undid ", (undid["command"], "bold"), f" from {undid['time']:%Y-%m-%d %H:%M}:"
+        )
+    ]
+    for change in doc["reverted"]:
+        parts.append(Text(f"  {change['summary']}"))
+    if not doc["reverted"]:
+        parts[0] = Text.assemble(
+            "Nothing of ", (undid["command"], "bold"), " could be undone: it was changed since."
+        )
+    for key in doc["left"]:
+        name = key.removeprefix("topics.").replace("projects.", "project ", 1)
+        parts.append(Text(f"  {name}: changed again since, left as it is", style="yellow"))
+    return Group(*parts)
+
+
+DOCTOR_STYLE = {"ok": "green", "note": "cyan", "warning": "yellow", "error": "red"}
+
+
+@_printable_doc
+def render_doctor(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Finding", overflow="fold")
+    for finding in doc["findings"]:
+        table.add_row(Text(finding["level"], DOCTOR_STYLE[finding["level"]]), finding["message"])
+    return table
+
+
+PROJECT_STYLE = {"planned": "dim", "in-progress": "cyan", "done": "green"}
+
+
+def _project_status(status: str) -> Text:
+    return Text(status, style=PROJECT_STYLE.get(status, ""))
+
+
+@_printable_doc
+def render_project(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", _project_status(doc["status"]))
+    ]
+    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row("Track", doc["track_title"] or doc["track"])
+    if doc["outcome"]:
+        facts.add_row("Outcome", f"{doc['outcome_title'] or doc['outcome']} ({doc['outcome']})")
+    if doc["topics"]:
+        facts.add_row("Topics", ", ".join(doc["topics"]))
+    for label in ("repo", "demo"):
+        if doc[label]:
+            facts.add_row(label.capitalize(), doc[label])
+    for label in ("created", "started", "finished"):
+        if doc[label]:
+            facts.add_row(label.capitalize(), f"{doc[label]:%Y-%m-%d}")
+    parts.append(facts)
+    for name in ("problem", "architecture", "evaluation", "deployment", "tradeoffs"):
+        parts.append(Text())
+        parts.append(Text(name.capitalize(), style="bold"))
+        parts.append(Text(doc[name]) if doc[name] else Text("(not written yet)", style="dim"))
+    if doc["missing"]:
+        parts.append(Text())
+        parts.append(
+            Text(
+                f"Before it can be done: {', '.join(doc['missing'])}"
+                f" ('roadmap project edit {doc['id']} --editor').",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+@_printable_doc
+def render_projects(doc: dict[str, Any]) -> RenderableType:
+    if not doc["projects"]:
+        return Text("No projects yet. Add one with 'roadmap project add TITLE --track TRACK'.")
+    return _FitToWidth(lambda width: _projects_table(doc["projects"], width))
+
+
+def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
+    """One row per project; below 90 columns, the id on a line of its own above the title."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    if width < 90:
+        table.add_column("Project", overflow="fold", ratio=1)
+        table.add_column("Status", no_wrap=True)
+        for row in rows:
+            name = Text.assemble((row["id"], "bold"), f"\n  {row['title']} ({row['track']})")
+            table.add_row(name, _project_status(row["status"]))
+        return table
+    table.add_column("Id", no_wrap=True, style="bold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Project", overflow="fold", ratio=1)
+    table.add_column("Track", overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], _project_status(row["status"]), row["title"], row["track"])
+    return table
+
+
+@_printable_doc
+def render_ideas(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Track", overflow="fold")
+    table.add_column("Idea", overflow="fold", style="bold")
+    table.add_column("Title", overflow="fold", ratio=1)
+    table.add_column("Your projects", overflow="fold")
+    for idea in doc["ideas"]:
+        mark = "✔ " if idea["covered"] else ""
+        table.add_row(idea["track"], idea["id"], idea["title"], mark + ", ".join(idea["projects"]))
+    return table
+
+
+@_printable_doc
+def render_portfolio(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    for track in doc["tracks"]:
+        if parts:
+            parts.append(Text())
+        parts.append(Text(track["title"], style="bold"))
+        facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        facts.add_column(no_wrap=True, style="dim")
+        facts.add_column(overflow="fold")
+        facts.add_row("Done projects", ", ".join(track["done_projects"]) or "none yet")
+        facts.add_row("Ideas covered", ", ".join(track["outcomes_covered"]) or "none yet")
+        facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")
+        facts.add_row("Topics applied", ", ".join(track["topics_applied"]) or "none yet")
+        facts.add_row("Only studied", ", ".join(track["topics_studied"]) or "none")
+        if track["recruiters_see"] or track["recruiters_miss"]:
+            facts.add_row("Recruiters see", ", ".join(track["recruiters_see"]) or "nothing yet")
+        if track["recruiters_see"] or track["recruiters_miss"]:
+            facts.add_row("Not shown yet", ", ".join(track["recruiters_miss"]) or "nothing")
+        parts.append(facts)
+    return Group(*parts)
+
+
+@_printable_doc
+def render_cohort(doc: dict[str, Any]) -> RenderableType:
+    parts: list[RenderableType] = []
+    learners = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    learners.add_column("Learner", overflow="fold")
+    for track in doc["tracks"]:
+        learners.add_column(track["title"], justify="right", overflow="fold")
+    learners.add_column("Last active", no_wrap=True)
+    for row in doc["learners"]:
+        cells = [
+            f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}"
+            if c["percent"] is not None
+            else "n/a"
+            for c in row["tracks"]
+        ]
+        learners.add_row(row["learner"], *cells, (row["last_active"] or "never")[:10])
+    medians = [
+        f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else "-"
+        for t in doc["tracks"]
+    ]
+    learners.add_row(Text("median", style="bold"), *medians, "")
+    parts += [learners, Text("▶ topics in progress, ✔ projects done", style="dim"), Text()]
+    stuck = sorted(doc["topics"], key=lambda t: t["done"])[:10]
+    if stuck and doc["learners"]:
+        parts.append(Text("Fewest learners done", style="bold"))
+        table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        table.add_column(justify="right", no_wrap=True)
+        for topic in stuck:
+            table.add_row(topic["id"], topic["title"], f"{topic['done']} of {topic['of']}")
+        parts.append(table)
+    for skipped in doc["skipped"]:
+        parts.append(Text(f"skipped {skipped['file']}: {skipped['reason']}", style="yellow"))
+    return Group(*parts)
+
+
+HEAT = [
+    (0, "·", "grey37"),
+    (1, "░", "green"),
+    (2, "▒", "green"),
+    (4, "▓", "green"),
+    (7, "█", "bold green"),
+]
+
+
+def _heat(changes: int) -> Text:
+    mark, style = next((m, s) for floor, m, s in reversed(HEAT) if changes >= floor)
+    return Text(mark, style=style)
+
+
+@_printable_doc
+def render_calendar(doc: dict[str, Any]) -> RenderableType:
+    """Days as rows (Monday first), weeks as columns, the newest week on the right."""
+    grid = Text()
+    for weekday, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+        grid.append(f"{name} ", style="dim")
+        for week in doc["weeks"]:
+            day = week[weekday]
+            grid.append_text(_heat(day["changes"]) if day["day"] <= doc["today"] else Text(" "))
+            grid.append(" ")
+        if weekday < 6:
+            grid.append("\n")
+    first, last = doc["weeks"][0][0]["day"], doc["today"]
+    legend = Text.assemble(
+        ("less ", "dim"),
+        *[(m + " ", s) for _, m, s in HEAT],
+        ("more", "dim"),
+        (f"   {first} to {last}", "dim"),
+    )
+    current, longest = doc["current_streak"], doc["longest_streak"]
+    streak = Text.assemble(
+        ("Current streak: ", "bold"),
+        f"{current} day{'s' if current != 1 else ''}",
+        ("   Longest: ", "bold"),
+        f"{longest} day{'s' if longest != 1 else ''}",
+    )
+    return Group(grid, legend, streak)
+
+
+@_printable_doc
+def render_catalogs(doc: dict[str, Any]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("Name", no_wrap=True, style="bold")
+    table.add_column("Catalog", overflow="fold", ratio=1)
+    table.add_column("Tracks", justify="right", no_wrap=True)
+    table.add_column("Topics", justify="right", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    for row in doc["catalogs"]:
+        state = (
+            Text("valid", "green") if row["valid"] else Text(f"{row['problems']} problems", "red")
+        )
+        if row["shares_id_with"]:
+            state.append(f", same id as {', '.join(row['shares_id_with'])}", "yellow")
+        name = ("★ " if row["in_use"] else "") + row["name"]
+        table.add_row(
+            name, row["title"] or row["file"], str(row["tracks"]), str(row["topics"]), state
+        )
+    hint = Text(
+        f"Your own catalogs go in {doc['folder']}; use one with 'roadmap --catalog NAME'.",
+        style="dim",
+    )
+    return Group(table, Text(), hint)

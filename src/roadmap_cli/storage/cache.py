@@ -1,0 +1,86 @@
+"""The user's cache folder: what can be worked out again from a file, kept to save time.
+
+Each entry is a magic line naming its kind, the CRC-32 of the data, and the data in Python's
+marshal format (as in Python's own bytecode cache: fast to read, and read only after its
+checksum matches). An entry that is missing, unreadable, cut short or damaged reads as None,
+and one that cannot be written is left out: the cache only ever saves time. Deleting the
+folder is always safe.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+# Bump when what an entry holds changes shape; the roadmap version is part of every key too.
+CACHE_FORMAT = 1
+
+
+def folder(kind: str) -> Path:
+    from roadmap_cli.storage import paths
+
+    return paths.cache_dir() / kind
+
+
+def fingerprint(data: bytes) -> str:
+    """The bytes of a file as a short text: their size and two checksums, and the program and
+    Python that cache them (a newer roadmap may check more; another Python may write marshal
+    data differently)."""
+    from roadmap_cli import __version__
+
+    made_by = f"roadmap {__version__} cache {CACHE_FORMAT} {sys.implementation.cache_tag}"
+    return "-".join(
+        (
+            f"{len(data):x}",
+            f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}",
+            f"{zlib.crc32(made_by.encode()):08x}",
+        )
+    )
+
+
+def catalog_entry(raw: bytes) -> Path:
+    """Where the checked data of the catalog file whose bytes are `raw` is kept."""
+    return folder("catalogs") / f"{fingerprint(raw)}.marshal"
+
+
+def _magic(kind: str) -> bytes:
+    return f"roadmap {kind}\n".encode()
+
+
+def read(entry: Path, kind: str) -> Any:
+    """The data in a cache entry, or None."""
+    magic = _magic(kind)
+    try:
+        blob = entry.read_bytes()
+    except OSError:
+        return None
+    header, payload = blob[: len(magic) + 4], blob[len(magic) + 4 :]
+    if header != magic + zlib.crc32(payload).to_bytes(4, "big"):
+        return None
+    try:
+        return marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+def write(entry: Path, kind: str, data: Any) -> None:
+    """Replace a cache entry atomically; nothing happens when it cannot be written."""
+    from roadmap_cli.storage.paths import new_temporary
+
+    try:
+        payload = marshal.dumps(data)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = new_temporary(entry)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_magic(kind) + zlib.crc32(payload).to_bytes(4, "big") + payload)
+            os.replace(temp, entry)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except (OSError, ValueError):
+        pass

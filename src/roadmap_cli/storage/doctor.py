@@ -1,0 +1,293 @@
+"""`roadmap doctor`: check a progress file against the catalog, and salvage a broken one."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from roadmap_cli.core.catalog import Catalog
+from roadmap_cli.core.errors import StateError
+from roadmap_cli.core.state import SCHEMA_VERSION, Invalid, State, entry_from, now, unknown_keys
+from roadmap_cli.storage.store import Store
+
+Level = Literal["ok", "note", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+
+
+@dataclass(frozen=True)
+class Repair:
+    moved_to: Path
+    written: Path
+    kept: list[str]
+    dropped: list[str]
+
+
+def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
+    """Everything worth knowing about the progress file, most serious first."""
+    found: list[Finding] = []
+    try:
+        loaded = store.read()
+    except StateError as exc:
+        return [Finding("error", exc.message)]
+    if loaded.text is None:
+        return [Finding("ok", f"no progress file yet at {store.path}: nothing to check")]
+    state = loaded.state
+    found.append(
+        Finding(
+            "ok",
+            f"{store.path} reads and validates ({len(state.topics)} topic entries,"
+            f" {len(state.projects)} projects)",
+        )
+    )
+    if loaded.newer:
+        found.append(
+            Finding(
+                "warning",
+                f"written by a newer roadmap (schema {loaded.version}): shown, never changed;"
+                " upgrade roadmap to make changes",
+            )
+        )
+    if loaded.older:
+        found.append(
+            Finding(
+                "note",
+                f"schema {loaded.version} will be brought up to {SCHEMA_VERSION} on the next"
+                f" change, after a copy is kept as {store.backup_path(loaded.version or 0).name}",
+            )
+        )
+    if state.catalog and state.catalog != catalog.id:
+        found.append(
+            Finding(
+                "warning",
+                f"this progress follows catalog '{state.catalog}', but the catalog in use is"
+                f" '{catalog.id}'",
+            )
+        )
+    if state.focus and state.focus not in catalog.track_by_id:
+        found.append(Finding("warning", f"focus track '{state.focus}' is not in the catalog"))
+    aliases = {alias: t.id for t in catalog.topics for alias in t.aliases}
+    for topic_id in sorted(state.topics):
+        if topic_id in catalog.topic_by_id:
+            continue
+        if topic_id in aliases and aliases[topic_id] not in state.topics:
+            found.append(
+                Finding(
+                    "note",
+                    f"'{topic_id}' was renamed to '{aliases[topic_id]}'; its progress follows"
+                    " the new id and moves there on the next change",
+                )
+            )
+        elif topic_id in aliases:
+            found.append(
+                Finding(
+                    "note",
+                    f"'{topic_id}' was renamed to '{aliases[topic_id]}', which has progress of"
+                    " its own; on the next change the entry changed last is kept, with the"
+                    " other's note added to its note",
+                )
+            )
+        else:
+            found.append(
+                Finding(
+                    "warning",
+                    f"'{topic_id}' is not in the catalog (removed or from another catalog);"
+                    " its entry is kept but not counted",
+                )
+            )
+    found += _entry_problems(state)
+    found += _project_problems(state, catalog)
+    extra = unknown_keys(tomllib.loads(loaded.text))
+    if extra:
+        found.append(
+            Finding(
+                "note", f"keys this version does not use are kept as written: {', '.join(extra)}"
+            )
+        )
+    try:
+        log = store.history()
+    except StateError as exc:
+        return [*found, Finding("warning", exc.message)]
+    if log.bad_lines:
+        found.append(
+            Finding(
+                "warning",
+                f"{log.bad_lines} line(s) of {store.history_path} do not parse and are skipped",
+            )
+        )
+    found.append(Finding("ok", f"history: {len(log.records)} recorded changes"))
+    order: dict[Level, int] = {"error": 0, "warning": 1, "note": 2, "ok": 3}
+    return sorted(found, key=lambda f: order[f.level])
+
+
+def _entry_problems(state: State) -> list[Finding]:
+    found = []
+    for topic_id, entry in sorted(state.topics.items()):
+        if entry.finished and entry.status != "done":
+            found.append(Finding("note", f"'{topic_id}' has a finish time but is {entry.status}"))
+        if entry.started and entry.finished and entry.started > entry.finished:
+            found.append(Finding("warning", f"'{topic_id}' finished before it started"))
+    return found
+
+
+def _project_problems(state: State, catalog: Catalog) -> list[Finding]:
+    found = []
+    for project_id, project in sorted(state.projects.items()):
+        track = catalog.track_by_id.get(project.track)
+        if track is None:
+            found.append(
+                Finding(
+                    "warning",
+                    f"project '{project_id}' is on track '{project.track}',"
+                    " which the catalog does not have; it is kept and exported",
+                )
+            )
+        elif project.outcome and project.outcome not in {o.id for o in track.outcomes}:
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' takes on outcome idea"
+                    f" '{project.outcome}', which {track.title} no longer has",
+                )
+            )
+        unknown = [t for t in project.topics if t not in catalog.topic_by_id]
+        if unknown:
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' applies topics the catalog does not"
+                    f" have: {', '.join(unknown)}",
+                )
+            )
+        if project.status == "done" and project.missing_portfolio():
+            found.append(
+                Finding(
+                    "note",
+                    f"project '{project_id}' is done without its"
+                    f" {', '.join(project.missing_portfolio())}",
+                )
+            )
+    return found
+
+
+def repair(store: Store) -> Repair:
+    """Move a file that cannot be used aside and write one with everything that validates."""
+    dropped: list[str] = []
+
+    def salvage(raw: bytes) -> State:
+        text = raw.decode("utf-8-sig", errors="replace")
+        top, tables = _salvage(text)
+        kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
+        for name, items in tables.items():
+            for item_id, table in items.items():
+                entry = _salvage_entry(name, item_id, table)
+                label = item_id if name == "topics" else f"project {item_id}"
+                if entry is None:
+                    dropped.append(label)
+                else:
+                    kept[name][item_id] = entry
+        for name, loose in _LOOSE_TABLES.items():
+            prefix = "" if name == "topics" else "project "
+            dropped.extend(f"{prefix}{i}" for i in set(loose.findall(text)) - set(tables[name]))
+        focus = top.get("focus") if isinstance(top.get("focus"), str) else None
+        catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
+        return State(catalog=catalog, focus=focus, topics=kept["topics"], projects=kept["projects"])
+
+    aside, state = store.repair(salvage)
+    kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
+    return Repair(aside, store.path, kept_ids, sorted(set(dropped)))
+
+
+def _salvage_entry(name: str, item_id: str, table: object) -> Any:
+    """An entry from a damaged table: values that do not validate are left out, one by one;
+    a missing time becomes now. None when what is left is not an entry."""
+    if not isinstance(table, dict):
+        return None
+    values = dict(table)
+    times = ("updated",) if name == "topics" else ("created", "updated")
+    for _ in range(len(values) + 2):
+        for key in times:
+            values.setdefault(key, now())
+        try:
+            return entry_from(name, values, from_json=False)
+        except Invalid as exc:
+            bad = {where for where, _ in exc.problems}
+            if not bad & set(values):
+                return None  # a required value is missing (a project's title or track)
+            for key in bad:
+                values.pop(key, None)
+    return None
+
+
+def _table_pattern(name: str, loose: bool = False) -> re.Pattern[str]:
+    end = "" if loose else r"\"?\s*\]\s*$"
+    return re.compile(
+        rf"^\s*\[{'+' if loose else ''}\s*{name}\s*\.\s*\"?([A-Za-z0-9_-]+){end}", re.M
+    )
+
+
+_TABLES = {name: _table_pattern(name) for name in ("topics", "projects")}
+# Any line that looks like it meant to open such a table, well formed or not.
+_LOOSE_TABLES = {name: _table_pattern(name, loose=True) for name in ("topics", "projects")}
+
+
+def _salvage(text: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Top-level values and topic and project tables of a damaged file, each part parsed on
+    its own."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        data = None
+    if isinstance(data, dict):
+        found = {name: data.get(name) for name in _TABLES}
+        return data, {name: dict(v) if isinstance(v, dict) else {} for name, v in found.items()}
+    heads = sorted(
+        ((m, name) for name, pattern in _TABLES.items() for m in pattern.finditer(text)),
+        key=lambda pair: pair[0].start(),
+    )
+    top = _parse_lines(text[: heads[0][0].start()] if heads else text)
+    tables: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
+    for i, (head, name) in enumerate(heads):
+        end = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
+        body = _only_tables_body(text[head.end() : end])
+        try:
+            tables[name][head.group(1)] = tomllib.loads(body)
+        except tomllib.TOMLDecodeError:
+            tables[name][head.group(1)] = _parse_lines(body)  # keep the lines that still parse
+    return top, tables
+
+
+def _only_tables_body(body: str) -> str:
+    """The key/value lines of one table, up to any other table header."""
+    lines = []
+    for line in body.splitlines():
+        if line.lstrip().startswith("["):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _parse_lines(text: str) -> dict[str, Any]:
+    """Each `key = value` line that parses by itself."""
+    values: dict[str, Any] = {}
+    for line in text.splitlines():
+        try:
+            values.update(tomllib.loads(line))
+        except tomllib.TOMLDecodeError:
+            continue
+    return values
+
+
+def to_json(findings: list[Finding]) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "healthy": not any(f.level == "error" for f in findings),
+        "findings": [{"level": f.level, "message": f.message} for f in findings],
+    }

@@ -1,0 +1,37 @@
+"""Older progress files are brought up to the current schema one small step at a time.
+
+Each step takes the data of schema N and returns the data of schema N+1. Steps never drop a
+key they do not know. `Store` keeps a copy of the file as `<name>.bak-v<N>` before it first
+writes a migrated file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from roadmap_cli.core.state import SCHEMA_VERSION
+
+Data = dict[str, Any]
+Step = Callable[[Data, "str | None"], Data]
+
+
+def _v1_to_v2(data: Data, catalog_id: str | None) -> Data:
+    """Schema 2 records which catalog the progress follows. A schema 1 file was written for
+    the catalog in use when it is first read again, so that one is recorded."""
+    migrated = {**data, "schema_version": 2}
+    if catalog_id is not None:
+        migrated.setdefault("catalog", catalog_id)
+    return migrated
+
+
+STEPS: dict[int, Step] = {1: _v1_to_v2}
+
+
+def migrate(data: Data, catalog_id: str | None) -> Data:
+    """`data` of any older schema, as data of the current one."""
+    version = data["schema_version"]
+    while version < SCHEMA_VERSION:
+        data = STEPS[version](data, catalog_id)
+        version = data["schema_version"]
+    return data

@@ -1,0 +1,123 @@
+"""The single place that knows where files live.
+
+Precedence, highest first: a command-line flag, an environment variable, the default.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "roadmap"
+STATE_ENV = "ROADMAP_STATE"
+CATALOG_ENV = "ROADMAP_CATALOG"
+BUNDLED_CATALOG = "ai-engineer-2026.toml"
+BUNDLED_CATALOG_ID = "ai-engineer-2026"
+
+
+def _xdg(variable: str, default: str) -> Path | None:
+    """`$variable/roadmap`, or `$HOME/<default>/roadmap`, on Linux, where platformdirs gives
+    just that, found without importing it (a tenth of a command's start-up); None elsewhere or
+    when HOME or the variable is unusual, for platformdirs to work out."""
+    if sys.platform != "linux":
+        return None
+    base = os.environ.get(variable, "")
+    if not os.path.isabs(base):
+        home = os.environ.get("HOME", "")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, default)
+    return Path(base, APP_NAME)
+
+
+def data_dir() -> Path:
+    """The user data dir, e.g. ~/.local/share/roadmap on Linux."""
+    from_xdg = _xdg("XDG_DATA_HOME", ".local/share")
+    if from_xdg is not None:
+        return from_xdg
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The user config dir, e.g. ~/.config/roadmap on Linux; catalogs of your own go in
+    its `catalogs` folder."""
+    from_xdg = _xdg("XDG_CONFIG_HOME", ".config")
+    if from_xdg is not None:
+        return from_xdg
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """The user cache dir, e.g. ~/.cache/roadmap on Linux: checked catalogs, safe to delete."""
+    from_xdg = _xdg("XDG_CACHE_HOME", ".cache")
+    if from_xdg is not None:
+        return from_xdg
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
+def user_catalogs() -> Path:
+    return config_dir() / "catalogs"
+
+
+def state_path(flag: Path | None = None, catalog_id: str | None = None) -> Path:
+    """Where this user's progress lives: one file per catalog followed (the bundled
+    catalog's is `progress.toml`, another's `progress-<catalog id>.toml`)."""
+    if flag is not None:
+        return flag.expanduser()
+    env = os.environ.get(STATE_ENV)
+    if env:
+        return Path(env).expanduser()
+    if catalog_id is None or catalog_id == BUNDLED_CATALOG_ID:
+        return data_dir() / "progress.toml"
+    return data_dir() / f"progress-{catalog_id}.toml"
+
+
+def bundled_catalog() -> Path:
+    """The catalog shipped with the program.
+
+    In a wheel it sits inside the package (`roadmap_cli/catalogs/`); in a source
+    checkout or an editable install it is the top-level `catalogs/` folder.
+    """
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "catalogs" / BUNDLED_CATALOG
+    if packaged.is_file():
+        return packaged
+    return package.parents[1] / "catalogs" / BUNDLED_CATALOG
+
+
+def catalog_path(flag: Path | None = None) -> Path:
+    """Which catalog file to read: a path, or the name of a catalog of your own (a file
+    `<name>.toml` in the `catalogs` folder of the config dir), or the bundled one."""
+    if flag is None and os.environ.get(CATALOG_ENV):
+        flag = Path(os.environ[CATALOG_ENV])
+    if flag is None:
+        return bundled_catalog()
+    return by_name(str(flag)) or flag.expanduser()
+
+
+def by_name(name: str) -> Path | None:
+    """The catalog a bare name (no folder, no .toml) stands for, if there is one."""
+    if "/" in name or os.sep in name or name.endswith(".toml"):
+        return None
+    if name == BUNDLED_CATALOG_ID:
+        return bundled_catalog()
+    own = user_catalogs() / f"{name}.toml"
+    return own if own.is_file() else None
+
+
+def new_temporary(target: Path) -> tuple[int, str]:
+    """A new file `.<name>.<random>.tmp` beside `target`, open for writing, to be renamed over
+    it (as mkstemp makes one, without importing tempfile and the random module)."""
+    while True:
+        name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue

@@ -1,0 +1,640 @@
+"""The progress file on disk, and the only code that writes it.
+
+Every change goes through `Store.update` (or `Store.undo`): take an exclusive lock on a
+sibling lock file, read and validate the file, apply the change, record it in the history,
+and replace the file atomically. A file that cannot be used is never written over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from roadmap_cli.core.errors import StateError, UsageError
+from roadmap_cli.core.state import (
+    SCHEMA_VERSION,
+    Invalid,
+    State,
+    decode,
+    entry_from,
+    now,
+    render,
+    schema_version_of,
+    state_from,
+    state_from_checked,
+    to_json,
+    unreadable,
+    validate,
+)
+from roadmap_cli.storage import paths
+
+if TYPE_CHECKING:
+    from roadmap_cli.core import history
+    from roadmap_cli.core.history import Change, Record
+
+T = TypeVar("T")
+LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0
+
+
+class Loaded:
+    """A state as read from disk, with what is needed to write it back faithfully."""
+
+    def __init__(
+        self, state: State, text: str | None, version: int | None, raw: bytes | None = None
+    ) -> None:
+        self.state = state
+        self.text = text  # the file's text, edited in place on the next write; None: no file
+        self.version = version  # the schema version in the file; None: no file
+        self.raw = raw  # the file's bytes, kept as a backup before an upgrade
+        self.before: State | None = None  # the state the file holds, once a change is applied
+
+    @property
+    def newer(self) -> bool:
+        return self.version is not None and self.version > SCHEMA_VERSION
+
+    @property
+    def older(self) -> bool:
+        return self.version is not None and self.version < SCHEMA_VERSION
+
+
+class Undone(NamedTuple):
+    record: Record  # the change that was reverted
+    reverted: tuple[Change, ...]  # as applied now (old and new as they were in the record)
+    left: tuple[str, ...]  # keys changed again since, and so left as they are
+
+
+class Store:
+    """One learner's progress file, its lock and its history."""
+
+    def __init__(
+        self, path: Path, catalog_id: str | None = None, lock_timeout: float | None = None
+    ) -> None:
+        self.path = path
+        self.catalog_id = catalog_id
+        self._lock_timeout = lock_timeout
+
+    # --- where things are
+
+    @property
+    def target(self) -> Path:
+        """The file actually written: a symlinked state file updates its target."""
+        return Path(os.path.realpath(self.path))
+
+    @property
+    def lock_path(self) -> Path:
+        """Beside the real file, so two paths to one file (say, a symlink) share one lock."""
+        return self.target.with_name(self.target.name + ".lock")
+
+    @property
+    def history_path(self) -> Path:
+        from roadmap_cli.core import history
+
+        return history.path_for(self.target)
+
+    def backup_path(self, version: int) -> Path:
+        return self.target.with_name(f"{self.target.name}.bak-v{version}")
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds to wait for the lock; read from the environment only when a write needs it."""
+        if self._lock_timeout is None:
+            self._lock_timeout = _lock_timeout_from_env()
+        return self._lock_timeout
+
+    # --- reading
+
+    def read(self, again: Loaded | None = None) -> Loaded:
+        """The saved state, migrated to the current schema; no file means no progress yet.
+
+        `again`: what an earlier read gave, returned as it is when the file has not changed
+        since (its bytes are compared), which spares parsing it twice."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            if again is not None and again.raw is None:
+                return again
+            return Loaded(State(catalog=self.catalog_id), None, None)
+        except IsADirectoryError:
+            raise StateError(unreadable(self.path, "it is a directory")) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot read progress file {self.path}: {exc.strerror or exc}"
+            ) from None
+        if again is not None and again.raw == raw:
+            return again
+        cached = _cached_state(self.target, raw)
+        if cached is not None:
+            return Loaded(cached, raw.decode("utf-8-sig"), SCHEMA_VERSION, raw)
+        from roadmap_cli.storage.migrations import migrate
+
+        data = decode(raw, self.path)
+        version = schema_version_of(data, self.path)
+        if version < SCHEMA_VERSION:
+            data = migrate(data, self.catalog_id)
+        elif version > SCHEMA_VERSION:
+            data = {**data, "schema_version": SCHEMA_VERSION}  # read what this version knows
+            try:
+                state = validate(data, self.path)
+            except StateError:
+                raise StateError(
+                    f"progress file {self.path} was written by a newer roadmap (schema {version})"
+                    " in a form this one cannot read; upgrade roadmap. The file was left untouched"
+                ) from None
+        state = validate(data, self.path)
+        state.schema_version = version if version > SCHEMA_VERSION else SCHEMA_VERSION
+        if version == SCHEMA_VERSION:
+            _cache_state(self.target, raw, state)
+        return Loaded(state, raw.decode("utf-8-sig"), version, raw)
+
+    def load(self) -> State:
+        return self.read().state
+
+    def history(self) -> history.History:
+        from roadmap_cli.core import history
+
+        try:
+            return history.read(self.history_path)
+        except OSError as exc:
+            raise StateError(
+                f"cannot read the history {self.history_path}: {exc.strerror or exc}"
+            ) from None
+
+    # --- writing
+
+    def update(
+        self, change: Callable[[State], T], command: str = "change", *, always: bool = False
+    ) -> T:
+        """Lock, read, apply `change`, record and write the state if it changed; return what
+        `change` returned.
+
+        A file that cannot be used is refused before anything is created or locked, and a
+        change that changes nothing leaves the disk exactly as it was (no folder, no lock file).
+        `change` may run twice (a dry run first), so it must only touch the state it is given.
+        With `always`, the file is written even when nothing changed (a repair starts a file).
+        """
+        from roadmap_cli.core import history
+
+        loaded = self.read()
+        probe = loaded.state.copy()
+        result = change(probe)
+        if probe == loaded.state and not always:
+            return result
+        self._refuse_newer(loaded)
+        with self._locked():
+            again = self.read(loaded)
+            self._refuse_newer(again)
+            if again is loaded:  # unchanged since the dry run, which stands
+                before, loaded.state = loaded.state, probe
+            else:
+                loaded = again
+                before = loaded.state.copy()
+                result = change(loaded.state)
+            loaded.before = before
+            changes = history.diff(before, loaded.state)
+            if changes or always:
+                self._commit(loaded, history.new_record(command, changes, now()))
+        return result
+
+    def undo(self) -> Undone | None:
+        """Revert the newest change that is not yet undone; None when there is none."""
+        from roadmap_cli.core import history
+        from roadmap_cli.core.history import Change
+
+        with self._locked():
+            loaded = self.read()
+            self._refuse_newer(loaded)
+            target = history.undoable(self.history())
+            if target is None:
+                return None
+            current = history.snapshot(loaded.state)
+            reverted: list[Change] = []
+            left: list[str] = []
+            for change in target.changes:
+                if current.get(change.key) != change.new:
+                    left.append(change.key)
+                    continue
+                try:
+                    _put(loaded.state, change.key, change.old)
+                except ValueError:  # a hand-edited or damaged record: never write it back
+                    left.append(change.key)
+                    continue
+                reverted.append(change)
+            inverse = [Change(c.key, c.new, c.old) for c in reverted]
+            record = history.new_record(f"undo {target.command}", inverse, now(), target.id)
+            self._commit(loaded, record)
+            return Undone(target, tuple(reverted), tuple(left))
+
+    def take_in(
+        self,
+        combine: Callable[[State, tuple[Record, ...]], tuple[State, tuple[Record, ...]]],
+        command: str,
+        *,
+        backup: bool = False,
+    ) -> tuple[State, State]:
+        """Under the lock, replace state and history with what `combine` makes of the current
+        ones (an import), recording it; with `backup`, keep copies of both files first.
+        Returns the state before and after."""
+        from roadmap_cli.core import history
+
+        with self._locked():
+            loaded = self.read()
+            self._refuse_newer(loaded)
+            before = loaded.state.copy()
+            current = tuple(self.history().records)
+            state, records = combine(loaded.state.copy(), current)
+            if state == before and records == current:
+                return before, state  # nothing new: no record, no write
+            moment = now()
+            with _interrupts_deferred():
+                if backup:
+                    self._keep_copies(moment)
+                old_history = _read_or_none(self.history_path)
+                text = "".join(r.to_json() + "\n" for r in records)
+                self._write(self.history_path, text.encode("utf-8"))
+                loaded.state = state
+                try:
+                    record = history.new_record(
+                        command, history.diff(before, state), moment, imported=True
+                    )
+                    self._commit_now(loaded, record)
+                except StateError:
+                    if old_history is not None:  # put the history back as it was
+                        with contextlib.suppress(StateError):
+                            self._write(self.history_path, old_history)
+                    raise
+            return before, state
+
+    def _keep_copies(self, moment: datetime) -> None:
+        stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for source in (self.target, self.history_path):
+            data = _read_or_none(source)
+            if data is not None:
+                copy = _free_name(source.with_name(f"{source.name}.bak-{stamp}"), data)
+                if not copy.exists():
+                    self._write(copy, data, keep_mode_of=source)
+
+    def _commit(self, loaded: Loaded, record: Record) -> None:
+        """Back up an older schema, record the change, then replace the file atomically.
+
+        Ctrl+C and SIGTERM wait until this is done, so the history and the file always agree.
+        """
+        with _interrupts_deferred():
+            self._commit_now(loaded, record)
+
+    def _commit_now(self, loaded: Loaded, record: Record) -> None:
+        from roadmap_cli.core import history
+
+        if loaded.older and loaded.raw is not None:
+            backup = _free_name(self.backup_path(loaded.version or 0), loaded.raw)
+            if not backup.exists():
+                try:
+                    self._write(backup, loaded.raw, keep_mode_of=self.target)
+                except StateError:
+                    raise StateError(
+                        f"could not keep a copy of {self.path} as {backup} before upgrading it"
+                        f" to schema {SCHEMA_VERSION}; nothing was changed"
+                    ) from None
+        try:
+            logged = self.history_path.stat().st_size
+        except FileNotFoundError:
+            logged = 0
+        except OSError as exc:
+            raise StateError(f"cannot read {self.history_path}: {exc.strerror or exc}") from None
+        try:
+            history.append(self.history_path, record)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # a line written but not synced is taken back
+                os.truncate(self.history_path, logged)
+            raise StateError(
+                f"could not record the change in {self.history_path} ({exc.strerror or exc});"
+                " nothing was changed"
+            ) from None
+        loaded.state.catalog = loaded.state.catalog or self.catalog_id
+        try:
+            written = _text_of(loaded, self.path).encode("utf-8")
+            self._write(self.target, written)
+        except StateError:
+            with contextlib.suppress(OSError):  # the change did not happen: neither does its record
+                os.truncate(self.history_path, logged)
+            raise
+        _cache_state(self.target, written, loaded.state)
+        self._remove_stale_temporaries()
+        if history.needs_trim(self.history_path):
+            # The change is saved; a trim that fails (a full disk) is tried again next time.
+            with contextlib.suppress(StateError):
+                text = history.trimmed(self.history())
+                self._write(self.history_path, text.encode("utf-8"))
+
+    def _refuse_newer(self, loaded: Loaded) -> None:
+        if loaded.newer:
+            raise StateError(
+                f"progress file {self.path} was written by a newer roadmap (schema"
+                f" {loaded.version}); this one can show it but will not change it."
+                " Upgrade roadmap to make changes"
+            )
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        from roadmap_cli.storage.locking import FileLock, LockTimeout
+
+        folder = self.lock_path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        lock = FileLock(self.lock_path, timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except LockTimeout:
+            raise StateError(
+                f"progress file {self.path} is locked (lock file {self.lock_path}) by"
+                f" {_lock_holders(self.lock_path)}; wait for it to finish, or raise"
+                f" {LOCK_TIMEOUT_ENV} (now {self.lock_timeout:g} s)"
+            ) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot lock progress file {self.path} ({self.lock_path}: "
+                f"{exc.strerror or exc}); check that its folder is writable"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def own_files(self) -> set[Path]:
+        """The files this store keeps: nothing else may be written over them."""
+        return {self.target, self.history_path, self.lock_path}
+
+    def write_elsewhere(self, target: Path, data: bytes) -> None:
+        """Write an export atomically, refusing this store's own files."""
+        if Path(os.path.realpath(target)) in self.own_files():
+            raise UsageError(f"{target} is where your progress is kept; export somewhere else")
+        self._write(target, data)
+
+    def _write(self, target: Path, data: bytes, keep_mode_of: Path | None = None) -> None:
+        """Replace `target` atomically: temporary file beside it, fsync, rename, fsync dir."""
+        try:
+            mode = (keep_mode_of or target).stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o600
+        except OSError as exc:
+            raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
+        tmp_name = None
+        try:
+            fd, tmp_name = paths.new_temporary(target)
+            with os.fdopen(fd, "wb") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                os.fchmod(tmp.fileno(), mode)
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, target)
+            tmp_name = None
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            raise StateError(
+                f"could not save progress to {target} ({exc.strerror or exc}); "
+                "the previous file is unchanged"
+            ) from None
+        finally:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of writers killed mid-write (we hold the lock: none is live)."""
+        for pattern in (f".{self.target.name}.*.tmp", f".{self.history_path.name}.*.tmp"):
+            for stale in self.target.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+    def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State]:
+        """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
+        and write what `salvage` makes of its bytes. Undo stops at a repair."""
+        from roadmap_cli.core import history
+
+        with self._locked():
+            try:
+                self.read()
+            except StateError as exc:
+                if "newer roadmap" in exc.message:
+                    raise StateError(
+                        f"{exc.message}. A repair would lose what the newer version wrote"
+                    ) from None
+            else:
+                raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
+            try:
+                raw = self.target.read_bytes()
+                mode = self.target.stat().st_mode & 0o777
+            except OSError as exc:
+                raise StateError(
+                    f"cannot read {self.path} to repair it: {exc.strerror or exc}"
+                ) from None
+            state = salvage(raw)
+            moment = now()
+            stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = _free_name(self.target.with_name(f"{self.target.name}.corrupt-{stamp}"), None)
+            try:
+                os.rename(self.target, aside)
+            except OSError as exc:
+                raise StateError(f"cannot move {self.path} aside: {exc.strerror or exc}") from None
+            record = history.new_record(
+                f"doctor --repair (damaged file kept as {aside.name})",
+                history.diff(State(), state),
+                moment,
+                barrier=True,
+            )
+            self._commit(Loaded(state, None, None), record)
+            with contextlib.suppress(OSError):
+                os.chmod(self.target, mode)
+            return aside, state
+
+
+def _state_entry(target: Path) -> Path:
+    from roadmap_cli.storage import cache
+
+    return cache.folder("progress") / f"{cache.fingerprint(str(target).encode())}.marshal"
+
+
+def cached_data(target: Path, raw: bytes) -> dict[str, Any] | None:
+    """The data of the progress file `target` when its bytes are `raw`, from the cache (times
+    as ISO text): None when the cache has no entry for exactly those bytes."""
+    from roadmap_cli.storage import cache
+
+    entry = cache.read(_state_entry(target), "progress")
+    try:
+        if entry["bytes"] != cache.fingerprint(raw) or not isinstance(entry["state"], dict):
+            return None
+        return entry["state"]
+    except (TypeError, KeyError):
+        return None
+
+
+def _cached_state(target: Path, raw: bytes) -> State | None:
+    """The state in the cache for those bytes. The entry is what `_cache_state` wrote of a
+    checked state, behind a checksum, so it is not checked value by value again."""
+    data = cached_data(target, raw)
+    try:
+        return None if data is None else state_from_checked(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _cache_state(target: Path, raw: bytes, state: State) -> None:
+    """Remember the state that the bytes `raw` of the file `target` hold (one entry per file)."""
+    from roadmap_cli.storage import cache
+
+    data = {
+        "schema_version": state.schema_version,
+        "catalog": state.catalog,
+        "focus": state.focus,
+        "topics": {key: to_json(entry) for key, entry in state.topics.items()},
+        "projects": {key: to_json(entry) for key, entry in state.projects.items()},
+    }
+    entry = {"bytes": cache.fingerprint(raw), "state": data}
+    cache.write(_state_entry(target), "progress", entry)
+
+
+def _text_of(loaded: Loaded, path: Path) -> str:
+    """The file's new text: the previous text with the changed lines edited when that can be
+    done (the editor checks what it edits), else rendered anew and read back whole: either
+    way, text that reads as exactly the new state (and so may go in the cache), comments and
+    keys of your own kept."""
+    if loaded.text is not None and loaded.before is not None and not loaded.older:
+        from roadmap_cli.storage.line_editor import edit
+
+        text = edit(loaded.state, loaded.text, loaded.before)
+        if text is not None:
+            return text
+    import tomllib
+
+    text = render(loaded.state, loaded.text)
+    try:
+        same = state_from(tomllib.loads(text)) == loaded.state
+    except ValueError:  # TOMLDecodeError, or a value the checker refuses
+        same = False
+    if not same:
+        raise StateError(
+            f"could not write {path}: the new text would not read back as the change;"
+            " nothing was changed. Please report it, with the file if you can"
+        )
+    return text
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on them as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda number, frame: received.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for number in received[:1]:
+            signal.raise_signal(number)
+
+
+def _put(state: State, key: str, value: object) -> None:
+    """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`;
+    ValueError when the key or the value would not make a valid state."""
+    import re
+
+    if key == "focus":
+        if value is not None and not isinstance(value, str):
+            raise ValueError(key)
+        state.focus = value
+        return
+    name, _, item_id = key.partition(".")
+    if name not in ("topics", "projects") or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", item_id):
+        raise ValueError(key)
+    items: dict[str, Any] = state.projects if name == "projects" else state.topics
+    if value is None:
+        items.pop(item_id, None)
+    else:
+        try:
+            items[item_id] = entry_from(name, value)
+        except Invalid:
+            raise ValueError(key) from None
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _free_name(path: Path, content: bytes | None) -> Path:
+    """`path`, or `path-2`, `path-3`...: never a name that holds other content (with None,
+    never a name that exists)."""
+    candidate, n = path, 2
+    while candidate.exists() and (content is None or candidate.read_bytes() != content):
+        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
+    return candidate
+
+
+def _lock_holders(lock_path: Path) -> str:
+    """Which processes have the lock file open (Linux /proc), for the timeout message."""
+    found: list[str] = []
+    wanted = str(lock_path)
+    with contextlib.suppress(OSError):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            fd_dir = f"/proc/{pid}/fd"
+            try:
+                links = [os.readlink(f"{fd_dir}/{fd}") for fd in os.listdir(fd_dir)]
+            except OSError:
+                continue
+            if wanted in links:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                except OSError:
+                    cmd = "?"
+                found.append(f"process {pid} ({' '.join(cmd.split())[:60]})")
+    return ", ".join(found) if found else "another roadmap command"
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not every platform lets a directory be opened; the rename already happened
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _lock_timeout_from_env() -> float:
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise StateError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; unset it or give e.g. 5"
+        )
+    return value
