@@ -26,16 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from roadmap_cli.core import catalog as catalogs  # noqa: E402
-from roadmap_cli.core.history import Change, new_record  # noqa: E402
+from roadmap_cli.core.records import FieldChange, new_record  # noqa: E402
 from roadmap_cli.core.state import Project, State, TopicProgress  # noqa: E402
 from roadmap_cli.render.documents import dumps  # noqa: E402
 from roadmap_cli.render.export import to_json_document  # noqa: E402
-from roadmap_cli.storage import paths  # noqa: E402
+from roadmap_cli.storage import catalog_file, paths  # noqa: E402
 
 
 def make_exports(folder: Path, count: int, seed: int = 1) -> None:
-    catalog = catalogs.load(paths.bundled_catalog())
+    catalog = catalog_file.load(paths.bundled_catalog())
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     topic_ids = [t.id for t in catalog.topics]
@@ -53,7 +52,7 @@ def make_exports(folder: Path, count: int, seed: int = 1) -> None:
             state.topics[topic_id] = entry
             records.append(
                 new_record(
-                    f"done {topic_id}", [Change(f"topics.{topic_id}", None, {"x": 1})], moment
+                    f"done {topic_id}", [FieldChange(f"topics.{topic_id}", None, {"x": 1})], moment
                 )
             )
         for p in range(rng.randint(0, 3)):

@@ -50,9 +50,10 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from roadmap_cli.core import history  # noqa: E402
-from roadmap_cli.core.state import Project, State, TopicProgress, render  # noqa: E402
-from roadmap_cli.storage import paths  # noqa: E402
+from roadmap_cli.core import records  # noqa: E402
+from roadmap_cli.core.state import Project, State, TopicProgress  # noqa: E402
+from roadmap_cli.storage import history_file, paths  # noqa: E402
+from roadmap_cli.storage.state_file import render  # noqa: E402
 
 FLOOR_CODE = "import typer, rich.console, rich.table"
 TYPER_FLOOR_CODE = "import typer"
@@ -477,12 +478,12 @@ def write_history(path: Path, topic_ids: list[str], count: int) -> None:
         for n, moment in enumerate(moments(count)):
             topic_id = topic_ids[n % len(topic_ids)]
             verb, old, new = steps[(n // len(topic_ids)) % 2]
-            change = history.Change(
+            change = records.FieldChange(
                 f"topics.{topic_id}",
                 entry(old, moment) if old else None,
                 entry(new, moment),
             )
-            lines.append(history.new_record(f"{verb} {topic_id}", [change], moment).to_json())
+            lines.append(records.new_record(f"{verb} {topic_id}", [change], moment).to_json())
             if len(lines) >= 10_000:
                 out.write("\n".join(lines) + "\n")
                 lines.clear()
@@ -495,7 +496,7 @@ def write_learner(folder: Path, ids: CatalogIds, events: int, target: str) -> Pa
     state_file = folder / "progress.toml"
     rng = random.Random(f"{ids.id}-{events}")
     state_file.write_text(render(busy_state(ids, rng, target)), encoding="utf-8")
-    write_history(history.path_for(state_file), ids.topics, events)
+    write_history(history_file.path_for(state_file), ids.topics, events)
     return state_file
 
 
@@ -519,13 +520,13 @@ def bundled_commands(
     ids = bundled_ids()
     target = rng.choice(ids.topics)
     state_file = write_learner(root / "bundled", ids, BUNDLED_EVENTS, target)
-    history_file = history.path_for(state_file)
+    log_file = history_file.path_for(state_file)
     pristine = root / "bundled-pristine"
     pristine.mkdir()
-    for file in (state_file, history_file):
+    for file in (state_file, log_file):
         shutil.copyfile(file, pristine / file.name)
     state_text = state_file.read_bytes()
-    history_lines = history_file.read_bytes().count(b"\n")
+    history_lines = log_file.read_bytes().count(b"\n")
     # The program caches the checked state of the progress file it last wrote or read. A
     # learner's file is one roadmap wrote, so `done` starts with the cache entry of the
     # file as it is: keep the entry for the pristine file and put it back with the file.
@@ -534,7 +535,7 @@ def bundled_commands(
     shutil.copytree(progress_cache, pristine / "progress-cache")
 
     def restore() -> None:
-        for file in (state_file, history_file):
+        for file in (state_file, log_file):
             shutil.copyfile(pristine / file.name, file)
         shutil.rmtree(progress_cache, ignore_errors=True)
         shutil.copytree(pristine / "progress-cache", progress_cache)
@@ -547,8 +548,8 @@ def bundled_commands(
         status = tomllib.loads(state_file.read_text(encoding="utf-8"))["topics"][target]
         if status.get("status") != "done":
             raise BenchmarkError(f"`roadmap done {target}` left it {status.get('status')!r}")
-        if history_file.read_bytes().count(b"\n") != history_lines + 1:
-            raise BenchmarkError(f"`roadmap done {target}` added no record to {history_file}")
+        if log_file.read_bytes().count(b"\n") != history_lines + 1:
+            raise BenchmarkError(f"`roadmap done {target}` added no record to {log_file}")
         restore()
 
     cold_cache = root / "empty-cache"

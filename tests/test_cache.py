@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, Runner
-from roadmap_cli.core import catalog
+from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import CatalogError, StateError
-from roadmap_cli.storage import paths
+from roadmap_cli.storage import catalog_file, paths
 from roadmap_cli.storage.store import Store
 
 
@@ -22,18 +22,18 @@ def entries() -> list[Path]:
     return sorted(folder.glob("*.marshal")) if folder.is_dir() else []
 
 
-def checked(path: Path) -> catalog.Catalog:
+def checked(path: Path) -> Catalog:
     """The catalog as a full check (no cache) gives it."""
-    found, problems = catalog.check_file(path)
+    found, problems = catalog_file.check_file(path)
     assert found is not None and not problems
     return found
 
 
 @pytest.mark.parametrize("path", [paths.bundled_catalog(), MINI], ids=["bundled", "mini"])
 def test_a_cached_catalog_is_the_checked_one(path: Path) -> None:
-    first = catalog.load(path)  # checks the file and fills the cache
+    first = catalog_file.load(path)  # checks the file and fills the cache
     assert len(entries()) == 1
-    second = catalog.load(path)  # from the cache
+    second = catalog_file.load(path)  # from the cache
     assert first == second == checked(path)
     assert [t.signals for t in second.tracks] == [t.signals for t in checked(path).tracks]
     assert second.topic_index.resolve("ra") == checked(path).topic_index.resolve("ra")
@@ -50,38 +50,38 @@ def test_a_cached_catalog_is_the_checked_one(path: Path) -> None:
     ids=["truncated", "flipped", "empty", "zeros"],
 )
 def test_a_damaged_entry_is_ignored_and_written_anew(damage: object) -> None:
-    catalog.load(MINI)
+    catalog_file.load(MINI)
     (entry,) = entries()
     good = entry.read_bytes()
     entry.write_bytes(damage(good))  # type: ignore[operator]
-    assert catalog.load(MINI) == checked(MINI)
+    assert catalog_file.load(MINI) == checked(MINI)
     assert entry.read_bytes() == good
 
 
 def test_an_entry_that_cannot_be_read_or_written_only_costs_time() -> None:
-    catalog.load(MINI)
+    catalog_file.load(MINI)
     (entry,) = entries()
     entry.unlink()
     entry.mkdir()  # a folder where the entry should be: neither readable nor replaceable
-    assert catalog.load(MINI) == checked(MINI)
+    assert catalog_file.load(MINI) == checked(MINI)
     shutil.rmtree(paths.cache_dir())
     paths.cache_dir().parent.mkdir(parents=True, exist_ok=True)
     paths.cache_dir().write_text("not a folder")  # the cache folder cannot even be made
-    assert catalog.load(MINI) == checked(MINI)
+    assert catalog_file.load(MINI) == checked(MINI)
 
 
 def test_an_edited_catalog_is_checked_again(tmp_path: Path) -> None:
     mine = tmp_path / "mine.toml"
     mine.write_bytes(MINI.read_bytes())
-    catalog.load(mine)
+    catalog_file.load(mine)
     text = MINI.read_text(encoding="utf-8")
     mine.write_text(text.replace('title = "Python"', 'title = "Python 3"', 1), encoding="utf-8")
-    assert catalog.load(mine).topic_by_id["python"].title == "Python 3"
+    assert catalog_file.load(mine).topic_by_id["python"].title == "Python 3"
     assert len(entries()) == 2
     # A broken edit is reported although an entry for the earlier text is there.
     mine.write_text(text.replace('title = "Mini Roadmap"', 'titel = "Mini"'), encoding="utf-8")
     with pytest.raises(CatalogError, match="unknown key"):
-        catalog.load(mine)
+        catalog_file.load(mine)
 
 
 def test_the_program_uses_the_cache_and_is_right_after_an_edit(run: Runner, tmp_path: Path) -> None:
@@ -98,8 +98,8 @@ def test_the_program_uses_the_cache_and_is_right_after_an_edit(run: Runner, tmp_
 
 def test_a_cache_hit_does_not_import_pydantic(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from roadmap_cli.core import catalog;"
-        f"catalog.load(Path({str(MINI)!r})); print('pydantic' in sys.modules)"
+        "import sys; from pathlib import Path; from roadmap_cli.storage import catalog_file;"
+        f"catalog_file.load(Path({str(MINI)!r})); print('pydantic' in sys.modules)"
     )
     env = {**os.environ}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, Runner
-from roadmap_cli.core.catalog import Catalog, check_file, load
+from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.storage import paths
+from roadmap_cli.storage.catalog_file import check_file, load
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "ai-engineer-roadmap-2026.txt"
 TRACK_HEADINGS = {

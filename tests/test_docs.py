@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Runner
 from roadmap_cli.cli.main import full_command
-from roadmap_cli.core.catalog import check_file
+from roadmap_cli.storage.catalog_file import check_file
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

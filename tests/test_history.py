@@ -14,8 +14,9 @@ from test_state_edit import projects
 from test_store_robustness import entries, ids
 
 from conftest import Runner
-from roadmap_cli.core import history
+from roadmap_cli.core import records
 from roadmap_cli.core.state import State
+from roadmap_cli.storage import history_file
 
 pytestmark = pytest.mark.usefixtures("mini")
 
@@ -114,13 +115,13 @@ def test_a_record_is_one_json_line_with_an_id(run: Runner, state_file: Path) -> 
 def test_history_is_bounded_and_trimming_keeps_current_progress(
     run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history, "MAX_BYTES", 4000)
+    monkeypatch.setattr(history_file, "MAX_BYTES", 4000)
     for i in range(40):
         run("note", "python", f"note number {i}")
         run("done", "rag" if i % 2 else "lora")
     log_file = state_file.with_name("progress.history.jsonl")
     assert log_file.stat().st_size <= 4000
-    records = history.read(log_file).records
+    records = history_file.read(log_file).records
     assert 0 < len(records) < 80
     assert records[-1].command == "done lora" or records[-1].command.startswith("note python")
     assert topics(state_file)["python"]["note"] == "note number 39"
@@ -189,7 +190,7 @@ def test_a_failed_trim_does_not_fail_a_saved_change(
             raise StateError("No space left on device")
         real_write(self, target, data, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(history, "MAX_BYTES", 300)
+    monkeypatch.setattr(history_file, "MAX_BYTES", 300)
     monkeypatch.setattr(Store, "_write", full_disk_for_history)
     for topic in ("python", "llm-apis", "rag"):
         result = run("done", topic)
@@ -201,7 +202,7 @@ def test_a_failed_trim_does_not_fail_a_saved_change(
 def test_the_newest_record_survives_a_trim_however_large(
     run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history, "MAX_BYTES", 1000)
+    monkeypatch.setattr(history_file, "MAX_BYTES", 1000)
     run("note", "rag", "x" * 3000)
     records = log_json(run)["records"]
     assert len(records) == 1 and records[0]["command"] == "note rag"
@@ -242,8 +243,8 @@ def test_diff_is_every_key_whose_json_differs(pair: tuple[State, State]) -> None
     """diff() only turns unequal entries into JSON; it must find what comparing whole
     snapshots finds, in the same order (focus first, then the keys sorted)."""
     before, after = pair
-    old, new = history.snapshot(before), history.snapshot(after)
+    old, new = records.snapshot(before), records.snapshot(after)
     keys = sorted(set(old) | set(new), key=lambda k: (k != "focus", k))
     expected = [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
-    assert [tuple(c) for c in history.diff(before, after)] == expected
-    assert history.diff(before, before.copy()) == ()
+    assert [tuple(c) for c in records.diff(before, after)] == expected
+    assert records.diff(before, before.copy()) == ()

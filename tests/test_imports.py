@@ -38,7 +38,7 @@ HEAVY = [
     "markdown_it",
     "rich",
     "roadmap_cli.formats.catalog_schema",
-    "roadmap_cli.core.history",
+    "roadmap_cli.storage.history_file",
     "roadmap_cli.storage.line_editor",
     "roadmap_cli.cli.commands.projects",
 ]
@@ -80,7 +80,7 @@ def test_done_writes_without_pydantic_tomlkit_filelock_or_openssl(
         "rich",
         "json",
         "tomllib",
-        "roadmap_cli.core.history",
+        "roadmap_cli.storage.history_file",
         "roadmap_cli.storage.line_editor",
     }
 

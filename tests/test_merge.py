@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Runner
-from roadmap_cli.core.history import Change, Record
 from roadmap_cli.core.merge import Side, merge
+from roadmap_cli.core.records import FieldChange, Record
 from roadmap_cli.core.state import Project, State, TopicProgress
 from roadmap_cli.formats import export_schema
 
@@ -46,13 +46,13 @@ record_pool = [
         f"r{i}",
         T0 + timedelta(hours=h),
         "x",
-        (Change(key, {"status": "done", "updated": T0.isoformat()}, None),),
+        (FieldChange(key, {"status": "done", "updated": T0.isoformat()}, None),),
     )
     for i, (h, key) in enumerate(
         [(h, k) for h in range(6) for k in ("topics.python", "topics.rag", "projects.p1")]
     )
 ] + [
-    Record(f"f{h}", T0 + timedelta(hours=h, minutes=30), "focus", (Change("focus", None, t),))
+    Record(f"f{h}", T0 + timedelta(hours=h, minutes=30), "focus", (FieldChange("focus", None, t),))
     for h, t in enumerate(["builder", "deep", "builder"])
 ]
 
@@ -122,7 +122,7 @@ def test_latest_change_wins_and_ties_are_fixed() -> None:
 def test_a_later_reset_wins_over_an_older_entry_but_keeps_its_note() -> None:
     entry = TopicProgress(status="done", updated=T0, note="keep")
     reset = Record(
-        "r", T0 + timedelta(hours=1), "reset rag", (Change("topics.rag", {"x": 1}, None),)
+        "r", T0 + timedelta(hours=1), "reset rag", (FieldChange("topics.rag", {"x": 1}, None),)
     )
     merged = merge(Side(State(topics={"rag": entry}), ()), Side(State(), (reset,)))
     assert merged.state.topics["rag"].status is None

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import Runner
 from roadmap_cli.core.activity import activity, weeks
-from roadmap_cli.core.history import Change, Record, new_record
+from roadmap_cli.core.records import FieldChange, Record, new_record
 
 pytestmark = pytest.mark.usefixtures("mini")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -22,7 +22,7 @@ def at(day: date, hour: int = 12) -> datetime:
 
 
 def records_on(*days: date) -> list[Record]:
-    return [new_record("x", [Change("focus", None, "deep")], at(day)) for day in days]
+    return [new_record("x", [FieldChange("focus", None, "deep")], at(day)) for day in days]
 
 
 def test_streaks() -> None:

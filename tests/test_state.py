@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import MINI, Runner, installed_script
-from roadmap_cli.core import history
 from roadmap_cli.core.errors import StateError
-from roadmap_cli.core.state import Invalid, State, TopicProgress, render, to_json, topic_from
-from roadmap_cli.storage import paths
+from roadmap_cli.core.state import Invalid, State, TopicProgress, to_json, topic_from
+from roadmap_cli.storage import history_file, paths
+from roadmap_cli.storage.state_file import render
 from roadmap_cli.storage.store import Store
 
 pytestmark = pytest.mark.usefixtures("mini")
@@ -219,7 +219,7 @@ def test_failed_write_leaves_the_old_file_no_temporary_and_no_record(
     assert result.stderr == f"roadmap: error: {expected}\n"
     assert state_file.read_bytes() == before
     assert [p.name for p in state_file.parent.iterdir() if p.name.endswith(".tmp")] == []
-    assert history.read(log).records == []
+    assert history_file.read(log).records == []
     assert run("log", "--json").stdout.count('"command"') == 0
 
 

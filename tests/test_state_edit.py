@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_store_robustness import entries, ids, moments, texts
 
-from roadmap_cli.core.state import Project, State, TopicProgress, render, state_from
+from roadmap_cli.core.state import Project, State, TopicProgress, state_from
 from roadmap_cli.storage.line_editor import edit
+from roadmap_cli.storage.state_file import render
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
 T1 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)

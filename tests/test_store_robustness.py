@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINI, installed_script
-from roadmap_cli.core import history
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import State, TopicProgress
+from roadmap_cli.storage import history_file
 from roadmap_cli.storage.store import Store
 
 # --- property tests ------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_eight_processes_times_25_changes_are_all_kept_and_recorded(tmp_path: Pa
     assert [w.wait(timeout=600) for w in workers] == [0] * 8
     state = Store(path).load()
     assert {k: v.note for k, v in state.topics.items()} == {f"w{w}": "24" for w in range(8)}
-    commands = [r.command for r in history.read(history.path_for(path)).records]
+    commands = [r.command for r in history_file.read(history_file.path_for(path)).records]
     assert sorted(commands) == sorted(f"worker {w} step {s}" for w in range(8) for s in range(25))
 
 
@@ -275,7 +275,7 @@ def test_a_read_only_folder_fails_cleanly_and_changes_nothing(
 def test_history_records_carry_timezone_aware_times(tmp_path: Path) -> None:
     path = tmp_path / "progress.toml"
     Store(path).update(lambda s: setattr(s, "focus", "x"), "focus x")
-    (record,) = history.read(history.path_for(path)).records
+    (record,) = history_file.read(history_file.path_for(path)).records
     assert record.time.utcoffset() is not None
     assert abs(record.time - datetime.now(UTC)) < timedelta(minutes=5)
 
@@ -298,4 +298,4 @@ def test_ctrl_c_at_random_moments_keeps_history_and_file_in_step(tmp_path: Path)
         writer.stdout.close()
         if path.exists():
             count = int(Store(path).load().topics["t0"].note or 0)
-            assert len(history.read(history.path_for(path)).records) == count
+            assert len(history_file.read(history_file.path_for(path)).records) == count

@@ -77,10 +77,9 @@ class Session:
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            from roadmap_cli.core import catalog
-            from roadmap_cli.storage import paths
+            from roadmap_cli.storage import catalog_file, paths
 
-            self._catalog = catalog.load(paths.catalog_path(self.catalog_flag))
+            self._catalog = catalog_file.load(paths.catalog_path(self.catalog_flag))
         return self._catalog
 
     def store(self) -> Store:

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from roadmap_cli.core.history import Record
+from roadmap_cli.core.records import Record
 
 
 @dataclass(frozen=True)

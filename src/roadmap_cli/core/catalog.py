@@ -1,24 +1,16 @@
-"""The catalog: tracks, outcomes and one global set of topics, read from a TOML file.
+"""The catalog: tracks, outcomes and one global set of topics, and the checks across them.
 
 Its entries are named tuples, which Python makes several times faster than frozen
-dataclasses: every command builds these classes at start-up.
-
-`load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names the file
-and its problem (and the line, for TOML syntax errors). The format is checked by
-`catalog_schema` (pydantic), but only for a file not seen before: the checked result is kept in
-the user's cache folder under checksums of the file's bytes, and later runs read it back in
-Python's marshal format, so that a command starts without importing pydantic or parsing TOML.
-An entry that is missing, unreadable or damaged is ignored and the file is checked again.
+dataclasses: every command builds these classes at start-up. `storage.catalog_file` reads a
+catalog file into one; `formats.catalog_schema` checks each field of the format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NamedTuple
 
-from roadmap_cli.core.errors import CatalogError
 from roadmap_cli.core.matching import IdIndex, normalize
 
 KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -160,9 +152,9 @@ class Catalog:
 # --- from checked data
 
 
-# The data comes from `catalog_schema.validate` (directly, or through the cache, whose entries
-# are that data behind a checksum): every key is there and of its type, so nothing is checked
-# again here. A cache entry of another shape fails with KeyError or TypeError.
+# The data comes from `formats.catalog_schema.validate` (directly, or through the cache, whose
+# entries are that data behind a checksum): every key is there and of its type, so nothing is
+# checked again here. A cache entry of another shape fails with KeyError or TypeError.
 
 
 def _texts(value: list[str]) -> tuple[str, ...]:
@@ -316,38 +308,3 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
                 path.append(nxt)
                 stack.append(iter(graph[nxt]))
     return None
-
-
-# --- loading, through the cache
-
-
-def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
-    """Read and validate a catalog file; return it (or None) and every problem found."""
-    from roadmap_cli.formats.catalog_schema import check_file as check
-
-    return check(path)
-
-
-def load(path: Path) -> Catalog:
-    """A validated catalog, or CatalogError naming the file and its first problems."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError(f"catalog {path}: file not found") from None
-    except OSError as exc:
-        raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
-    from roadmap_cli.storage import cache
-
-    entry = cache.catalog_entry(raw)
-    try:
-        return from_data(cache.read(entry, "catalog"))
-    except (KeyError, TypeError, AttributeError):
-        pass  # no entry, or not one this version reads: check the file
-    from roadmap_cli.formats.catalog_schema import check_bytes
-
-    data, found = check_bytes(raw)
-    if found or data is None:
-        more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
-        raise CatalogError(f"catalog {path}: {found[0]}{more}")
-    cache.write(entry, "catalog", data)
-    return from_data(data)

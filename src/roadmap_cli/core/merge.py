@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from roadmap_cli.core.history import Record
+from roadmap_cli.core.records import Record
 from roadmap_cli.core.state import Entry, Project, State, TopicProgress, to_json
 
 

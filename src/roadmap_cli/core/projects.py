@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -45,7 +44,6 @@ def project_index(state: State) -> IdIndex:
 # Compiled on first use (re keeps them): checking a URL is rare, start-up is not.
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _ESCAPES = r"%(?![0-9A-Fa-f]{2})"
-TEXT_LIMIT = 1_000_000  # characters read for one text from a file or stdin
 
 
 def check_url(text: str) -> str:
@@ -98,34 +96,6 @@ def _url_ok(url: str) -> bool:
         return False
     labels = ascii_host.rstrip(".").split(".")
     return all(re.fullmatch(_LABEL, label) for label in labels)
-
-
-def read_text_argument(value: str, *, stdin_used: list[bool] | None = None) -> str:
-    """`@file.md` reads the text from a file (`@-` from stdin, once); anything else is the
-    text itself. An empty file is refused: clearing a field takes an explicit ""."""
-    if not value.startswith("@") or value == "@":
-        return value
-    name = value[1:]
-    if name == "-":
-        import sys
-
-        if stdin_used is not None:
-            if stdin_used:
-                raise UsageError("only one text can come from stdin (@-)")
-            stdin_used.append(True)
-        text = sys.stdin.read(TEXT_LIMIT + 1)
-    else:
-        try:
-            with Path(name).expanduser().open(encoding="utf-8-sig") as handle:
-                text = handle.read(TEXT_LIMIT + 1)
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise UsageError(f"cannot read {name} for the text ({reason})") from None
-    if len(text) > TEXT_LIMIT:
-        raise UsageError(f"{name} is longer than {TEXT_LIMIT:,} characters; shorten it")
-    if not text.strip():
-        raise UsageError(f'{name} is empty; to clear a field, give "" instead')
-    return text
 
 
 # --- the portfolio editor ------------------------------------------------------------------

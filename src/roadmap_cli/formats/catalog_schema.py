@@ -1,13 +1,13 @@
 """Validating a catalog file: the pydantic schema of the format and every problem it has.
 
 Only a catalog that has not been seen before is validated here (and `roadmap catalog
-validate`); `catalog.load` keeps the result in a cache, so most runs never import pydantic.
+validate`); `storage.catalog_file.load` keeps the result in a cache, so most runs never import
+pydantic.
 """
 
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -183,18 +183,6 @@ def validate(data: Any) -> tuple[dict[str, Any] | None, list[str]]:
 def check_bytes(raw: bytes) -> tuple[dict[str, Any] | None, list[str]]:
     data, found = read_data(raw)
     return (None, found) if data is None else validate(data)
-
-
-def check_file(path: Path) -> tuple[runtime.Catalog | None, list[str]]:
-    """Read and validate a catalog file; return it (or None) and every problem found."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, ["file not found"]
-    except OSError as exc:
-        return None, [f"cannot read it ({exc.strerror or exc})"]
-    plain, found = check_bytes(raw)
-    return (None if plain is None else runtime.from_data(plain)), found
 
 
 def _problems_beyond(data: Any, error: ValidationError) -> list[str]:

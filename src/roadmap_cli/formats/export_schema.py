@@ -188,7 +188,7 @@ if __name__ == "__main__":
 
 def to_side(export: Export) -> Side:
     """The state and history an export holds, ready to merge or restore."""
-    from roadmap_cli.core.history import Record
+    from roadmap_cli.core.records import Record
 
     records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
     return Side(state_of(export), records)

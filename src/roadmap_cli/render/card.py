@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from roadmap_cli.core.activity import activity
 from roadmap_cli.core.catalog import Catalog
-from roadmap_cli.core.history import Record
 from roadmap_cli.core.progress import all_track_progress
+from roadmap_cli.core.records import Record
 from roadmap_cli.core.state import State
 
 WIDTH = 520

@@ -21,8 +21,7 @@ from roadmap_cli.core.projects import project_counts, ready_ideas
 from roadmap_cli.core.state import PROJECT_FIELDS, Project, State, TopicProgress
 
 if TYPE_CHECKING:
-    from roadmap_cli.core.history import Change, Record
-    from roadmap_cli.storage.store import Undone
+    from roadmap_cli.core.records import FieldChange, Record, Undone
 
 JSON_VERSION = 1
 
@@ -198,12 +197,12 @@ def next_topics(
     }
 
 
-def _change(change: Change) -> dict[str, Any]:
+def _change(change: FieldChange) -> dict[str, Any]:
     """A change with a one-line summary; `reverted` in `undone` lists the undoing direction."""
     return {"key": change.key, "old": change.old, "new": change.new, "summary": describe(change)}
 
 
-def describe(change: Change) -> str:
+def describe(change: FieldChange) -> str:
     """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
     if change.key == "focus":
         return f"focus: {change.old or 'none'} → {change.new or 'none'}"

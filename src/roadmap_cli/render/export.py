@@ -9,9 +9,9 @@ from typing import Any
 
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import UsageError
-from roadmap_cli.core.history import Record
 from roadmap_cli.core.progress import TrackProgress, all_track_progress, focus_of
 from roadmap_cli.core.projects import check_url
+from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import printable
 from roadmap_cli.core.state import PORTFOLIO_FIELDS, State, TopicProgress, to_json
 from roadmap_cli.render import documents

@@ -1,6 +1,6 @@
 """Writing a change into the progress file's text by editing only the lines it touches.
 
-`state.render` can rewrite the whole file with tomlkit, which keeps comments and hand-added
+`state_file.render` can rewrite the whole file with tomlkit, which keeps comments and hand-added
 keys, but parsing a whole file with tomlkit takes longer than the rest of a command. Most
 changes touch one or two topic tables, so `edit` cuts the text at its table headers, rewrites
 the lines of the keys that changed in the tables that changed, and leaves every other byte as

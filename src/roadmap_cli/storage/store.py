@@ -15,29 +15,25 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from roadmap_cli.core.errors import StateError, UsageError
 from roadmap_cli.core.state import (
     SCHEMA_VERSION,
     Invalid,
     State,
-    decode,
     entry_from,
     now,
-    render,
-    schema_version_of,
     state_from,
     state_from_checked,
     to_json,
-    unreadable,
-    validate,
 )
 from roadmap_cli.storage import paths
+from roadmap_cli.storage.state_file import decode, render, schema_version_of, unreadable, validate
 
 if TYPE_CHECKING:
-    from roadmap_cli.core import history
-    from roadmap_cli.core.history import Change, Record
+    from roadmap_cli.core import records
+    from roadmap_cli.core.records import FieldChange, Record, Undone
 
 T = TypeVar("T")
 LOCK_TIMEOUT_ENV = "ROADMAP_LOCK_TIMEOUT"
@@ -65,12 +61,6 @@ class Loaded:
         return self.version is not None and self.version < SCHEMA_VERSION
 
 
-class Undone(NamedTuple):
-    record: Record  # the change that was reverted
-    reverted: tuple[Change, ...]  # as applied now (old and new as they were in the record)
-    left: tuple[str, ...]  # keys changed again since, and so left as they are
-
-
 class Store:
     """One learner's progress file, its lock and its history."""
 
@@ -95,9 +85,9 @@ class Store:
 
     @property
     def history_path(self) -> Path:
-        from roadmap_cli.core import history
+        from roadmap_cli.storage import history_file
 
-        return history.path_for(self.target)
+        return history_file.path_for(self.target)
 
     def backup_path(self, version: int) -> Path:
         return self.target.with_name(f"{self.target.name}.bak-v{version}")
@@ -157,11 +147,11 @@ class Store:
     def load(self) -> State:
         return self.read().state
 
-    def history(self) -> history.History:
-        from roadmap_cli.core import history
+    def history(self) -> records.History:
+        from roadmap_cli.storage import history_file
 
         try:
-            return history.read(self.history_path)
+            return history_file.read(self.history_path)
         except OSError as exc:
             raise StateError(
                 f"cannot read the history {self.history_path}: {exc.strerror or exc}"
@@ -180,7 +170,7 @@ class Store:
         `change` may run twice (a dry run first), so it must only touch the state it is given.
         With `always`, the file is written even when nothing changed (a repair starts a file).
         """
-        from roadmap_cli.core import history
+        from roadmap_cli.core import records
 
         loaded = self.read()
         probe = loaded.state.copy()
@@ -198,24 +188,24 @@ class Store:
                 before = loaded.state.copy()
                 result = change(loaded.state)
             loaded.before = before
-            changes = history.diff(before, loaded.state)
+            changes = records.diff(before, loaded.state)
             if changes or always:
-                self._commit(loaded, history.new_record(command, changes, now()))
+                self._commit(loaded, records.new_record(command, changes, now()))
         return result
 
     def undo(self) -> Undone | None:
         """Revert the newest change that is not yet undone; None when there is none."""
-        from roadmap_cli.core import history
-        from roadmap_cli.core.history import Change
+        from roadmap_cli.core import records
+        from roadmap_cli.core.records import FieldChange, Undone
 
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
-            target = history.undoable(self.history())
+            target = records.undoable(self.history())
             if target is None:
                 return None
-            current = history.snapshot(loaded.state)
-            reverted: list[Change] = []
+            current = records.snapshot(loaded.state)
+            reverted: list[FieldChange] = []
             left: list[str] = []
             for change in target.changes:
                 if current.get(change.key) != change.new:
@@ -227,8 +217,8 @@ class Store:
                     left.append(change.key)
                     continue
                 reverted.append(change)
-            inverse = [Change(c.key, c.new, c.old) for c in reverted]
-            record = history.new_record(f"undo {target.command}", inverse, now(), target.id)
+            inverse = [FieldChange(c.key, c.new, c.old) for c in reverted]
+            record = records.new_record(f"undo {target.command}", inverse, now(), target.id)
             self._commit(loaded, record)
             return Undone(target, tuple(reverted), tuple(left))
 
@@ -242,27 +232,27 @@ class Store:
         """Under the lock, replace state and history with what `combine` makes of the current
         ones (an import), recording it; with `backup`, keep copies of both files first.
         Returns the state before and after."""
-        from roadmap_cli.core import history
+        from roadmap_cli.core import records
 
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
             before = loaded.state.copy()
             current = tuple(self.history().records)
-            state, records = combine(loaded.state.copy(), current)
-            if state == before and records == current:
+            state, combined = combine(loaded.state.copy(), current)
+            if state == before and combined == current:
                 return before, state  # nothing new: no record, no write
             moment = now()
             with _interrupts_deferred():
                 if backup:
                     self._keep_copies(moment)
                 old_history = _read_or_none(self.history_path)
-                text = "".join(r.to_json() + "\n" for r in records)
+                text = "".join(r.to_json() + "\n" for r in combined)
                 self._write(self.history_path, text.encode("utf-8"))
                 loaded.state = state
                 try:
-                    record = history.new_record(
-                        command, history.diff(before, state), moment, imported=True
+                    record = records.new_record(
+                        command, records.diff(before, state), moment, imported=True
                     )
                     self._commit_now(loaded, record)
                 except StateError:
@@ -290,7 +280,7 @@ class Store:
             self._commit_now(loaded, record)
 
     def _commit_now(self, loaded: Loaded, record: Record) -> None:
-        from roadmap_cli.core import history
+        from roadmap_cli.storage import history_file
 
         if loaded.older and loaded.raw is not None:
             backup = _free_name(self.backup_path(loaded.version or 0), loaded.raw)
@@ -309,7 +299,7 @@ class Store:
         except OSError as exc:
             raise StateError(f"cannot read {self.history_path}: {exc.strerror or exc}") from None
         try:
-            history.append(self.history_path, record)
+            history_file.append(self.history_path, record)
         except OSError as exc:
             with contextlib.suppress(OSError):  # a line written but not synced is taken back
                 os.truncate(self.history_path, logged)
@@ -327,10 +317,10 @@ class Store:
             raise
         _cache_state(self.target, written, loaded.state)
         self._remove_stale_temporaries()
-        if history.needs_trim(self.history_path):
+        if history_file.needs_trim(self.history_path):
             # The change is saved; a trim that fails (a full disk) is tried again next time.
             with contextlib.suppress(StateError):
-                text = history.trimmed(self.history())
+                text = history_file.trimmed(self.history())
                 self._write(self.history_path, text.encode("utf-8"))
 
     def _refuse_newer(self, loaded: Loaded) -> None:
@@ -418,7 +408,7 @@ class Store:
     def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State]:
         """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
         and write what `salvage` makes of its bytes. Undo stops at a repair."""
-        from roadmap_cli.core import history
+        from roadmap_cli.core import records
 
         with self._locked():
             try:
@@ -445,9 +435,9 @@ class Store:
                 os.rename(self.target, aside)
             except OSError as exc:
                 raise StateError(f"cannot move {self.path} aside: {exc.strerror or exc}") from None
-            record = history.new_record(
+            record = records.new_record(
                 f"doctor --repair (damaged file kept as {aside.name})",
-                history.diff(State(), state),
+                records.diff(State(), state),
                 moment,
                 barrier=True,
             )

@@ -41,7 +41,7 @@ def locate(problem: str, lines: list[str]) -> int | None:
 
 
 def check(path: Path) -> dict[str, Any]:
-    from roadmap_cli.core.catalog import check_file
+    from roadmap_cli.storage.catalog_file import check_file
 
     catalog, problems = check_file(path)
     try:

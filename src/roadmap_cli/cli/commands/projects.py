@@ -54,6 +54,37 @@ TopicOption = Annotated[
 TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
 
 
+TEXT_LIMIT = 1_000_000  # characters read for one text from a file or stdin
+
+
+def read_text_argument(value: str, *, stdin_used: list[bool] | None = None) -> str:
+    """`@file.md` reads the text from a file (`@-` from stdin, once); anything else is the
+    text itself. An empty file is refused: clearing a field takes an explicit ""."""
+    if not value.startswith("@") or value == "@":
+        return value
+    name = value[1:]
+    if name == "-":
+        import sys
+
+        if stdin_used is not None:
+            if stdin_used:
+                raise UsageError("only one text can come from stdin (@-)")
+            stdin_used.append(True)
+        text = sys.stdin.read(TEXT_LIMIT + 1)
+    else:
+        try:
+            with Path(name).expanduser().open(encoding="utf-8-sig") as handle:
+                text = handle.read(TEXT_LIMIT + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(f"cannot read {name} for the text ({reason})") from None
+    if len(text) > TEXT_LIMIT:
+        raise UsageError(f"{name} is longer than {TEXT_LIMIT:,} characters; shorten it")
+    if not text.strip():
+        raise UsageError(f'{name} is empty; to clear a field, give "" instead')
+    return text
+
+
 class ProjectStatusChoice(StrEnum):
     planned = "planned"
     in_progress = "in-progress"
@@ -327,7 +358,7 @@ def edit(
 
     Example: roadmap project edit pdf-q-a-bot --problem @problem.md --demo https://pdfqa.example.com
     """
-    from roadmap_cli.core.projects import check_url, read_text_argument
+    from roadmap_cli.core.projects import check_url
     from roadmap_cli.core.sanitize import note_text
 
     session = session_of(ctx)

@@ -13,7 +13,7 @@ from roadmap_cli.cli.session import TrackOption, YesOption, confirm, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
 if TYPE_CHECKING:
-    from roadmap_cli.core.history import Record
+    from roadmap_cli.core.records import Record
     from roadmap_cli.core.state import State
 
 
@@ -123,20 +123,21 @@ def cohort(
     """
     import sys
 
-    from roadmap_cli.render import cohort as reports
+    from roadmap_cli.render import cohort_report
+    from roadmap_cli.storage import cohort_folder
 
     session = session_of(ctx)
     catalog = session.catalog()
-    learners, skipped = reports.load(paths, catalog)
+    learners, skipped = cohort_folder.load(paths, catalog)
     if not learners:
         why = f": {skipped[0].file}: {skipped[0].reason}" if skipped else ""
         raise RoadmapError(f"no learner's export to report on among {len(skipped)} file(s){why}")
-    doc = reports.report(catalog, learners, skipped, session.track_id(track))
+    doc = cohort_report.report(catalog, learners, skipped, session.track_id(track))
     if format is CohortFormat.json:
         session.print_json(doc)
     elif format is CohortFormat.csv:
-        sys.stdout.write(reports.to_csv(doc))
+        sys.stdout.write(cohort_report.to_csv(doc))
     elif format is CohortFormat.markdown:
-        sys.stdout.write(reports.to_markdown(doc))
+        sys.stdout.write(cohort_report.to_markdown(doc))
     else:
         session.show(doc, False, "cohort")

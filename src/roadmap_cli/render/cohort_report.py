@@ -1,71 +1,13 @@
-"""`roadmap cohort`: many learners' JSON exports, summed up for a mentor."""
+"""The cohort report: many learners' progress summed up for a mentor, as data, CSV or markdown."""
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from roadmap_cli.core.catalog import Catalog
-from roadmap_cli.core.errors import RoadmapError
+from roadmap_cli.core.cohort import Learner, Skipped
 from roadmap_cli.core.progress import track_progress
-from roadmap_cli.core.state import State
-from roadmap_cli.formats import export_schema
-
-
-@dataclass(frozen=True)
-class Learner:
-    name: str
-    file: Path
-    state: State
-    tracks: frozenset[str]  # the tracks the export covers
-
-
-@dataclass(frozen=True)
-class Skipped:
-    file: Path
-    reason: str
-
-
-def files_of(paths: list[Path]) -> list[Path]:
-    """Each file given, and the `*.json` entries of each folder given (sorted); a file reached
-    twice (given again, or through a link) once."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for path in paths:
-        for item in sorted(path.glob("*.json")) if path.is_dir() else [path]:
-            real = item.resolve()
-            if real not in seen:
-                seen.add(real)
-                found.append(item)
-    return found
-
-
-def display_name(learner: str, fallback: str) -> str:
-    """A learner's name on one line, never an e-mail address (the part before '@')."""
-    from roadmap_cli.core.sanitize import printable
-
-    name = " ".join(printable(learner).split()).split("@", 1)[0].strip()
-    return name or fallback
-
-
-def load(paths: list[Path], catalog: Catalog) -> tuple[list[Learner], list[Skipped]]:
-    learners: list[Learner] = []
-    skipped: list[Skipped] = []
-    for path in files_of(paths):
-        try:
-            export = export_schema.read(path, check_history=False)
-        except RoadmapError as exc:
-            skipped.append(Skipped(path, exc.message.replace(f"{path} ", "", 1)))
-            continue
-        if export.catalog.id != catalog.id:
-            skipped.append(Skipped(path, f"an export of catalog '{export.catalog.id}'"))
-            continue
-        name = display_name(export.learner, path.stem)
-        covered = frozenset(export.catalog.tracks)
-        learners.append(Learner(name, path, export_schema.state_of(export), covered))
-    return learners, skipped
 
 
 def report(

@@ -1,8 +1,9 @@
-"""The change history: one JSON line per command that changed progress, oldest first.
+"""The records of the change history: what one command changed, key by key.
 
-It lives beside the progress file (`progress.history.jsonl` for `progress.toml`), is only
-written under the progress file's lock, and is kept under `MAX_BYTES` by dropping the oldest
-records. The progress file alone holds current progress, so trimming history never loses it.
+A `Record` holds one `FieldChange` per key of the state it changed (`focus`, `topics.<id>`,
+`projects.<id>`), with the value before and after as JSON-ready data, so that `undo` can put
+the old values back and `log` can say what happened. `storage.history_file` keeps them in a
+file beside the progress file, one JSON line each.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from roadmap_cli.core.state import State, to_json
 
-MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
 
-
-class Change(NamedTuple):
+class FieldChange(NamedTuple):
     """One key of the state before and after: `topics.<id>` (an entry or None) or `focus`."""
 
     key: str
@@ -32,7 +30,7 @@ class Record(NamedTuple):
     id: str
     time: datetime
     command: str
-    changes: tuple[Change, ...]
+    changes: tuple[FieldChange, ...]
     undoes: str | None = None
     barrier: bool = False  # undo stops here (a repair replaced the whole file)
     # An import: its changes came from another history, so a merge does not take them for
@@ -67,7 +65,7 @@ class Record(NamedTuple):
             kind = str | None if item["key"] == "focus" else dict | None
             if not isinstance(item.get("old"), kind) or not isinstance(item.get("new"), kind):
                 raise ValueError("not a value of its key")
-            changes.append(Change(item["key"], item.get("old"), item.get("new")))
+            changes.append(FieldChange(item["key"], item.get("old"), item.get("new")))
         time = datetime.fromisoformat(str(data["time"]))
         if time.utcoffset() is None:
             raise ValueError("a time without a time zone")
@@ -83,15 +81,18 @@ class Record(NamedTuple):
         )
 
 
+class Undone(NamedTuple):
+    """What `undo` did: the record it took back, and how much of it."""
+
+    record: Record  # the change that was reverted
+    reverted: tuple[FieldChange, ...]  # as applied now (old and new as they were in the record)
+    left: tuple[str, ...]  # keys changed again since, and so left as they are
+
+
 @dataclass
 class History:
     records: list[Record] = field(default_factory=list)
     bad_lines: int = 0  # lines that did not parse (a write cut short by a crash, a hand edit)
-
-
-def path_for(state_file: Path) -> Path:
-    stem = state_file.name.removesuffix(".toml")
-    return state_file.with_name(f"{stem}.history.jsonl")
 
 
 def snapshot(state: State) -> dict[str, Any]:
@@ -104,10 +105,12 @@ def snapshot(state: State) -> dict[str, Any]:
     return values
 
 
-def diff(before: State, after: State) -> tuple[Change, ...]:
+def diff(before: State, after: State) -> tuple[FieldChange, ...]:
     """The keys whose JSON values differ, `focus` first (as `snapshot` would compare them:
     only entries that are not equal are turned into JSON)."""
-    changes = [Change("focus", before.focus, after.focus)] if before.focus != after.focus else []
+    changes = (
+        [FieldChange("focus", before.focus, after.focus)] if before.focus != after.focus else []
+    )
     for name in ("projects", "topics"):  # the order of their keys: projects.* < topics.*
         old_items: dict[str, Any] = getattr(before, name)
         new_items: dict[str, Any] = getattr(after, name)
@@ -118,7 +121,7 @@ def diff(before: State, after: State) -> tuple[Change, ...]:
             old = None if old_entry is None else to_json(old_entry, exclude_none=True)
             new = None if new_entry is None else to_json(new_entry, exclude_none=True)
             if old != new:
-                changes.append(Change(f"{name}.{key}", old, new))
+                changes.append(FieldChange(f"{name}.{key}", old, new))
     return tuple(changes)
 
 
@@ -135,7 +138,7 @@ def _same_offsets(a: Any, b: Any) -> bool:
 
 def new_record(
     command: str,
-    changes: Iterable[Change],
+    changes: Iterable[FieldChange],
     moment: datetime,
     undoes: str | None = None,
     barrier: bool = False,
@@ -144,57 +147,6 @@ def new_record(
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
     record_id = f"{stamp}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
     return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
-
-
-def read(path: Path) -> History:
-    """Every record that parses; a missing file is an empty history (OSError otherwise)."""
-    history = History()
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return history
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            history.records.append(Record.from_json(line))
-        except (ValueError, KeyError, TypeError):
-            history.bad_lines += 1
-    return history
-
-
-def append(path: Path, record: Record) -> None:
-    """Add one record with a single write, flushed to disk before the state file changes."""
-    line = (record.to_json() + "\n").encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # a line cut short by a crash stays a line of its own
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def needs_trim(path: Path) -> bool:
-    try:
-        return path.stat().st_size > MAX_BYTES
-    except OSError:
-        return False
-
-
-def trimmed(history: History) -> str:
-    """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
-    kept: list[str] = []
-    size = 0
-    for record in history.records[::-1]:
-        line = record.to_json() + "\n"
-        size += len(line.encode("utf-8"))
-        if size > MAX_BYTES // 2 and kept:
-            break
-        kept.append(line)
-    return "".join(reversed(kept))
 
 
 def undoable(history: History) -> Record | None:

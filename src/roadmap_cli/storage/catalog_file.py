@@ -1,0 +1,56 @@
+"""Reading a catalog file: checked by the schema the first time, from the cache after that.
+
+`load(path)` returns a validated `Catalog` or raises `CatalogError` whose message names the file
+and its problem (and the line, for TOML syntax errors). The format is checked by
+`formats.catalog_schema` (pydantic), but only for a file not seen before: the checked result is
+kept in the user's cache folder under checksums of the file's bytes, and later runs read it
+back in Python's marshal format, so that a command starts without importing pydantic or parsing
+TOML. An entry that is missing, unreadable or damaged is ignored and the file is checked again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from roadmap_cli.core.catalog import Catalog, from_data
+from roadmap_cli.core.errors import CatalogError
+
+
+def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
+    """Read and validate a catalog file, never from the cache; return it (or None) and every
+    problem found."""
+    from roadmap_cli.formats.catalog_schema import check_bytes
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, ["file not found"]
+    except OSError as exc:
+        return None, [f"cannot read it ({exc.strerror or exc})"]
+    plain, found = check_bytes(raw)
+    return (None if plain is None else from_data(plain)), found
+
+
+def load(path: Path) -> Catalog:
+    """A validated catalog, or CatalogError naming the file and its first problems."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"catalog {path}: file not found") from None
+    except OSError as exc:
+        raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
+    from roadmap_cli.storage import cache
+
+    entry = cache.catalog_entry(raw)
+    try:
+        return from_data(cache.read(entry, "catalog"))
+    except (KeyError, TypeError, AttributeError):
+        pass  # no entry, or not one this version reads: check the file
+    from roadmap_cli.formats.catalog_schema import check_bytes
+
+    data, found = check_bytes(raw)
+    if found or data is None:
+        more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
+        raise CatalogError(f"catalog {path}: {found[0]}{more}")
+    cache.write(entry, "catalog", data)
+    return from_data(data)

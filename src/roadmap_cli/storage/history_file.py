@@ -1,0 +1,71 @@
+"""The history file: one JSON line per command that changed progress, oldest first.
+
+It lives beside the progress file (`progress.history.jsonl` for `progress.toml`), is only
+written under the progress file's lock, and is kept under `MAX_BYTES` by dropping the oldest
+records. The progress file alone holds current progress, so trimming history never loses it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from roadmap_cli.core.records import History, Record
+
+MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
+
+
+def path_for(state_file: Path) -> Path:
+    stem = state_file.name.removesuffix(".toml")
+    return state_file.with_name(f"{stem}.history.jsonl")
+
+
+def read(path: Path) -> History:
+    """Every record that parses; a missing file is an empty history (OSError otherwise)."""
+    history = History()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return history
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            history.records.append(Record.from_json(line))
+        except (ValueError, KeyError, TypeError):
+            history.bad_lines += 1
+    return history
+
+
+def append(path: Path, record: Record) -> None:
+    """Add one record with a single write, flushed to disk before the state file changes."""
+    line = (record.to_json() + "\n").encode("utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line  # a line cut short by a crash stays a line of its own
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def needs_trim(path: Path) -> bool:
+    try:
+        return path.stat().st_size > MAX_BYTES
+    except OSError:
+        return False
+
+
+def trimmed(history: History) -> str:
+    """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
+    kept: list[str] = []
+    size = 0
+    for record in history.records[::-1]:
+        line = record.to_json() + "\n"
+        size += len(line.encode("utf-8"))
+        if size > MAX_BYTES // 2 and kept:
+            break
+        kept.append(line)
+    return "".join(reversed(kept))

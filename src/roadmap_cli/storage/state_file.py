@@ -1,0 +1,121 @@
+"""The progress file's text: reading it into a checked `State`, and writing a `State` back.
+
+`store.Store` owns the file on disk (locking, atomic writes, history); this module only turns
+text into a validated `State` and a `State` back into text. Writing edits the previous text in
+place (with tomlkit), so comments and keys that a person added by hand survive, and topics are
+kept in a stable order so that the file diffs cleanly in git.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from roadmap_cli.core.errors import StateError
+from roadmap_cli.core.state import COLLECTIONS, Entry, Invalid, State, state_from
+
+
+def unreadable(path: Path, why: str) -> str:
+    return (
+        f"progress file {path} cannot be used: {why}; it was left untouched. Fix it by hand,"
+        " or run 'roadmap doctor --repair' to keep what is valid and start the rest afresh"
+    )
+
+
+def decode(raw: bytes, path: Path) -> dict[str, Any]:
+    """The TOML data of a state file (an editor's byte-order mark is fine)."""
+    import tomllib
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StateError(unreadable(path, f"it is not UTF-8 text (byte {exc.start})")) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StateError(unreadable(path, f"it is not valid TOML ({exc})")) from None
+
+
+def schema_version_of(data: dict[str, Any], path: Path) -> int:
+    version = data.get("schema_version")
+    if "schema_version" not in data:
+        raise StateError(unreadable(path, "it has no schema_version"))
+    if type(version) is not int or version < 1:
+        raise StateError(unreadable(path, f"schema_version {version!r} is not a version number"))
+    return version
+
+
+def validate(data: dict[str, Any], path: Path) -> State:
+    """A `State` from data already migrated to the current schema."""
+    try:
+        return state_from(data)
+    except Invalid as exc:
+        where, what = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise StateError(unreadable(path, f"{where or 'top level'}: {what}{more}")) from None
+
+
+def render(state: State, previous: str | None = None) -> str:
+    """The text of the state file: `previous` edited in place, or a new document."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    doc: Any
+    try:
+        doc = tomlkit.parse(previous) if previous else tomlkit.document()
+    except TOMLKitError:  # never reached for a file that loaded, but a fresh start is safe
+        doc = tomlkit.document()
+
+    _set(doc, "schema_version", state.schema_version)
+    _set(doc, "catalog", state.catalog)
+    _set(doc, "focus", state.focus)
+
+    for name, fields in COLLECTIONS.items():
+        _render_tables(doc, name, getattr(state, name), fields)
+    return tomlkit.dumps(doc)
+
+
+def _render_tables(doc: Any, name: str, items: dict[str, Entry], fields: tuple[str, ...]) -> None:
+    """Write `[name.<id>]` tables sorted by id, reusing the tables (and comments) there were."""
+    import tomlkit
+
+    old = doc.get(name)
+    if not isinstance(old, dict):
+        old = {}
+    wanted = sorted(items)
+    kept = [item_id for item_id in old if item_id in items]
+    # Edit in place, so comments stay where they are, when the ids that stay are in order and
+    # the new ones sort after them (tables are removed and appended); otherwise rebuild.
+    in_place = (
+        isinstance(old, tomlkit.items.Table)
+        and kept == sorted(kept)
+        and all(item_id > kept[-1] for item_id in wanted if item_id not in old)
+        if kept
+        else list(old) == wanted
+    )
+    if in_place:
+        for item_id in [i for i in old if i not in items]:
+            del old[item_id]
+    tables = old if in_place else tomlkit.table(is_super_table=True)
+    for item_id in wanted:
+        table = old.get(item_id)
+        if not isinstance(table, dict):
+            table = tomlkit.table()
+        for name_ in fields:
+            _set(table, name_, getattr(items[item_id], name_))
+        if not in_place or item_id not in old:
+            tables[item_id] = table
+    if not in_place:
+        if name in doc:
+            del doc[name]
+        if items:
+            doc[name] = tables
+
+
+def _set(table: Any, key: str, value: object) -> None:
+    """Set or remove one key, leaving it (and its comment) alone when the value is the same."""
+    if value is None:
+        if key in table:
+            del table[key]
+    elif table.get(key) != value:
+        table[key] = list(value) if isinstance(value, tuple) else value
