@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -273,48 +271,3 @@ def test_sixty_columns_fit_and_ids_are_never_cut(
         words = out.split()
         for topic_id in ("latency-cost-tradeoffs", "multi-environment-deployment", "rag"):
             assert topic_id in words
-
-
-def test_each_command_is_found_in_the_module_the_map_names() -> None:
-    """A run imports only the module COMMAND_MODULES names for its command: every command
-    must be there, and the map must name nothing else."""
-    code = """
-import json, sys
-import typer
-from roadmap_cli.cli import main as cli
-found = {}
-for module in cli.MODULES:
-    known = cli.app.registered_commands + cli.app.registered_groups
-    before = {id(info) for info in known}
-    cli._import_commands(module)
-    for info in cli.app.registered_commands + cli.app.registered_groups:
-        if id(info) not in before:
-            name = info.name or typer.main.get_command_name(info.callback.__name__)
-            found[name] = module
-print(json.dumps([found, cli.COMMAND_MODULES]))
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    found, mapped = json.loads(out.stdout)
-    assert found == mapped
-    assert len(found) == 21
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["status"], {"read"}),
-        (["--state", "x.toml", "done", "--help"], {"write"}),
-        (["project", "list"], {"projects"}),
-        (["--version"], set()),
-        (["--help"], {"read", "write", "projects", "history", "sharing", "choose", "catalogs"}),
-        (["nope"], {"read", "write", "projects", "history", "sharing", "choose", "catalogs"}),
-    ],
-)
-def test_a_run_imports_only_the_commands_it_names(args: list[str], expected: set[str]) -> None:
-    code = (
-        "import sys; from roadmap_cli.cli import main as cli; cli.build_command(sys.argv[1:]);"
-        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules"
-        " if m.startswith('roadmap_cli.cli.commands.')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-    assert out.stdout.strip() == str(sorted(expected)), out.stderr

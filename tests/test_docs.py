@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Runner
-from roadmap_cli.cli.main import full_command
+from roadmap_cli.cli.dispatch import full_command
 from roadmap_cli.storage.catalog_file import check_file
 
 ROOT = Path(__file__).resolve().parents[1]

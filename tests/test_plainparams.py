@@ -13,7 +13,7 @@ from typer._click.exceptions import BadParameter
 from typer._coercion import build_runtime_param
 from typer.core import _TyperParameter
 
-from roadmap_cli.cli.main import full_command
+from roadmap_cli.cli.dispatch import full_command
 from roadmap_cli.cli.typer_compat import PlainRuntimeParam
 
 SAMPLES: dict[Any, list[Any]] = {

@@ -14,6 +14,9 @@ from roadmap_cli.cli.session import Session
 
 typer_compat.install()
 
+# What `roadmap` alone runs (dispatch builds it in, and the callback below runs it).
+DEFAULT_COMMAND = "status"
+
 app = typer.Typer(
     name="roadmap",
     help=(
@@ -68,7 +71,8 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = Session(catalog_flag=catalog, state_flag=state, no_color=no_color)
-    if ctx.invoked_subcommand is None:
-        from roadmap_cli.cli.commands.read import status
-
-        status(ctx)
+    if ctx.invoked_subcommand is None and isinstance(ctx.command, typer.core.TyperGroup):
+        command = ctx.command.get_command(ctx, DEFAULT_COMMAND)
+        if command is not None:
+            with command.make_context(DEFAULT_COMMAND, [], parent=ctx) as default:
+                command.invoke(default)

@@ -2,9 +2,8 @@
 
 Completers only read: the checked data in the cache when it matches the file, else the raw
 TOML (no validation, which costs more than the rest of a TAB press). They never write a file,
-and they never import Rich. Typer renders
-completion descriptions through Rich to strip markup; catalog titles hold no markup, so
-`plain_descriptions()` swaps that step for the identity before completing.
+and they never import Rich (`typer_compat.plain_completion_descriptions` keeps Typer from
+rendering the descriptions through Rich).
 """
 
 from __future__ import annotations
@@ -16,18 +15,6 @@ from typing import Any
 import typer
 
 Items = list[tuple[str, str]]
-
-
-def plain_descriptions() -> None:
-    """Keep Rich out of completion (a TAB press should cost as little as possible)."""
-    import typer.completion  # noqa: F401  (registers Typer's completion classes first)
-
-    try:
-        from typer import _completion_classes
-    except ImportError:  # a Typer without that module: completion still works, only slower
-        return
-    if hasattr(_completion_classes, "_sanitize_help_text"):
-        _completion_classes._sanitize_help_text = lambda text: text
 
 
 def _flags(ctx: typer.Context) -> tuple[Path | None, Path | None]:

@@ -131,17 +131,9 @@ class Session:
         """The id of the track a `--track` value names; None when none was given."""
         return self.catalog().resolve_track(query) if query is not None else None
 
-    def show(self, document: dict[str, Any], as_json: bool, view: str) -> None:
-        """Print a read command's document: as JSON, or drawn by `terminal.render_<view>`
-        (imported only then, so `--json` never loads Rich)."""
-        if as_json:
-            self.print_json(document)
-            return
-        from roadmap_cli.render import terminal
-
-        self.print(getattr(terminal, f"render_{view}")(document))
-
     def print_json(self, document: dict[str, Any]) -> None:
+        """Print a document as `--json` gives it (its terminal view is drawn from the same
+        document by a function of `render.terminal`, so the two cannot disagree)."""
         from roadmap_cli.render.documents import dumps
 
         utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"

@@ -1,5 +1,7 @@
-"""Command-line values of plain types, converted without building a pydantic TypeAdapter.
+"""Every use of a private API of Typer (and the Click it vendors), in one place.
 
+Plain values without pydantic
+-----------------------------
 Typer converts every parameter's value with a pydantic TypeAdapter, built on first use. Building
 one imports pydantic and its core schema machinery, which costs more than importing Typer and
 Rich together, and `roadmap status` would pay it just to pass `--catalog`'s default of None.
@@ -9,11 +11,20 @@ same results as Typer's own (tests/test_plainparams.py compares the two on every
 text, paths, whole numbers within their bounds, lists of these, and a `StrEnum` value spelt
 exactly. Anything else (a number out of bounds, a choice spelt wrongly: Typer words the error)
 goes to Typer's own converter.
+
+Shell completion
+----------------
+`completion_words` reads the words of the command line being completed as Typer's completion
+class of the shell reads them, so that only the command being completed is built (None: build
+every command, as Typer itself would). `plain_completion_descriptions` keeps Rich out of a TAB
+press: Typer renders completion descriptions through Rich to strip markup, and catalog titles
+hold none.
 """
 
 from __future__ import annotations
 
 import enum
+import os
 import types
 import typing
 from pathlib import Path
@@ -110,3 +121,34 @@ def _plain_runtime_param(self: _TyperParameter) -> RuntimeParam:
 def install() -> None:
     """Convert plain parameter values without pydantic, in every Typer command of this process."""
     _TyperParameter.get_runtime_param = _plain_runtime_param  # type: ignore[method-assign]
+
+
+def completion_words(variable: str) -> list[str] | None:
+    """In shell completion (`variable` set to e.g. `complete_zsh`), the words before the one
+    being completed, without the program's name; None when that cannot be told."""
+    from typer._click.shell_completion import get_completion_class
+    from typer._completion_classes import completion_init
+
+    completion_init()  # registers Typer's completion class of each shell
+
+    shell = os.environ.get(variable, "").partition("_")[2]
+    completion = get_completion_class(shell)
+    if completion is None:
+        return None
+    try:
+        args, _ = completion(None, {}, "roadmap", variable).get_completion_args()  # type: ignore[arg-type]
+    except (KeyError, ValueError, TypeError):  # no or bad COMP_* variables
+        return None
+    return list(args)
+
+
+def plain_completion_descriptions() -> None:
+    """Keep Rich out of completion (a TAB press should cost as little as possible)."""
+    import typer.completion  # noqa: F401  (registers Typer's completion classes first)
+
+    try:
+        from typer import _completion_classes
+    except ImportError:  # a Typer without that module: completion still works, only slower
+        return
+    if hasattr(_completion_classes, "_sanitize_help_text"):
+        _completion_classes._sanitize_help_text = lambda text: text

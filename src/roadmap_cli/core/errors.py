@@ -1,4 +1,8 @@
-"""The one error type the program raises on purpose, and the exit codes it maps to."""
+"""The errors the program raises on purpose, and the exit codes they map to.
+
+Every one is a `RoadmapError` carrying its message and exit code, caught once by
+`cli.main`. Errors that callers handle differently are different types; nothing branches on
+an error's message text."""
 
 from __future__ import annotations
 
@@ -43,3 +47,8 @@ class CatalogError(RoadmapError):
 
 class StateError(RoadmapError):
     """The progress file cannot be read, validated, locked or written."""
+
+
+class NewerStateError(StateError):
+    """The progress file was written by a newer roadmap, in a form this one must not change
+    (and, when it cannot even read it, must not repair either)."""

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from roadmap_cli.core.errors import StateError, UsageError
+from roadmap_cli.core.errors import NewerStateError, StateError, UsageError
 from roadmap_cli.core.state import (
     SCHEMA_VERSION,
     Invalid,
@@ -134,7 +134,7 @@ class Store:
             try:
                 state = validate(data, self.path)
             except StateError:
-                raise StateError(
+                raise NewerStateError(
                     f"progress file {self.path} was written by a newer roadmap (schema {version})"
                     " in a form this one cannot read; upgrade roadmap. The file was left untouched"
                 ) from None
@@ -325,7 +325,7 @@ class Store:
 
     def _refuse_newer(self, loaded: Loaded) -> None:
         if loaded.newer:
-            raise StateError(
+            raise NewerStateError(
                 f"progress file {self.path} was written by a newer roadmap (schema"
                 f" {loaded.version}); this one can show it but will not change it."
                 " Upgrade roadmap to make changes"
@@ -413,11 +413,12 @@ class Store:
         with self._locked():
             try:
                 self.read()
-            except StateError as exc:
-                if "newer roadmap" in exc.message:
-                    raise StateError(
-                        f"{exc.message}. A repair would lose what the newer version wrote"
-                    ) from None
+            except NewerStateError as exc:
+                raise NewerStateError(
+                    f"{exc.message}. A repair would lose what the newer version wrote"
+                ) from None
+            except StateError:
+                pass  # what a repair is for
             else:
                 raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
             try:

@@ -11,6 +11,8 @@ import typer
 from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import JsonOption, session_of
 
+HELP_ORDER = 7  # where --help lists this module's commands
+
 catalog_app = typer.Typer(
     help=(
         "Catalogs: check one you wrote, and list the ones you can follow (the bundled one and"
@@ -124,4 +126,9 @@ def list_(ctx: typer.Context, json_out: JsonOption = False) -> None:
         twins = [r["name"] for r in rows if r is not row and r["id"] and r["id"] == row["id"]]
         row["shares_id_with"] = twins  # same id: one progress file for both
     doc = {"version": 1, "folder": str(folder), "catalogs": rows}
-    session.show(doc, json_out, "catalogs")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_catalogs(doc))

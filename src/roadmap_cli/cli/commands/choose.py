@@ -12,6 +12,8 @@ from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import JsonOption, ask, session_of, yes_or_no
 from roadmap_cli.core.errors import UsageError
 
+HELP_ORDER = 6  # where --help lists this module's commands
+
 if TYPE_CHECKING:
     from roadmap_cli.core.catalog import Catalog
     from roadmap_cli.core.choose import Choice

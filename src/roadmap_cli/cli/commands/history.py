@@ -10,6 +10,8 @@ from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import JsonOption, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
+HELP_ORDER = 4  # where --help lists this module's commands
+
 
 @app.command()
 def log(
@@ -39,10 +41,21 @@ def log(
     if calendar:
         from roadmap_cli.core.state import now
 
-        session.show(documents.calendar(records, now().date(), weeks), json_out, "calendar")
+        calendar_doc = documents.calendar(records, now().date(), weeks)
+        if json_out:
+            session.print_json(calendar_doc)
+        else:
+            from roadmap_cli.render import terminal
+
+            session.print(terminal.render_calendar(calendar_doc))
         return
     doc = documents.log(list(reversed(records))[:limit], total=len(records))
-    session.show(doc, json_out, "log")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_log(doc))
 
 
 @app.command()
@@ -106,6 +119,11 @@ def doctor(
         return
     findings = checks.diagnose(store, session.catalog())
     doc = checks.to_json(findings)
-    session.show(doc, json_out, "doctor")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_doctor(doc))
     if not doc["healthy"]:
         raise typer.Exit(1)

@@ -22,6 +22,8 @@ from roadmap_cli.cli.session import (
 )
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
+HELP_ORDER = 3  # where --help lists this module's commands
+
 if TYPE_CHECKING:
     from roadmap_cli.core.state import Project, State
 
@@ -437,7 +439,12 @@ def show(ctx: typer.Context, project: ProjectArgument, json_out: JsonOption = Fa
     project_id = _resolve(session, project)
     state = session.load_state()
     doc = documents.project_doc(session.catalog(), project_id, state.projects[project_id])
-    session.show(doc, json_out, "project")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_project(doc))
 
 
 @project_app.command("list")
@@ -461,7 +468,12 @@ def list_(
     doc = documents.project_list(
         session.catalog(), session.load_state(), track_id, status.value if status else None
     )
-    session.show(doc, json_out, "projects")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_projects(doc))
 
 
 @project_app.command("ideas")
@@ -474,7 +486,12 @@ def ideas(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = 
 
     session = session_of(ctx)
     doc = documents.ideas(session.catalog(), session.load_state(), session.track_id(track))
-    session.show(doc, json_out, "ideas")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_ideas(doc))
 
 
 @app.command()
@@ -490,4 +507,9 @@ def portfolio(ctx: typer.Context, track: TrackOption = None, json_out: JsonOptio
 
     session = session_of(ctx)
     doc = documents.portfolio(session.catalog(), session.load_state(), session.track_id(track))
-    session.show(doc, json_out, "portfolio")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_portfolio(doc))

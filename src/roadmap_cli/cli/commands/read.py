@@ -12,6 +12,8 @@ import typer
 from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import JsonOption, TopicArgument, TrackOption, session_of
 
+HELP_ORDER = 1  # where --help lists this module's commands
+
 
 class StatusChoice(StrEnum):
     pending = "pending"
@@ -43,7 +45,12 @@ def status(
     cat = session.catalog()
     track_id = session.track_id(track)
     doc = documents.status(cat, session.load_state(), track_id, limit)
-    session.show(doc, json_out, "status")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_status(doc))
 
 
 @app.command()
@@ -56,7 +63,12 @@ def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
 
     session = session_of(ctx)
     doc = documents.tracks(session.catalog(), session.load_state())
-    session.show(doc, json_out, "tracks")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_tracks(doc))
 
 
 @app.command()
@@ -87,7 +99,12 @@ def topics(
     if status is not None:
         rows = [t for t in rows if state.status_of(t.id) == status.value]
     doc = documents.topics(cat, state, rows)
-    session.show(doc, json_out, "topics")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_topics(doc))
 
 
 @app.command()
@@ -105,7 +122,12 @@ def show(
     session = session_of(ctx)
     cat = session.catalog()
     doc = documents.show(cat, session.load_state(), cat.topic_by_id[cat.resolve_topic(topic)])
-    session.show(doc, json_out, "show")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_show(doc))
 
 
 @app.command("next")
@@ -129,7 +151,12 @@ def next_(
     cat = session.catalog()
     track_id = session.track_id(track)
     doc = documents.next_topics(cat, session.load_state(), track_id, limit)
-    session.show(doc, json_out, "next")
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_next(doc))
 
 
 def _learner(name: str | None) -> str:

@@ -12,6 +12,8 @@ from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import TrackOption, YesOption, confirm, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
+HELP_ORDER = 5  # where --help lists this module's commands
+
 if TYPE_CHECKING:
     from roadmap_cli.core.records import Record
     from roadmap_cli.core.state import State
@@ -140,4 +142,6 @@ def cohort(
     elif format is CohortFormat.markdown:
         sys.stdout.write(cohort_report.to_markdown(doc))
     else:
-        session.show(doc, False, "cohort")
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_cohort(doc))

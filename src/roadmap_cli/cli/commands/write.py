@@ -21,14 +21,18 @@ from roadmap_cli.cli.session import (
 )
 from roadmap_cli.core.errors import UsageError
 
+HELP_ORDER = 2  # where --help lists this module's commands
+
 if TYPE_CHECKING:
     from roadmap_cli.core.state import State
 
 
-Change = Callable[["State", str, datetime], str | None]
+# One of core.transitions: moves one topic in the state and returns what to say (None: the
+# topic was already there).
+Transition = Callable[["State", str, datetime], str | None]
 
 
-def _apply(ctx: typer.Context, name: str, queries: list[str], change: Change) -> None:
+def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition) -> None:
     """Resolve every id first (nothing changes if one is wrong), then change them in one write.
 
     `change` is one of `changes.*`: it changes one topic and returns what it did, or None when

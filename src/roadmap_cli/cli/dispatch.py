@@ -1,0 +1,225 @@
+"""From argv to the click command that runs it, building only the command it names.
+
+Building a command's parameters is much of a run's start-up, so a run imports only the module
+of the command it names. Which module that is, and which options come before a command's name,
+are read from the code that defines them, never from a table kept beside it:
+
+- the registry (command name -> module) is found by importing every module of
+  `roadmap_cli.cli.commands` and asking the app what each registered;
+- the global options are the parameters of the app's callback (`app.root`).
+
+Finding them costs an import of every command, so both are kept in the cache folder under the
+names, sizes and times of the files they come from and the program's version: a module added
+or edited is a miss, and they are found again. A registry entry that turns out wrong (the
+module does not register the command) falls back to importing everything, so the cache only
+ever saves time.
+- --help lists the commands in the order of each module's `HELP_ORDER`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from roadmap_cli.cli import typer_compat
+from roadmap_cli.cli.app import DEFAULT_COMMAND, app
+
+PACKAGE = "roadmap_cli.cli.commands"
+
+
+def _module_files() -> list[tuple[str, int, int]]:
+    """Each command module's name, size and modification time, sorted by name."""
+    import roadmap_cli.cli.commands as package
+
+    found = []
+    for folder in package.__path__:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py") and entry.name != "__init__.py":
+                    info = entry.stat()
+                    found.append((entry.name[:-3], info.st_size, info.st_mtime_ns))
+    return sorted(found)
+
+
+def module_names() -> list[str]:
+    return [name for name, _, _ in _module_files()]
+
+
+def _import_all() -> None:
+    """Register every command, listed in --help by each module's HELP_ORDER."""
+    names = module_names()
+    for name in names:
+        importlib.import_module(f"{PACKAGE}.{name}")
+
+    def order(module: str) -> tuple[int, str]:
+        return getattr(sys.modules.get(module), "HELP_ORDER", len(names)), module
+
+    app.registered_commands.sort(key=lambda info: order(_module_of_command(info)))
+    app.registered_groups.sort(key=lambda info: order(_module_of_group(info)))
+
+
+def _module_of_command(info: typer.models.CommandInfo) -> str:
+    return str(getattr(info.callback, "__module__", ""))
+
+
+def _module_of_group(info: typer.models.TyperInfo) -> str:
+    """The module that defines a command group: where its callback or commands are."""
+    group = info.typer_instance
+    if group is None:
+        return ""
+    callbacks = [group.registered_callback.callback] if group.registered_callback else []
+    callbacks += [command.callback for command in group.registered_commands]
+    return next((str(c.__module__) for c in callbacks if c is not None), "")
+
+
+def name_of(info: typer.models.CommandInfo) -> str:
+    assert info.callback is not None
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+def discover() -> dict[str, str]:
+    """Every command and command group's name, and the module (short name) that registers it,
+    found by importing every command module."""
+    _import_all()
+    found = {name_of(info): _module_of_command(info) for info in app.registered_commands}
+    found |= {str(info.name): _module_of_group(info) for info in app.registered_groups}
+    return {name: module.rpartition(".")[2] for name, module in found.items()}
+
+
+class GlobalOptions(typing.NamedTuple):
+    with_values: frozenset[str]  # options that take the next word as their value
+    eager: frozenset[str]  # options that act at once and end the run (--version)
+
+
+def global_options() -> GlobalOptions:
+    """The options of the app's callback, read from its parameters' declarations."""
+    assert app.registered_callback is not None and app.registered_callback.callback is not None
+    hints = typing.get_type_hints(app.registered_callback.callback, include_extras=True)
+    with_values: set[str] = set()
+    eager: set[str] = set()
+    for hint in hints.values():
+        if typing.get_origin(hint) is not typing.Annotated:
+            continue
+        kind, *metadata = typing.get_args(hint)
+        for info in metadata:
+            if isinstance(info, typer.models.OptionInfo):
+                # In Annotated, a text where Option's default would be is its first name.
+                first = (info.default,) if isinstance(info.default, str) else ()
+                names = [d for d in (*first, *(info.param_decls or ())) if d.startswith("-")]
+                if kind is not bool:
+                    with_values.update(names)
+                if info.is_eager:
+                    eager.update(names)
+    return GlobalOptions(frozenset(with_values), frozenset(eager))
+
+
+def _source_files() -> list[tuple[str, int, int]]:
+    """What the registry and the global options are read from: the command modules and the
+    app module, each with its size and modification time."""
+    from roadmap_cli.cli import app as app_module
+
+    info = os.stat(app_module.__file__ or "")
+    return [*_module_files(), ("app", info.st_size, info.st_mtime_ns)]
+
+
+def known() -> tuple[dict[str, str], GlobalOptions]:
+    """The registry as `discover` finds it and the global options as `global_options` reads
+    them, from the cache while the files they come from are unchanged."""
+    from roadmap_cli.storage import cache
+
+    files = _source_files()
+    entry = cache.folder("commands") / f"{cache.fingerprint(repr(files).encode())}.marshal"
+    modules = {name for name, _, _ in files}
+    cached = cache.read(entry, "commands")
+    try:
+        found, with_values, eager = cached
+        if isinstance(found, dict) and all(
+            isinstance(name, str) and module in modules for name, module in found.items()
+        ):
+            options = GlobalOptions(frozenset(map(str, with_values)), frozenset(map(str, eager)))
+            return found, options
+    except (TypeError, ValueError):  # no entry, or not one of this shape
+        pass
+    found, options = discover(), global_options()
+    cache.write(entry, "commands", (found, tuple(options.with_values), tuple(options.eager)))
+    return found, options
+
+
+def command_name(args: Sequence[str], options: GlobalOptions) -> str | None:
+    """The command (or command group) `args` name: the first word that is not a global
+    option or its value; None when there is none."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word in options.with_values:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_command(args: Sequence[str]) -> TyperGroup:
+    """The click command for `args`: with only the command they name (or the default command,
+    when they name none); with every command for the overview in --help and for a name that
+    does not exist (so that the error can suggest one)."""
+    registry, options = known()
+    completing = bool(os.environ.get("_ROADMAP_COMPLETE"))
+    if completing:
+        words = typer_compat.completion_words("_ROADMAP_COMPLETE")
+        name = command_name(words, options) if words is not None else None
+    else:
+        name = command_name(args, options)
+    # --help before the command's name (`roadmap --help status`) shows the overview.
+    before_name = args[: args.index(name)] if name in args else [] if name else args
+    overview = any(a in ("-h", "--help") for a in before_name) or (name is None and completing)
+    if overview:
+        return _with(None)
+    if name is None:
+        if any(a in options.eager for a in args):  # --version: no command runs
+            return _with([])
+        name = DEFAULT_COMMAND  # `roadmap` alone runs it, through the app's callback
+    module = registry.get(name)
+    if module is not None:
+        importlib.import_module(f"{PACKAGE}.{module}")
+    named = _registered(name)
+    if not named:  # no such command, or a stale registry: everything, as --help shows it
+        _import_all()
+        named = _registered(name)
+    return _with(named if named and name != "--" else None)
+
+
+def _registered(name: str) -> list[Any]:
+    commands: list[Any] = [c for c in app.registered_commands if name_of(c) == name]
+    return commands + [g for g in app.registered_groups if g.name == name]
+
+
+def _with(infos: Iterable[Any] | None) -> TyperGroup:
+    """The click group of the app with only `infos` (commands and groups), or with every
+    command registered so far (None, after `_import_all`)."""
+    if infos is None:
+        _import_all()
+        command = typer.main.get_command(app)
+    else:
+        chosen = list(infos)
+        everything = app.registered_commands, app.registered_groups
+        try:
+            app.registered_commands = [i for i in chosen if isinstance(i, typer.models.CommandInfo)]
+            app.registered_groups = [i for i in chosen if isinstance(i, typer.models.TyperInfo)]
+            command = typer.main.get_command(app)
+        finally:
+            app.registered_commands, app.registered_groups = everything
+    assert isinstance(command, TyperGroup)
+    return command
+
+
+def full_command() -> TyperGroup:
+    """The click command with every command registered (for --help and documentation)."""
+    return build_command(["--help"])
