@@ -103,3 +103,90 @@ def test_one_name_for_one_thing() -> None:
     for name, folders in where.items():
         if len(folders) > 1:
             assert sorted(folders) == ["cli/commands", "core"], (name, folders)
+
+
+ARCHITECTURE = ROOT / "ARCHITECTURE.md"
+
+
+@pytest.mark.skipif(not ARCHITECTURE.is_file(), reason="needs the source tree")
+def test_the_picture_in_architecture_md_matches_the_contract() -> None:
+    """The Mermaid diagram has a node per layer, and an edge only where the contract lets the
+    upper layer import the lower one."""
+    import re
+
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    (diagram,) = re.findall(r"```mermaid\n(.*?)```", text, flags=re.S)
+    assert diagram.startswith("flowchart TD\n")
+    nodes = set(re.findall(r"^\s+(\w+)\[", diagram, flags=re.M))
+    edges = re.findall(r"^\s+(\w+) --> (\w+)$", diagram, flags=re.M)
+    assert nodes == set(LAYERS)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c.get("containers") == ["roadmap_cli"]
+    ]
+    rank = {
+        name.strip(): i for i, layer in enumerate(layers["layers"]) for name in layer.split("|")
+    }
+    assert edges and all(rank[upper] < rank[lower] for upper, lower in edges)
+    assert {(u, lo) for u, lo in edges} >= {
+        ("cli", "render"),
+        ("cli", "storage"),
+        ("formats", "core"),
+    }
+
+
+@pytest.mark.skipif(not ARCHITECTURE.is_file(), reason="needs the source tree")
+def test_architecture_md_lists_every_module_where_it_is() -> None:
+    import re
+
+    section = ARCHITECTURE.read_text(encoding="utf-8").split("## Where things are", 1)[1]
+    listed: set[str] = set()
+    for item in re.split(r"\n- ", "\n" + section.strip()):
+        if not item.strip():
+            continue
+        folder = re.match(r"`(\w+)/`", item.strip("- \n"))
+        assert folder, item
+        names = re.findall(r"`(\w+)\.py`", item)
+        commands = item.split("`commands/`", 1)
+        listed |= {f"{folder.group(1)}/{n}.py" for n in re.findall(r"`(\w+)\.py`", commands[0])}
+        if len(commands) == 2:
+            listed |= {f"cli/commands/{n}.py" for n in re.findall(r"`(\w+)\.py`", commands[1])}
+        assert names
+    modules = {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py") and "__pycache__" not in p.parts
+    }
+    assert listed == modules
+
+
+# What reads or writes the outside world: core and formats use none of it (import-linter
+# sees imports only, so the calls are checked here).
+IO_MODULES = {"subprocess", "shutil", "socket", "tempfile", "io", "glob", "fcntl", "signal"}
+IO_CALLS = {
+    *("open", "read_bytes", "read_text", "write_bytes", "write_text", "print"),
+    *("iterdir", "glob", "scandir", "listdir", "mkdir", "unlink", "rename", "rmdir"),
+}
+
+
+@pytest.mark.parametrize("layer", ["core", "formats"])
+def test_core_and_formats_touch_no_file_and_print_nothing(layer: str) -> None:
+    for path in sorted((PACKAGE / layer).glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+                assert not {n.split(".")[0] for n in names} & IO_MODULES, (path.name, names)
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                assert name not in IO_CALLS, (path.name, node.lineno, name)
+            if isinstance(node, ast.Attribute) and node.attr in ("stdin", "stdout", "stderr"):
+                # sys.stdout.write in `python -m roadmap_cli.formats.export_schema` only
+                assert path.name == "export_schema.py", (path.name, node.lineno)

@@ -60,14 +60,14 @@ def test_the_registry_is_what_each_module_registers() -> None:
     assert set(dispatch.module_names()) == ALL_MODULES
     assert len(expected) == 21 and expected["status"] == "read" and expected["choose"] == "choose"
     assert dispatch.discover() == expected
-    assert dispatch.known()[0] == expected  # found, then kept
-    assert dispatch.known()[0] == expected  # read back from the cache
+    assert dispatch.registry() == expected  # found, then kept
+    assert dispatch.registry() == expected  # read back from the cache
 
 
 def test_help_lists_the_commands_in_the_order_of_their_modules() -> None:
     """Commands first, then command groups (as Typer builds them), each in module order."""
     root = dispatch.full_command()
-    registry = dispatch.known()[0]
+    registry = dispatch.registry()
     order = sorted(ALL_MODULES, key=lambda m: sys.modules[f"{dispatch.PACKAGE}.{m}"].HELP_ORDER)
     groups = [name for name, command in root.commands.items() if hasattr(command, "commands")]
     commands = [name for name in root.commands if name not in groups]
@@ -88,7 +88,6 @@ def test_the_global_options_are_the_parameters_of_the_apps_callback() -> None:
     }
     eager = {name for param in root.params if param.is_eager for name in param.opts}
     options = dispatch.global_options()
-    assert dispatch.known()[1] == options
     assert options.with_values == with_values == {"--catalog", "--state"}
     assert options.eager == eager - {"-h", "--help"} == {"--version"}
 
@@ -104,6 +103,7 @@ def test_the_global_options_are_the_parameters_of_the_apps_callback() -> None:
         (["project", "list"], {"projects"}),
         (["choose", "--help"], {"choose"}),
         (["--version"], set()),
+        (["--state", "--version"], {"read"}),  # a file named --version, and status
         (["--help"], ALL_MODULES),
         (["nope"], ALL_MODULES),
     ],
@@ -120,15 +120,27 @@ def test_without_a_registry_in_the_cache_every_module_is_imported_once(tmp_path:
 
 
 def test_a_wrong_registry_in_the_cache_costs_time_not_correctness(run: Runner) -> None:
-    files = dispatch._source_files()
-    entry = cache.folder("commands") / f"{cache.fingerprint(repr(files).encode())}.marshal"
-    options = dispatch.global_options()
-    wrong = {"status": "write", "done": "catalogs"}
-    cache.write(entry, "commands", (wrong, tuple(options.with_values), tuple(options.eager)))
+    key = dispatch._source_key(dispatch.module_names())
+    assert key is not None
+    entry = cache.folder("commands") / "registry.marshal"
+    wrong = {"status": "write", "done": "catalogs", "log": "app"}
+    cache.write(entry, "commands", (cache.fingerprint(key), wrong))
     result = run("status")
     assert result.exit_code == 0 and "AI Engineer Roadmap 2026" in result.stdout
     assert run("done", "python").exit_code == 0
     assert "done" in run("topics", "--status", "done").stdout
+    assert run("log").exit_code == 0  # a module that holds no commands is not one to import
+
+
+def test_an_edited_module_is_a_miss(tmp_path: Path) -> None:
+    """The registry is keyed on the modules' source: a cached registry of other source is
+    never used, and one entry is kept however often the modules change."""
+    key = dispatch._source_key(dispatch.module_names())
+    assert key is not None
+    entry = cache.folder("commands") / "registry.marshal"
+    cache.write(entry, "commands", (cache.fingerprint(key + b"# edited"), {"status": "write"}))
+    assert dispatch.registry()["status"] == "read"
+    assert [p.name for p in entry.parent.iterdir()] == ["registry.marshal"]
 
 
 def test_a_new_command_module_is_found_without_editing_a_table(tmp_path: Path) -> None:

@@ -5,21 +5,21 @@ of the command it names. Which module that is, and which options come before a c
 are read from the code that defines them, never from a table kept beside it:
 
 - the registry (command name -> module) is found by importing every module of
-  `roadmap_cli.cli.commands` and asking the app what each registered;
-- the global options are the parameters of the app's callback (`app.root`).
-
-Finding them costs an import of every command, so both are kept in the cache folder under the
-names, sizes and times of the files they come from and the program's version: a module added
-or edited is a miss, and they are found again. A registry entry that turns out wrong (the
-module does not register the command) falls back to importing everything, so the cache only
-ever saves time.
+  `roadmap_cli.cli.commands` and asking the app what each registered. That costs an import of
+  every command, so the registry is kept in the cache folder under a checksum of the modules'
+  source and the program's version: a module added or edited is a miss, and the registry is
+  found again. An entry that names a module which does not register the command falls back
+  to importing everything, so the cache only ever saves time;
+- the global options are the parameters of the app's callback (`app.root`), read on each run;
 - --help lists the commands in the order of each module's `HELP_ORDER`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import pkgutil
 import sys
 import typing
 from collections.abc import Iterable, Sequence
@@ -34,22 +34,26 @@ from roadmap_cli.cli.app import DEFAULT_COMMAND, app
 PACKAGE = "roadmap_cli.cli.commands"
 
 
-def _module_files() -> list[tuple[str, int, int]]:
-    """Each command module's name, size and modification time, sorted by name."""
+def module_names() -> list[str]:
+    """The command modules (short names), sorted."""
     import roadmap_cli.cli.commands as package
 
-    found = []
-    for folder in package.__path__:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".py") and entry.name != "__init__.py":
-                    info = entry.stat()
-                    found.append((entry.name[:-3], info.st_size, info.st_mtime_ns))
-    return sorted(found)
+    return sorted(info.name for info in pkgutil.iter_modules(package.__path__))
 
 
-def module_names() -> list[str]:
-    return [name for name, _, _ in _module_files()]
+def _source_key(names: list[str]) -> bytes | None:
+    """The command modules' source, to key the cached registry on; None when it cannot be
+    read (an install without source files): then nothing is cached."""
+    import roadmap_cli.cli.commands as package
+
+    parts = []
+    for name in names:
+        try:
+            with open(os.path.join(package.__path__[0], f"{name}.py"), "rb") as source:
+                parts.append(b"%s\0%s" % (name.encode(), source.read()))
+        except OSError:
+            return None
+    return b"\0".join(parts)
 
 
 def _import_all() -> None:
@@ -112,44 +116,38 @@ def global_options() -> GlobalOptions:
             if isinstance(info, typer.models.OptionInfo):
                 # In Annotated, a text where Option's default would be is its first name.
                 first = (info.default,) if isinstance(info.default, str) else ()
-                names = [d for d in (*first, *(info.param_decls or ())) if d.startswith("-")]
-                if kind is not bool:
+                decls = (*first, *(info.param_decls or ()))  # "--x/--no-x" is two names
+                names = [n for d in decls for n in d.split("/") if n.startswith("-")]
+                flag = kind is bool or set(typing.get_args(kind)) == {bool, type(None)}
+                if not flag:
                     with_values.update(names)
                 if info.is_eager:
                     eager.update(names)
     return GlobalOptions(frozenset(with_values), frozenset(eager))
 
 
-def _source_files() -> list[tuple[str, int, int]]:
-    """What the registry and the global options are read from: the command modules and the
-    app module, each with its size and modification time."""
-    from roadmap_cli.cli import app as app_module
-
-    info = os.stat(app_module.__file__ or "")
-    return [*_module_files(), ("app", info.st_size, info.st_mtime_ns)]
-
-
-def known() -> tuple[dict[str, str], GlobalOptions]:
-    """The registry as `discover` finds it and the global options as `global_options` reads
-    them, from the cache while the files they come from are unchanged."""
+def registry() -> dict[str, str]:
+    """The registry as `discover` finds it, from the cache while the modules are unchanged."""
     from roadmap_cli.storage import cache
 
-    files = _source_files()
-    entry = cache.folder("commands") / f"{cache.fingerprint(repr(files).encode())}.marshal"
-    modules = {name for name, _, _ in files}
+    names = module_names()
+    key = _source_key(names)
+    entry = cache.folder("commands") / "registry.marshal"
+    if key is None:
+        return discover()
+    fingerprint = cache.fingerprint(key)
     cached = cache.read(entry, "commands")
     try:
-        found, with_values, eager = cached
-        if isinstance(found, dict) and all(
-            isinstance(name, str) and module in modules for name, module in found.items()
+        cached_key, found = cached
+        if cached_key == fingerprint and all(
+            isinstance(name, str) and module in names for name, module in found.items()
         ):
-            options = GlobalOptions(frozenset(map(str, with_values)), frozenset(map(str, eager)))
-            return found, options
-    except (TypeError, ValueError):  # no entry, or not one of this shape
+            return dict(found)
+    except (TypeError, ValueError, AttributeError):  # no entry, or not one of this shape
         pass
-    found, options = discover(), global_options()
-    cache.write(entry, "commands", (found, tuple(options.with_values), tuple(options.eager)))
-    return found, options
+    found = discover()
+    cache.write(entry, "commands", (fingerprint, found))
+    return found
 
 
 def command_name(args: Sequence[str], options: GlobalOptions) -> str | None:
@@ -166,11 +164,25 @@ def command_name(args: Sequence[str], options: GlobalOptions) -> str | None:
     return None
 
 
+def _eager_before_command(args: Sequence[str], options: GlobalOptions) -> bool:
+    """Whether an eager global option (--version) is given before any command, not as the
+    value of another option."""
+    words = iter(args)
+    for word in words:
+        if word == "--" or not word.startswith("-"):
+            return False
+        if word in options.eager:
+            return True
+        if word in options.with_values:
+            next(words, None)
+    return False
+
+
 def build_command(args: Sequence[str]) -> TyperGroup:
     """The click command for `args`: with only the command they name (or the default command,
     when they name none); with every command for the overview in --help and for a name that
     does not exist (so that the error can suggest one)."""
-    registry, options = known()
+    options = global_options()
     completing = bool(os.environ.get("_ROADMAP_COMPLETE"))
     if completing:
         words = typer_compat.completion_words("_ROADMAP_COMPLETE")
@@ -183,17 +195,18 @@ def build_command(args: Sequence[str]) -> TyperGroup:
     if overview:
         return _with(None)
     if name is None:
-        if any(a in options.eager for a in args):  # --version: no command runs
+        if _eager_before_command(args, options):  # --version: no command runs
             return _with([])
         name = DEFAULT_COMMAND  # `roadmap` alone runs it, through the app's callback
-    module = registry.get(name)
+    module = registry().get(name)
     if module is not None:
-        importlib.import_module(f"{PACKAGE}.{module}")
+        with contextlib.suppress(ImportError):  # a module no longer there: see below
+            importlib.import_module(f"{PACKAGE}.{module}")
     named = _registered(name)
     if not named:  # no such command, or a stale registry: everything, as --help shows it
         _import_all()
         named = _registered(name)
-    return _with(named if named and name != "--" else None)
+    return _with(named or None)
 
 
 def _registered(name: str) -> list[Any]:

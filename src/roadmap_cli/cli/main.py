@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
 
         plain_completion_descriptions()
     args = sys.argv[1:] if argv is None else argv
-    command = build_command(args)
     try:
+        command = build_command(args)
         result = command.main(args=args, prog_name="roadmap", standalone_mode=False)
     except RoadmapError as exc:
         _error(exc.message)

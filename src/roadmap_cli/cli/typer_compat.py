@@ -126,9 +126,11 @@ def install() -> None:
 def completion_words(variable: str) -> list[str] | None:
     """In shell completion (`variable` set to e.g. `complete_zsh`), the words before the one
     being completed, without the program's name; None when that cannot be told."""
-    from typer._click.shell_completion import get_completion_class
-    from typer._completion_classes import completion_init
-
+    try:
+        from typer._click.shell_completion import get_completion_class
+        from typer._completion_classes import completion_init
+    except ImportError:  # another Typer: build every command, as Typer itself does
+        return None
     completion_init()  # registers Typer's completion class of each shell
 
     shell = os.environ.get(variable, "").partition("_")[2]

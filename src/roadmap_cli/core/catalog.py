@@ -198,7 +198,7 @@ def _topic(data: dict[str, Any]) -> Topic:
 
 
 def from_data(data: dict[str, Any]) -> Catalog:
-    """A catalog from data already checked by `catalog_schema.validate` (a KeyError or a
+    """A catalog from data already checked by `formats.catalog_schema.validate` (a KeyError or a
     TypeError means it was not)."""
     return Catalog(
         id=data["id"],

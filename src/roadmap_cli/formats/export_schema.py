@@ -1,5 +1,5 @@
-"""The portable progress format (`roadmap export --format json`): its models, reading it back,
-and merging two progress histories.
+"""The portable progress format (`roadmap export --format json`): its models, the check of an
+export's bytes, and what an export holds as state and history (`core.merge` merges them).
 
 The JSON Schema in docs/export-format.schema.json is generated from `Export` by
 `python -m roadmap_cli.formats.export_schema`; a test fails when it is stale.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -145,12 +144,9 @@ def schema() -> dict[str, Any]:
     return document
 
 
-def read(path: Path, *, check_history: bool = True) -> Export:
-    """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RoadmapError(f"cannot read {path}: {exc.strerror or exc}") from None
+def parse(raw: bytes, path: object, *, check_history: bool = True) -> Export:
+    """The bytes of an export file (`path` names it in messages), validated; RoadmapError
+    (exit 1) says why they cannot be used."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -179,11 +175,6 @@ def read(path: Path, *, check_history: bool = True) -> Export:
             f"{path} has format version {export.version}; this roadmap reads {VERSION}"
         )
     return export
-
-
-# python -m roadmap_cli.formats.export_schema > docs/export-format.schema.json
-if __name__ == "__main__":
-    sys.stdout.write(json.dumps(schema(), indent=2, sort_keys=True) + "\n")
 
 
 def to_side(export: Export) -> Side:
@@ -216,3 +207,8 @@ def state_of(export: Export) -> State:
             for project_id, project in export.state.projects.items()
         },
     )
+
+
+# python -m roadmap_cli.formats.export_schema > docs/export-format.schema.json
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(schema(), indent=2, sort_keys=True) + "\n")

@@ -180,7 +180,8 @@ def to_json_document(
     records: list[Record] | None = None,
 ) -> dict[str, Any]:
     """Everything in the state and its history, the catalog ids it refers to, and a summary;
-    validated against the `portable.Export` model that docs/export-format.schema.json shows."""
+    validated against the `formats.export_schema.Export` model that
+    docs/export-format.schema.json shows."""
     from roadmap_cli.formats.export_schema import EXPORT_FORMAT_NAME, VERSION, Export
 
     selected = _selected(catalog, state, track_id)

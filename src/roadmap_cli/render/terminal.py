@@ -1,4 +1,4 @@
-"""Rich renderings of the documents built in `serialize`: what a person sees in a terminal.
+"""Rich renderings of the documents built in `render.documents`: what a person sees in a terminal.
 
 Each `render_*` takes the same plain data that `--json` prints, so the two cannot disagree.
 """

@@ -8,6 +8,7 @@ from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.cohort import Learner, Skipped, display_name
 from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.formats import export_schema
+from roadmap_cli.storage import export_file
 
 
 def files_of(paths: list[Path]) -> list[Path]:
@@ -29,7 +30,7 @@ def load(paths: list[Path], catalog: Catalog) -> tuple[list[Learner], list[Skipp
     skipped: list[Skipped] = []
     for path in files_of(paths):
         try:
-            export = export_schema.read(path, check_history=False)
+            export = export_file.read(path, check_history=False)
         except RoadmapError as exc:
             skipped.append(Skipped(path, exc.message.replace(f"{path} ", "", 1)))
             continue

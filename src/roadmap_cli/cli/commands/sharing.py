@@ -52,12 +52,13 @@ def import_(
     from roadmap_cli.core.merge import Side
     from roadmap_cli.core.merge import merge as combine
     from roadmap_cli.formats import export_schema
+    from roadmap_cli.storage import export_file
 
     if merge == replace:
         raise UsageError("choose one of --merge or --replace; see 'roadmap import --help'")
     session = session_of(ctx)
     catalog = session.catalog()
-    export = export_schema.read(file)
+    export = export_file.read(file)
     if export.catalog.id != catalog.id:
         raise RoadmapError(
             f"{file} is progress on catalog '{export.catalog.id}', but the catalog in use is"

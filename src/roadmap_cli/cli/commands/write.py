@@ -35,8 +35,8 @@ Transition = Callable[["State", str, datetime], str | None]
 def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition) -> None:
     """Resolve every id first (nothing changes if one is wrong), then change them in one write.
 
-    `change` is one of `changes.*`: it changes one topic and returns what it did, or None when
-    the topic was already there.
+    `change` is one of `core.transitions`: it changes one topic and returns what it did, or
+    None when the topic was already there.
     """
     from roadmap_cli.core.progress import progress_of_tracks_with
     from roadmap_cli.core.state import now
