@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +26,13 @@ class Result:
 
 
 Runner = Callable[..., Result]
+REAL_HOME = os.environ.get("HOME")  # what no test may go back to
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads or writes the real home: state, data, config and cache live in tmp_path."""
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No test reads or writes the real home: state, data, config and cache live in tmp_path.
+    A test that undoes this (`monkeypatch.undo()` undoes every patch, these too) fails."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -46,7 +48,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")
-    return home
+    yield home
+    assert REAL_HOME is None or os.environ.get("HOME") != REAL_HOME, (
+        "the test went back to the real home folder; patch with monkeypatch.context() instead"
+        " of calling monkeypatch.undo()"
+    )
 
 
 @pytest.fixture

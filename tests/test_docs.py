@@ -43,7 +43,9 @@ def test_ci_runs_the_readme_test_command_in_a_fresh_venv() -> None:
     as_in_ci = as_in_ci.replace("python3 -m venv .venv", '"$python" -m venv "$venv"')
     assert as_in_ci in ci
     assert 'venv="$work/.venv"' in ci and "mktemp -d" in ci
-    assert '"$status" -eq 5' in ci
+    assert 'check_status "$status"' in ci and '"$1" -eq 5' in ci  # no tests is no pass
+    assert "--resolution lowest-direct" in ci  # and at the lowest versions allowed
+    assert 'export HOME="$test_home"' in ci and 'find "$test_home" -mindepth 1' in ci
 
 
 @pytest.mark.parametrize("command", COMMANDS + SUBCOMMANDS)

@@ -286,9 +286,9 @@ def test_an_imports_own_record_never_counts_as_the_learners_deletion(
     monkeypatch.setenv("ROADMAP_STATE", str(a))
     from roadmap_cli.core import state as state_module
 
-    monkeypatch.setattr(state_module, "now", lambda: later.astimezone().replace(microsecond=0))
-    assert run("done", "python").exit_code == 0
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # only the clock: the isolated home stays
+        patch.setattr(state_module, "now", lambda: later.astimezone().replace(microsecond=0))
+        assert run("done", "python").exit_code == 0
     on(b, "export", "-f", "json", "-o", str(tmp_path / "b2.json"))
     on(a, "import", str(tmp_path / "b2.json"), "--merge")
     monkeypatch.setenv("ROADMAP_STATE", str(a))

@@ -14,7 +14,7 @@ from typer._coercion import build_runtime_param
 from typer.core import _TyperParameter
 
 from roadmap_cli.cli.dispatch import full_command
-from roadmap_cli.cli.typer_compat import PlainRuntimeParam
+from roadmap_cli.cli.typer_compat import plain_param_class
 
 SAMPLES: dict[Any, list[Any]] = {
     str: ["", "rag", "Ünïcode text", " spaced "],
@@ -75,7 +75,9 @@ def test_plain_conversion_matches_typers(
     name: str, ctx: _click.Context, param: _TyperParameter
 ) -> None:
     descriptor = param.type_descriptor
-    plain = PlainRuntimeParam(descriptor.parameter_info, descriptor.annotation)
+    plain_param = plain_param_class()
+    assert plain_param is not None, "Typer's private conversion classes changed: see typer_compat"
+    plain = plain_param(descriptor.parameter_info, descriptor.annotation)
     typers = build_runtime_param(descriptor)
     for value in [None, *_samples(descriptor.annotation)]:
         ours = _outcome(plain, value, param, ctx)

@@ -211,9 +211,9 @@ def test_failed_write_leaves_the_old_file_no_temporary_and_no_record(
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(module, name, full_disk)  # a full disk cannot be had for real here
-    result = run("done", "rag")
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # only this patch: the isolated home stays
+        patch.setattr(module, name, full_disk)  # a full disk cannot be had for real here
+        result = run("done", "rag")
     assert result.exit_code == 1
     expected = message.format(state=state_file, history=log)
     assert result.stderr == f"roadmap: error: {expected}\n"

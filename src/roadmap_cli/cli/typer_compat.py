@@ -1,24 +1,33 @@
-"""Every use of a private API of Typer (and the Click it vendors), in one place.
+"""Every use of a private API of Typer (and the Click it vendors), each with a public fallback.
 
-Plain values without pydantic
------------------------------
+These shortcuts make `roadmap` start faster; none is needed for it to work. Each private name
+is imported and its shape checked inside a `try`: when a Typer release renames, removes or
+reshapes one (ImportError, AttributeError, TypeError, or a failed check), the shortcut is left
+out and Typer's own, public behaviour runs instead: slower, never broken.
+`tests/test_typer_compat.py` takes each private name away in turn and checks that every
+command still gives the same output. `docs/upgrading.md` says how to move to a new release.
+
+Plain values without pydantic (`install`)
+-----------------------------------------
 Typer converts every parameter's value with a pydantic TypeAdapter, built on first use. Building
 one imports pydantic and its core schema machinery, which costs more than importing Typer and
 Rich together, and `roadmap status` would pay it just to pass `--catalog`'s default of None.
-
 `install()` gives Typer's parameters a converter that handles the plain cases itself, with the
 same results as Typer's own (tests/test_plainparams.py compares the two on every parameter):
 text, paths, whole numbers within their bounds, lists of these, and a `StrEnum` value spelt
 exactly. Anything else (a number out of bounds, a choice spelt wrongly: Typer words the error)
-goes to Typer's own converter.
+goes to Typer's own converter. Private: `typer._coercion.RuntimeParam` and
+`build_runtime_param`, `typer.core._TyperParameter.get_runtime_param`.
 
 Shell completion
 ----------------
 `completion_words` reads the words of the command line being completed as Typer's completion
 class of the shell reads them, so that only the command being completed is built (None: build
-every command, as Typer itself would). `plain_completion_descriptions` keeps Rich out of a TAB
-press: Typer renders completion descriptions through Rich to strip markup, and catalog titles
-hold none.
+every command, as Typer itself would). Private: `typer._click.shell_completion.
+get_completion_class`, `typer._completion_classes.completion_init`.
+`plain_completion_descriptions` keeps Rich out of a TAB press: Typer renders completion
+descriptions through Rich to strip markup, and catalog titles hold none. Private:
+`typer._completion_classes._sanitize_help_text`.
 """
 
 from __future__ import annotations
@@ -30,11 +39,27 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from typer import _click
-from typer._coercion import RuntimeParam, build_runtime_param
-from typer.core import _TyperParameter
-
 _UNHANDLED = object()
+# Every private name this module uses, as (module, name). Each is reached through `private`
+# alone, so that a test can take any one away (tests/test_typer_compat.py).
+PRIVATE_NAMES = (
+    ("typer._coercion", "RuntimeParam"),
+    ("typer._coercion", "build_runtime_param"),
+    ("typer.core", "_TyperParameter"),
+    ("typer._click.shell_completion", "get_completion_class"),
+    ("typer._completion_classes", "completion_init"),
+    ("typer._completion_classes", "_sanitize_help_text"),
+)
+_FAILURES = (ImportError, AttributeError, TypeError, ValueError)
+
+
+def private(module: str, name: str) -> Any:
+    """One of PRIVATE_NAMES; ImportError or AttributeError when this Typer has no such thing."""
+    if (module, name) not in PRIVATE_NAMES:
+        raise ValueError(f"{module}.{name} is not declared in PRIVATE_NAMES")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def _without_none(annotation: Any) -> Any:
@@ -95,51 +120,79 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
     return _UNHANDLED
 
 
-class PlainRuntimeParam(RuntimeParam):  # a frozen dataclass, as its base is
-    """Converts plain values itself; hands anything else to the converter Typer would build."""
+def plain_param_class() -> type[Any] | None:
+    """Typer's runtime parameter with plain values converted first, or None when Typer's
+    private classes are not there in the shape this was written for."""
+    try:
+        import dataclasses
 
-    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:
-        converted = _plain(_without_none(self.annotation), value, self.parameter_info)
-        if converted is not _UNHANDLED:
-            return converted
-        # Typer's own conversion (and its wording of errors), built only now.
-        return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+        RuntimeParam = private("typer._coercion", "RuntimeParam")
+        build_runtime_param = private("typer._coercion", "build_runtime_param")
+        fields = {f.name for f in dataclasses.fields(RuntimeParam)}
+        if not {"parameter_info", "annotation"} <= fields or not callable(build_runtime_param):
+            return None
+        if not callable(getattr(RuntimeParam, "_coerce_value", None)):
+            return None
+    except _FAILURES:
+        return None
+
+    class PlainRuntimeParam(RuntimeParam):  # type: ignore[misc,valid-type]  # a frozen dataclass
+        """Converts plain values itself; hands anything else to the converter Typer builds."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            converted = _plain(_without_none(self.annotation), value, self.parameter_info)
+            if converted is not _UNHANDLED:
+                return converted
+            # Typer's own conversion (and its wording of errors), built only now.
+            return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+
+    return PlainRuntimeParam
 
 
-def _plain_runtime_param(self: _TyperParameter) -> RuntimeParam:
-    if self._runtime_param is None:
-        descriptor = self.type_descriptor
-        if descriptor.file_annotation is not None:  # open files: Typer's own handling
-            self._runtime_param = build_runtime_param(descriptor)
-        else:
-            self._runtime_param = PlainRuntimeParam(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
-            )
-    return self._runtime_param
+def install() -> bool:
+    """Convert plain parameter values without pydantic, in every Typer command of this process;
+    False (and Typer's own conversion) when Typer's private names are not as expected."""
+    plain = plain_param_class()
+    try:
+        build_runtime_param = private("typer._coercion", "build_runtime_param")
+        typer_parameter = private("typer.core", "_TyperParameter")
+        if plain is None or not isinstance(typer_parameter, type):
+            return False
+        if not callable(getattr(typer_parameter, "get_runtime_param")):  # noqa: B009
+            return False
+    except _FAILURES:
+        return False
 
+    def get_runtime_param(self: Any) -> Any:
+        if self._runtime_param is None:
+            descriptor = self.type_descriptor
+            if descriptor.file_annotation is not None:  # open files: Typer's own handling
+                self._runtime_param = build_runtime_param(descriptor)
+            else:
+                self._runtime_param = plain(
+                    parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+                )
+        return self._runtime_param
 
-def install() -> None:
-    """Convert plain parameter values without pydantic, in every Typer command of this process."""
-    _TyperParameter.get_runtime_param = _plain_runtime_param  # type: ignore[method-assign]
+    setattr(typer_parameter, "get_runtime_param", get_runtime_param)  # noqa: B010
+    return True
 
 
 def completion_words(variable: str) -> list[str] | None:
     """In shell completion (`variable` set to e.g. `complete_zsh`), the words before the one
     being completed, without the program's name; None when that cannot be told."""
     try:
-        from typer._click.shell_completion import get_completion_class
-        from typer._completion_classes import completion_init
-    except ImportError:  # another Typer: build every command, as Typer itself does
+        get_completion_class = private("typer._click.shell_completion", "get_completion_class")
+        completion_init = private("typer._completion_classes", "completion_init")
+        completion_init()  # registers Typer's completion class of each shell
+        shell = os.environ.get(variable, "").partition("_")[2]
+        completion = get_completion_class(shell)
+        if completion is None:
+            return None
+        args, _ = completion(None, {}, "roadmap", variable).get_completion_args()
+    except (*_FAILURES, KeyError):  # another Typer, or no or bad COMP_* variables
         return None
-    completion_init()  # registers Typer's completion class of each shell
-
-    shell = os.environ.get(variable, "").partition("_")[2]
-    completion = get_completion_class(shell)
-    if completion is None:
-        return None
-    try:
-        args, _ = completion(None, {}, "roadmap", variable).get_completion_args()  # type: ignore[arg-type]
-    except (KeyError, ValueError, TypeError):  # no or bad COMP_* variables
+    if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
         return None
     return list(args)
 
@@ -149,8 +202,10 @@ def plain_completion_descriptions() -> None:
     import typer.completion  # noqa: F401  (registers Typer's completion classes first)
 
     try:
-        from typer import _completion_classes
-    except ImportError:  # a Typer without that module: completion still works, only slower
+        if callable(private("typer._completion_classes", "_sanitize_help_text")):
+            import importlib
+
+            module = importlib.import_module("typer._completion_classes")
+            setattr(module, "_sanitize_help_text", lambda text: text)  # noqa: B010
+    except _FAILURES:  # another Typer: completion still works, only slower
         return
-    if hasattr(_completion_classes, "_sanitize_help_text"):
-        _completion_classes._sanitize_help_text = lambda text: text

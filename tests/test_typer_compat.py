@@ -1,0 +1,144 @@
+"""Typer's private names may go away: each one, taken away or reshaped in turn, leaves every
+command working with the same output (only slower), never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from roadmap_cli.cli.typer_compat import PRIVATE_NAMES
+
+# Break one private name the way a Typer release might, then run a session of commands in
+# this one process and print what each wrote and returned, and which heavy modules loaded.
+PROBE = r"""
+import contextlib, io, json, os, sys
+from roadmap_cli.cli import typer_compat
+module, name, how = sys.argv[1], sys.argv[2], sys.argv[3]
+real = typer_compat.private
+def private(wanted_module, wanted_name):
+    if (wanted_module, wanted_name) != (module, name) or how == "none":
+        return real(wanted_module, wanted_name)
+    if how == "remove":  # as a Typer without it: the import or the attribute fails
+        raise ImportError(f"cannot import name {name!r} from {module!r}")
+    return object()  # reshaped: still there, nothing like what it was
+typer_compat.private = private
+from roadmap_cli.cli.main import main
+session = [["--version"], ["--help"], ["status"], ["done", "python"], ["next", "--json"],
+           ["status", "--track", "ai-developer"]]
+results = []
+for args in session:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    results.append([args, code, out.getvalue(), err.getvalue()])
+os.environ["_ROADMAP_COMPLETE"] = "complete_zsh"
+os.environ["_TYPER_COMPLETE_ARGS"] = "roadmap done pyt"
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        code = main([])
+    except SystemExit as stop:
+        code = stop.code
+results.append([["<TAB>"], code, out.getvalue(), ""])
+print(json.dumps({"results": results,
+                  "loaded": sorted(m for m in ("pydantic", "rich") if m in sys.modules)}))
+"""
+
+
+def session(tmp_path: Path, module: str, name: str, how: str) -> dict[str, object]:
+    home = tmp_path / f"{how}-{module}-{name}"
+    # Everything the output depends on, set here: the baseline is made once for the module,
+    # outside any test's own environment.
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("ROADMAP_", "XDG_"))},
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "ROADMAP_STATE": str(home / "progress.toml"),
+        "COLUMNS": "100",
+        "TERM": "dumb",
+    }
+    for variable in ("NO_COLOR", "FORCE_COLOR"):
+        env.pop(variable, None)
+    warm = "from roadmap_cli.cli.main import main; main(['topics'])"  # as any earlier run
+    subprocess.run([sys.executable, "-c", warm], capture_output=True, env=env, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, module, name, how],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    data: dict[str, object] = json.loads(proc.stdout)
+    return data
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    return session(tmp_path_factory.mktemp("baseline"), "-", "-", "none")
+
+
+def check_same(found: dict[str, object], baseline: dict[str, object]) -> None:
+    for (args, code, out, err), (_, code0, out0, err0) in zip(
+        found["results"],  # type: ignore[arg-type]
+        baseline["results"],  # type: ignore[arg-type]
+        strict=True,
+    ):
+        assert (code, out, err) == (code0, out0, err0), args
+        assert code == 0 and "Traceback" not in out + err, args
+
+
+def test_the_baseline_session_does_what_it_says(baseline: dict[str, object]) -> None:
+    results = baseline["results"]
+    assert isinstance(results, list)
+    outputs = {" ".join(args): out for args, _code, out, _err in results}
+    assert outputs["--version"].startswith("roadmap ")
+    assert "done" in outputs["done python"] and "python" in outputs["done python"]
+    assert json.loads(outputs["next --json"])["next"]
+    assert "python" in outputs["<TAB>"]
+    assert baseline["loaded"] == ["rich"]  # the fast paths: no pydantic at all
+
+
+@pytest.mark.parametrize("how", ["remove", "reshape"])
+@pytest.mark.parametrize(
+    ("module", "name"), PRIVATE_NAMES, ids=[".".join(n) for n in PRIVATE_NAMES]
+)
+def test_without_a_private_name_every_command_still_works(
+    tmp_path: Path, baseline: dict[str, object], module: str, name: str, how: str
+) -> None:
+    found = session(tmp_path, module, name, how)
+    check_same(found, baseline)
+    if module in ("typer._coercion", "typer.core"):
+        assert "pydantic" in found["loaded"]  # type: ignore[operator]  # Typer's own conversion
+
+
+def test_every_private_name_is_reached_through_one_function() -> None:
+    """No module of roadmap imports an underscore name of Typer, Click or Rich, or from an
+    underscore module of theirs, except through typer_compat.private."""
+    import ast
+
+    import roadmap_cli
+
+    package = Path(roadmap_cli.__file__).parent
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                top = node.module.split(".")[0]
+                if top in ("typer", "click", "rich"):
+                    private_module = any(p.startswith("_") for p in node.module.split("."))
+                    private_name = any(a.name.startswith("_") for a in node.names)
+                    assert not (private_module or private_name), (path.name, node.lineno)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    if parts[0] in ("typer", "click", "rich"):
+                        assert not any(p.startswith("_") for p in parts), (path.name, node.lineno)
