@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from roadmap_cli.core.records import History, Record
+from roadmap_cli.storage import files
 
 MAX_BYTES = 4 * 1024 * 1024  # about 10,000 typical changes; trimmed to half when exceeded
 
@@ -40,13 +41,13 @@ def read(path: Path) -> History:
 def append(path: Path, record: Record) -> None:
     """Add one record with a single write, flushed to disk before the state file changes."""
     line = (record.to_json() + "\n").encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | files.BINARY, 0o600)
     try:
         size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
+        if size and files.last_byte(fd, size) != b"\n":
             line = b"\n" + line  # a line cut short by a crash stays a line of its own
-        os.write(fd, line)
-        os.fsync(fd)
+        os.write(fd, line)  # O_APPEND: at the end, wherever the last read left off
+        files.sync(fd)
     finally:
         os.close(fd)
 

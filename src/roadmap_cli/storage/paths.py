@@ -118,6 +118,7 @@ def new_temporary(target: Path) -> tuple[int, str]:
     while True:
         name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
         try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(name, flags, 0o600), name
         except FileExistsError:
             continue

@@ -28,7 +28,7 @@ from roadmap_cli.core.state import (
     state_from_checked,
     to_json,
 )
-from roadmap_cli.storage import paths
+from roadmap_cli.storage import files, paths
 from roadmap_cli.storage.state_file import decode, render, schema_version_of, unreadable, validate
 
 if TYPE_CHECKING:
@@ -255,8 +255,8 @@ class Store:
                         command, records.diff(before, state), moment, imported=True
                     )
                     self._commit_now(loaded, record)
-                except StateError:
-                    if old_history is not None:  # put the history back as it was
+                except BaseException:  # any failure: put the history back as it was
+                    if old_history is not None:
                         with contextlib.suppress(StateError):
                             self._write(self.history_path, old_history)
                     raise
@@ -300,9 +300,11 @@ class Store:
             raise StateError(f"cannot read {self.history_path}: {exc.strerror or exc}") from None
         try:
             history_file.append(self.history_path, record)
-        except OSError as exc:
+        except BaseException as exc:
             with contextlib.suppress(OSError):  # a line written but not synced is taken back
                 os.truncate(self.history_path, logged)
+            if not isinstance(exc, OSError):
+                raise
             raise StateError(
                 f"could not record the change in {self.history_path} ({exc.strerror or exc});"
                 " nothing was changed"
@@ -311,8 +313,8 @@ class Store:
         try:
             written = _text_of(loaded, self.path).encode("utf-8")
             self._write(self.target, written)
-        except StateError:
-            with contextlib.suppress(OSError):  # the change did not happen: neither does its record
+        except BaseException:  # whatever stopped the write, the change did not happen:
+            with contextlib.suppress(OSError):  # neither does its record
                 os.truncate(self.history_path, logged)
             raise
         _cache_state(self.target, written, loaded.state)
@@ -383,8 +385,8 @@ class Store:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
                 tmp.flush()
-                os.fchmod(tmp.fileno(), mode)
-                os.fsync(tmp.fileno())
+                files.set_mode(tmp.fileno(), tmp_name, mode)
+                files.sync(tmp.fileno())
             os.replace(tmp_name, target)
             tmp_name = None
             _fsync_dir(target.parent)
