@@ -148,3 +148,64 @@ def test_reading_from_the_cache_parses_no_toml(run: Runner, state_file: Path) ->
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "done False\n", result.stderr
+
+
+def test_doctor_reads_the_files_not_the_cache(
+    run: Runner, mini: Path, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache entry that says something else than the file (forged, or from a bug) does not
+    change what doctor finds: it reads and checks the progress file and the catalog itself."""
+    import json
+
+    from roadmap_cli.storage import cache
+    from roadmap_cli.storage.store import _cache_state
+
+    assert run("done", "python").exit_code == 0
+    assert run("status").exit_code == 0  # the cache holds both files now
+    honest = json.loads(run("doctor", "--json").stdout)
+    # The progress file's entry now says there is no progress; the catalog's, that it has
+    # no topic 'python' (both behind valid checksums).
+    raw = state_file.read_bytes()
+    _cache_state(
+        Path(os.path.realpath(state_file)), raw, Store(state_file).read().state.__class__()
+    )
+    catalog_entry = cache.catalog_entry(mini.read_bytes())
+    data = cache.read(catalog_entry, "catalog")
+    data["topics"] = [t for t in data["topics"] if t["id"] != "python"]
+    for track in data["tracks"]:
+        track["topics"] = [t for t in track["topics"] if t != "python"]
+    cache.write(catalog_entry, "catalog", data)
+    assert json.loads(run("doctor", "--json").stdout) == honest
+    assert "(1 topic entries, 0 projects)" in honest["findings"][0]["message"]
+
+
+def test_an_entry_made_by_other_code_is_never_used(tmp_path: Path) -> None:
+    """The key holds a checksum of the code that makes and reads entries: change one byte of
+    it and every entry is a miss, with no number to bump by hand."""
+    import roadmap_cli
+
+    copy = tmp_path / "site" / "roadmap_cli"
+    shutil.copytree(
+        Path(roadmap_cli.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    code = (
+        "import sys; from pathlib import Path; from roadmap_cli.storage import cache,"
+        " catalog_file; catalog_file.load(Path(sys.argv[1])); print(cache.made_by());"
+        " print(len(list((cache.folder('catalogs')).glob('*.marshal'))))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(copy.parent)}
+
+    def load() -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(MINI)], capture_output=True, text=True, env=env
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    first = load()
+    assert load() == first  # the same code: the entry is used, no new one
+    state = copy / "core" / "state.py"
+    state.write_text(state.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    second = load()
+    assert second[-1] == str(int(first[-1]) + 1)  # a miss: checked again, a new entry
+    assert second[:-1] != first[:-1]

@@ -75,11 +75,13 @@ class Session:
         self.no_color = no_color
         self._catalog: Catalog | None = None
 
-    def catalog(self) -> Catalog:
-        if self._catalog is None:
+    def catalog(self, *, checked: bool = False) -> Catalog:
+        """The catalog; `checked`: read and checked from its file, never from the cache."""
+        if self._catalog is None or checked:
             from roadmap_cli.storage import catalog_file, paths
 
-            self._catalog = catalog_file.load(paths.catalog_path(self.catalog_flag))
+            path = paths.catalog_path(self.catalog_flag)
+            self._catalog = catalog_file.load(path, cached=not checked)
         return self._catalog
 
     def store(self) -> Store:

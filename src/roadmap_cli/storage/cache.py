@@ -5,6 +5,10 @@ marshal format (as in Python's own bytecode cache: fast to read, and read only a
 checksum matches). An entry that is missing, unreadable, cut short or damaged reads as None,
 and one that cannot be written is left out: the cache only ever saves time. Deleting the
 folder is always safe.
+
+Every key includes a checksum of the source of the modules that make and read the entries
+(`CODE`): an entry made by other code, even of the same version, is never used. Where that
+source cannot be read (an install without it), nothing is cached.
 """
 
 from __future__ import annotations
@@ -16,8 +20,34 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-# Bump when what an entry holds changes shape; the roadmap version is part of every key too.
-CACHE_FORMAT = 1
+# The modules whose code decides what an entry holds and how it is read back.
+CODE = (
+    "storage/cache.py",
+    "core/catalog.py",
+    "formats/catalog_schema.py",
+    "core/state.py",
+    "storage/store.py",
+)
+_made_by: str | None = None
+
+
+def made_by() -> str | None:
+    """The program, the Python and the code that make the entries, as a short text; None when
+    the code cannot be read."""
+    global _made_by
+    if _made_by is None:
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        checksum = 0
+        try:
+            for name in CODE:
+                with open(os.path.join(package, name), "rb") as source:
+                    checksum = zlib.crc32(source.read(), checksum)
+        except OSError:
+            return None
+        from roadmap_cli import __version__
+
+        _made_by = f"roadmap {__version__} code {checksum:08x} {sys.implementation.cache_tag}"
+    return _made_by
 
 
 def folder(kind: str) -> Path:
@@ -30,14 +60,12 @@ def fingerprint(data: bytes) -> str:
     """The bytes of a file as a short text: their size and two checksums, and the program and
     Python that cache them (a newer roadmap may check more; another Python may write marshal
     data differently)."""
-    from roadmap_cli import __version__
-
-    made_by = f"roadmap {__version__} cache {CACHE_FORMAT} {sys.implementation.cache_tag}"
+    maker = made_by() or "no code to key on: never read"
     return "-".join(
         (
             f"{len(data):x}",
             f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}",
-            f"{zlib.crc32(made_by.encode()):08x}",
+            f"{zlib.crc32(maker.encode()):08x}",
         )
     )
 
@@ -53,6 +81,8 @@ def _magic(kind: str) -> bytes:
 
 def read(entry: Path, kind: str) -> Any:
     """The data in a cache entry, or None."""
+    if made_by() is None:
+        return None
     magic = _magic(kind)
     try:
         blob = entry.read_bytes()
@@ -71,6 +101,8 @@ def write(entry: Path, kind: str, data: Any) -> None:
     """Replace a cache entry atomically; nothing happens when it cannot be written."""
     from roadmap_cli.storage.paths import new_temporary
 
+    if made_by() is None:
+        return
     try:
         payload = marshal.dumps(data)
         entry.parent.mkdir(parents=True, exist_ok=True)

@@ -31,8 +31,9 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     return (None if plain is None else from_data(plain)), found
 
 
-def load(path: Path) -> Catalog:
-    """A validated catalog, or CatalogError naming the file and its first problems."""
+def load(path: Path, *, cached: bool = True) -> Catalog:
+    """A validated catalog, or CatalogError naming the file and its first problems.
+    `cached=False` checks the file itself, never the cache (doctor)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -43,7 +44,8 @@ def load(path: Path) -> Catalog:
 
     entry = cache.catalog_entry(raw)
     try:
-        return from_data(cache.read(entry, "catalog"))
+        if cached:
+            return from_data(cache.read(entry, "catalog"))
     except (KeyError, TypeError, AttributeError):
         pass  # no entry, or not one this version reads: check the file
     from roadmap_cli.formats.catalog_schema import check_bytes

@@ -34,7 +34,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     """Everything worth knowing about the progress file, most serious first."""
     found: list[Finding] = []
     try:
-        loaded = store.read()
+        loaded = store.read(cached=False)  # the file itself, never what the cache says of it
     except StateError as exc:
         return [Finding("error", exc.message)]
     if loaded.text is None:

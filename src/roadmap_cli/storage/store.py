@@ -101,11 +101,12 @@ class Store:
 
     # --- reading
 
-    def read(self, again: Loaded | None = None) -> Loaded:
+    def read(self, again: Loaded | None = None, *, cached: bool = True) -> Loaded:
         """The saved state, migrated to the current schema; no file means no progress yet.
 
         `again`: what an earlier read gave, returned as it is when the file has not changed
-        since (its bytes are compared), which spares parsing it twice."""
+        since (its bytes are compared), which spares parsing it twice. `cached=False` reads
+        and checks the file itself, never the cache (doctor, repair)."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -120,9 +121,9 @@ class Store:
             ) from None
         if again is not None and again.raw == raw:
             return again
-        cached = _cached_state(self.target, raw)
-        if cached is not None:
-            return Loaded(cached, raw.decode("utf-8-sig"), SCHEMA_VERSION, raw)
+        from_cache = _cached_state(self.target, raw) if cached else None
+        if from_cache is not None:
+            return Loaded(from_cache, raw.decode("utf-8-sig"), SCHEMA_VERSION, raw)
         from roadmap_cli.storage.migrations import migrate
 
         data = decode(raw, self.path)
@@ -414,7 +415,7 @@ class Store:
 
         with self._locked():
             try:
-                self.read()
+                self.read(cached=False)
             except NewerStateError as exc:
                 raise NewerStateError(
                     f"{exc.message}. A repair would lose what the newer version wrote"

@@ -117,7 +117,7 @@ def doctor(
             f"Wrote {done.written} with {entries}{dropped}"
         )
         return
-    findings = checks.diagnose(store, session.catalog())
+    findings = checks.diagnose(store, session.catalog(checked=True))
     doc = checks.to_json(findings)
     if json_out:
         session.print_json(doc)
