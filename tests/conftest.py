@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,21 @@ class Result:
 
 
 Runner = Callable[..., Result]
-REAL_HOME = os.environ.get("HOME")  # what no test may go back to
+SESSION_HOME = tempfile.mkdtemp(prefix="roadmap-tests-home-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before anything runs (collection, fixtures of a module or of the session), point the
+    home and XDG folders and the progress file at a folder of the test session's own, so
+    that not even code outside a test can reach the real ones."""
+    os.environ["HOME"] = SESSION_HOME
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        os.environ[var] = os.path.join(SESSION_HOME, var.lower())
+    os.environ["ROADMAP_STATE"] = os.path.join(SESSION_HOME, "progress.toml")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -49,9 +64,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")
     yield home
-    assert REAL_HOME is None or os.environ.get("HOME") != REAL_HOME, (
-        "the test went back to the real home folder; patch with monkeypatch.context() instead"
-        " of calling monkeypatch.undo()"
+    assert os.environ.get("HOME") != SESSION_HOME, (
+        "the test left its own home folder; patch with monkeypatch.context() instead of"
+        " calling monkeypatch.undo()"
     )
 
 

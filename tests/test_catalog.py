@@ -10,7 +10,7 @@ import pytest
 from conftest import MINI, Runner
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.storage import paths
-from roadmap_cli.storage.catalog_file import check_file, load
+from roadmap_cli.storage.catalog_file import check_file
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "ai-engineer-roadmap-2026.txt"
 TRACK_HEADINGS = {
@@ -23,7 +23,10 @@ TRACK_HEADINGS = {
 
 @pytest.fixture(scope="module")
 def bundled() -> Catalog:
-    return load(paths.bundled_catalog())
+    """Checked from the file (no cache: a module's fixture runs outside a test's home)."""
+    found, problems = check_file(paths.bundled_catalog())
+    assert found is not None and problems == []
+    return found
 
 
 def seed_text() -> str:

@@ -73,7 +73,11 @@ def test_a_damaged_file_is_an_error_and_repair_keeps_what_validates(
     aside = Path(moved.group(1))
     assert re.fullmatch(r"progress\.toml\.corrupt-\d{8}T\d{6}Z", aside.name)
     assert aside.read_text() == damaged
-    assert f"Wrote {state_file} with 3 entries; dropped ghost" in result.stdout
+    assert f"Wrote {state_file} with 3 entries\n" in result.stdout
+    assert "Dropped ghost (its table header could not be read)\n" in result.stdout
+    assert "Removed topics.rag.note (should be text; it was 42)\n" in result.stdout
+    assert "Removed the line 'this line is garbage' in topics.python (not valid" in result.stdout
+    assert """Removed the line 'status = "in-prog' in topics.lora""" in result.stdout
     data = tomllib.loads(state_file.read_text())
     assert data["focus"] == "deep"
     assert data["topics"]["rag"]["status"] == "done" and "note" not in data["topics"]["rag"]
@@ -181,3 +185,31 @@ def test_repair_keeps_projects_and_doctor_checks_them(run: Runner, state_file: P
     assert set(saved) == {"keep-me", "old-one"}
     assert "status" not in saved["keep-me"] or saved["keep-me"]["status"] == "planned"
     assert "## Projects" in run("export").stdout  # a project of a vanished track still exports
+
+
+def test_repair_keeps_comments_and_keys_of_your_own_and_says_what_it_removed(
+    run: Runner, state_file: Path
+) -> None:
+    """A file that is TOML but does not validate is edited, not written anew."""
+    run("start", "python")
+    run("done", "rag", "--note", "kept")
+    text = state_file.read_text()
+    text = '# my learning log\nmine = "a key of my own"\n' + text
+    text = text.replace("[topics.rag]\n", "[topics.rag]\n# why I chose RAG\nsource = 'a book'\n")
+    text = text.replace("[topics.python]\n", '[topics.python]\nfinished = "last week"\n')
+    state_file.write_text(text)
+    assert run("status").exit_code == 1
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Removed topics.python.finished (should be a date and time, like 2026-01-01T10:00:00Z;"
+        " it was 'last week')"
+    ) in result.stdout
+    repaired = state_file.read_text()
+    for kept in ("# my learning log", 'mine = "a key of my own"', "# why I chose RAG"):
+        assert kept in repaired
+    assert "source = 'a book'" in repaired and "last week" not in repaired
+    data = tomllib.loads(repaired)
+    assert data["topics"]["rag"]["note"] == "kept"
+    assert data["topics"]["python"]["status"] == "in-progress"
+    assert run("status").exit_code == 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from roadmap_cli.core.state import State, to_json
+from roadmap_cli.core.state import TIME_FIELDS, State, to_json
 
 
 class FieldChange(NamedTuple):
@@ -131,7 +131,7 @@ def _same_offsets(a: Any, b: Any) -> bool:
         return a is b
     return all(
         getattr(a, f).utcoffset() == getattr(b, f).utcoffset()
-        for f in ("started", "finished", "updated", "created")
+        for f in TIME_FIELDS[type(a)]
         if isinstance(getattr(a, f, None), datetime)
     )
 

@@ -7,35 +7,26 @@ into a checked `State` (or says what is wrong with it, path by path).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+import typing
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 SCHEMA_VERSION = 2
 
 Status = Literal["in-progress", "done", "skipped"]
-STATUSES: tuple[str, ...] = ("pending", "in-progress", "done", "skipped")
+STATUSES: tuple[str, ...] = ("pending", *typing.get_args(Status))
 ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-TOPIC_FIELDS = ("status", "started", "finished", "updated", "note")
 ProjectStatus = Literal["planned", "in-progress", "done"]
-PROJECT_STATUSES: tuple[str, ...] = ("planned", "in-progress", "done")
+PROJECT_STATUSES: tuple[str, ...] = typing.get_args(ProjectStatus)
 # What a strong portfolio shows about a project; all five are needed to mark it done.
 PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
-PROJECT_FIELDS = (
-    "title",
-    "track",
-    "outcome",
-    "topics",
-    "status",
-    "repo",
-    "demo",
-    *PORTFOLIO_FIELDS,
-    "created",
-    "started",
-    "finished",
-    "updated",
-)
-STATE_FIELDS = ("schema_version", "catalog", "focus", "topics", "projects")
+
+# The three dataclasses below are the one declaration of the progress file's fields: their
+# names, types and defaults. Everything else is derived from them: the field lists, the strict
+# checker (`kinds`), the cache's encoder and decoder, the history's values (`to_json`), the
+# file writers, and the export models (`formats.export_schema`). A type with no check here
+# fails at the first check, and tests/test_schema.py adds a field and follows it everywhere.
 
 
 @dataclass(kw_only=True)
@@ -75,7 +66,6 @@ class Project:
 
 
 Entry = TopicProgress | Project
-COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
 
 
 @dataclass(kw_only=True)
@@ -110,6 +100,77 @@ class State:
                 for key, project in self.projects.items()
             },
         )
+
+
+TOPIC_FIELDS = tuple(f.name for f in fields(TopicProgress))
+PROJECT_FIELDS = tuple(f.name for f in fields(Project))
+STATE_FIELDS = tuple(f.name for f in fields(State))
+COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
+HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  # the top keys
+ENTRY_CLASSES: dict[str, type[TopicProgress] | type[Project]] = {
+    "topics": TopicProgress,
+    "projects": Project,
+}
+# The fields that hold times, read from the declared types' text (this runs on every start;
+# `kinds`, which evaluates the types, is for the slow paths; a test checks the two agree).
+TIME_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls) if "datetime" in str(f.type))
+    for cls in (TopicProgress, Project)
+}
+LIST_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list["))
+    for cls in (TopicProgress, Project)
+}
+
+
+class FieldKind(NamedTuple):
+    """What a field of an entry holds, as the checker and the export models see it."""
+
+    name: str
+    kind: Literal["text", "time", "choice", "ids"]
+    optional: bool  # None (no value) is allowed
+    required: bool  # no default: it must be given
+    default: Any
+    choices: tuple[str, ...] = ()
+
+
+_KINDS: dict[type, tuple[FieldKind, ...]] = {}
+
+
+def kinds(cls: type) -> tuple[FieldKind, ...]:
+    """The fields of an entry class, from their declared types; TypeError for a type that no
+    check is written for (add one to `_Checker.value` and to the export models)."""
+    if cls not in _KINDS:
+        _KINDS[cls] = _kinds_of(cls)
+    return _KINDS[cls]
+
+
+def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
+    hints = typing.get_type_hints(cls)
+    found = []
+    for f in fields(cls):
+        declared = hints[f.name]
+        args = typing.get_args(declared)
+        optional = type(None) in args
+        base = next(a for a in args if a is not type(None)) if optional else declared
+        choices: tuple[str, ...] = ()
+        kind: Literal["text", "time", "choice", "ids"]
+        if base is str:
+            kind = "text"
+        elif base is datetime:
+            kind = "time"
+        elif typing.get_origin(base) is Literal:
+            kind, choices = "choice", typing.get_args(base)
+        elif typing.get_origin(base) is list and typing.get_args(base) == (str,):
+            kind = "ids"
+        else:
+            raise TypeError(f"no check is written for {cls.__name__}.{f.name}: {declared}")
+        required = f.default is MISSING and f.default_factory is MISSING
+        default = f.default if f.default is not MISSING else None
+        if f.default_factory is not MISSING:
+            default = f.default_factory()
+        found.append(FieldKind(f.name, kind, optional, required, default, choices))
+    return tuple(found)
 
 
 # --- checking data against the models
@@ -182,64 +243,63 @@ class _Checker:
             return None
         return value
 
-    def topic(self, data: Any, where: str) -> TopicProgress | None:
+    def entry(self, cls: type[Entry], data: Any, where: str) -> Entry | None:
+        """An entry of class `cls` from a table, every field checked as its type says."""
         table = self.table(data, where.rstrip("."))
         if table is None:
             return None
         before = len(self.problems)
-        entry = TopicProgress(
-            status=self.choice(table, "status", where, STATUSES[1:]),
-            started=self.time(table, "started", where),
-            finished=self.time(table, "finished", where),
-            updated=self.time(table, "updated", where, required=True),
-            note=self.text(table, "note", where),
-        )
-        return entry if len(self.problems) == before else None
+        values = {k.name: self.value(table, k, where) for k in kinds(cls)}
+        return cls(**values) if len(self.problems) == before else None
 
-    def project(self, data: Any, where: str) -> Project | None:
-        table = self.table(data, where.rstrip("."))
-        if table is None:
+    def value(self, table: dict[str, Any], k: FieldKind, where: str) -> Any:
+        if k.name not in table:
+            if k.required:
+                self.fail(f"{where}{k.name}", "missing")
+            return list(k.default) if isinstance(k.default, list) else k.default
+        if table[k.name] is None and not k.optional:
+            if k.required:
+                self.fail(f"{where}{k.name}", "missing")
+            else:
+                self.fail(f"{where}{k.name}", f"{_SHOULD_BE[k.kind]}, not null")
             return None
-        before = len(self.problems)
-        topics = table.get("topics", [])
-        if not isinstance(topics, list) or not all(
-            isinstance(t, str) and ID.fullmatch(t) for t in topics
+        if k.kind == "text":
+            return self.text(table, k.name, where)
+        if k.kind == "time":
+            return self.time(table, k.name, where)
+        if k.kind == "choice":
+            return self.choice(table, k.name, where, k.choices)
+        items = table[k.name]
+        if not isinstance(items, list) or not all(
+            isinstance(t, str) and ID.fullmatch(t) for t in items
         ):
-            self.fail(f"{where}topics", "should be a list of topic ids")
-            topics = []
-        status = self.choice(table, "status", where, PROJECT_STATUSES)
-        values = {name: self.text(table, name, where) for name in _PROJECT_TEXTS}
-        entry = Project(
-            title=self.text(table, "title", where, required=True),
-            track=self.text(table, "track", where, required=True),
-            topics=list(topics),
-            status=status or "planned",
-            created=self.time(table, "created", where, required=True),
-            started=self.time(table, "started", where),
-            finished=self.time(table, "finished", where),
-            updated=self.time(table, "updated", where, required=True),
-            **values,
-        )
-        return entry if len(self.problems) == before else None
+            self.fail(f"{where}{k.name}", _SHOULD_BE["ids"])
+            return []
+        return list(items)
 
     def entries(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         tables = data.get(name, {})
         if not isinstance(tables, dict):
             self.fail(name, "should be a table")
             return {}
-        make = self.topic if name == "topics" else self.project
+        cls = ENTRY_CLASSES[name]
         found = {}
         for item_id, table in tables.items():
             if not ID.fullmatch(item_id):
                 self.fail(f"{name}.{item_id}", "is not an id (lowercase words joined by -)")
                 continue
-            entry = make(table, f"{name}.{item_id}.")
+            entry = self.entry(cls, table, f"{name}.{item_id}.")
             if entry is not None:
                 found[item_id] = entry
         return found
 
 
-_PROJECT_TEXTS = ("outcome", "repo", "demo", *PORTFOLIO_FIELDS)
+_SHOULD_BE = {
+    "text": "should be text",
+    "time": "should be a date and time, like 2026-01-01T10:00:00Z",
+    "choice": "should be one of its choices",
+    "ids": "should be a list of topic ids",
+}
 
 
 def state_from(data: dict[str, Any]) -> State:
@@ -261,50 +321,43 @@ def state_from(data: dict[str, Any]) -> State:
     return state
 
 
+def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
+    times, lists = TIME_FIELDS[cls], LIST_FIELDS[cls]
+    values: dict[str, Any] = {
+        name: (
+            (None if item is None else datetime.fromisoformat(item))
+            if name in times
+            else list(item)
+            if name in lists
+            else item
+        )
+        for name, item in value.items()
+    }
+    return cls(**values)
+
+
 def state_from_checked(data: dict[str, Any]) -> State:
-    """A `State` from the data `to_json` made of a checked state (what the cache holds), built
+    """A `State` from the data `to_cache` made of a checked state (what the cache holds), built
     without checking every value again; KeyError, TypeError or ValueError for other data."""
-    time = datetime.fromisoformat
+    values = {name: data[name] for name in HEAD_FIELDS}
+    for name, cls in ENTRY_CLASSES.items():
+        values[name] = {key: _checked_entry(cls, value) for key, value in data[name].items()}
+    return State(**values)
 
-    def maybe(value: str | None) -> datetime | None:
-        return None if value is None else time(value)
 
-    topics = {
-        key: TopicProgress(
-            status=value["status"],
-            started=maybe(value["started"]),
-            finished=maybe(value["finished"]),
-            updated=time(value["updated"]),
-            note=value["note"],
-        )
-        for key, value in data["topics"].items()
-    }
-    projects = {
-        key: Project(
-            **{
-                **value,
-                "topics": list(value["topics"]),
-                "created": time(value["created"]),
-                "started": maybe(value["started"]),
-                "finished": maybe(value["finished"]),
-                "updated": time(value["updated"]),
-            }
-        )
-        for key, value in data["projects"].items()
-    }
-    return State(
-        schema_version=data["schema_version"],
-        catalog=data["catalog"],
-        focus=data["focus"],
-        topics=topics,
-        projects=projects,
-    )
+def to_cache(state: State) -> dict[str, Any]:
+    """A checked state as plain data for the cache (times as ISO text); `state_from_checked`
+    reads it back."""
+    data: dict[str, Any] = {name: getattr(state, name) for name in HEAD_FIELDS}
+    for name in COLLECTIONS:
+        data[name] = {key: to_json(entry) for key, entry in getattr(state, name).items()}
+    return data
 
 
 def entry_from(name: str, data: Any, from_json: bool = True) -> Entry:
     """One topic (`name` "topics") or project entry; Invalid (paths relative to the entry)."""
     check = _Checker(from_json)
-    entry = check.topic(data, "") if name == "topics" else check.project(data, "")
+    entry = check.entry(ENTRY_CLASSES[name], data, "")
     if entry is None:
         raise Invalid(check.problems)
     return entry
@@ -353,10 +406,10 @@ def now() -> datetime:
 def unknown_keys(data: dict[str, Any]) -> list[str]:
     """Keys this version does not know, as dotted paths (kept in the file, shown by doctor)."""
     found = [key for key in data if key not in STATE_FIELDS]
-    for name, fields in COLLECTIONS.items():
+    for name, names in COLLECTIONS.items():
         tables = data.get(name)
         if isinstance(tables, dict):
             for item_id, table in tables.items():
                 if isinstance(table, dict):
-                    found += [f"{name}.{item_id}.{key}" for key in table if key not in fields]
+                    found += [f"{name}.{item_id}.{key}" for key in table if key not in names]
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (
     AfterValidator,
@@ -20,12 +20,14 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    create_model,
 )
 
 from roadmap_cli.core.catalog import KEBAB
 from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
-from roadmap_cli.core.state import ProjectStatus, State, Status
+from roadmap_cli.core.state import STATUSES, State, TopicProgress, kinds
+from roadmap_cli.core.state import Project as StateProject
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
 VERSION = 1
@@ -48,35 +50,39 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 TopicId = Annotated[str, StringConstraints(pattern=KEBAB)]
 
 
-class Project(BaseModel):
-    """Something the learner builds to show a track's skills."""
+def _entry_model(
+    cls: type, name: str, extra: Literal["forbid", "ignore"], **overrides: Any
+) -> type[BaseModel]:
+    """The export model of an entry class of `core.state`, field by field from its declaration
+    (`kinds`): a field added there is exported, checked and imported with no change here."""
+    spec: dict[str, Any] = {}
+    for k in kinds(cls):
+        annotation: Any
+        if k.kind == "text":
+            annotation = str
+        elif k.kind == "time":
+            annotation = Moment
+        elif k.kind == "ids":
+            annotation = list[TopicId]
+        else:
+            annotation = Literal[k.choices]
+        if k.optional:
+            annotation = Optional[annotation]  # noqa: UP045  (built at run time)
+        spec[k.name] = (annotation, ... if k.required else k.default)
+    spec.update(overrides)
+    config = ConfigDict(extra=extra, strict=True)
+    model: type[BaseModel] = create_model(name, __config__=config, __doc__=cls.__doc__, **spec)
+    return model
 
-    model_config = ConfigDict(extra="ignore", strict=True)
 
-    title: str
-    track: str
-    outcome: str | None = None  # the catalog outcome idea it realises, if any
-    topics: list[TopicId] = []  # topics it applies
-    status: ProjectStatus = "planned"
-    repo: str | None = None
-    demo: str | None = None
-    problem: str | None = None
-    architecture: str | None = None
-    evaluation: str | None = None
-    deployment: str | None = None
-    tradeoffs: str | None = None
-    created: AwareDatetime
-    started: AwareDatetime | None = None
-    finished: AwareDatetime | None = None
-    updated: AwareDatetime
-
-
-class ExportedTopic(_Model):
-    status: Literal["pending"] | Status
-    started: Moment | None = None
-    finished: Moment | None = None
-    updated: Moment
-    note: str | None = None
+# A project as exported: every field of `core.state.Project`; keys a newer roadmap adds are
+# ignored on import.
+Project = _entry_model(StateProject, "Project", "ignore")
+# A topic as exported: every field of `core.state.TopicProgress`, and a pending topic says so
+# (`"pending"` where the progress file has no status).
+ExportedTopic = _entry_model(
+    TopicProgress, "ExportedTopic", "forbid", status=(Literal[STATUSES], ...)
+)
 
 
 class ExportedChange(_Model):
@@ -105,8 +111,8 @@ class ExportedCatalog(_Model):
 class ExportedState(_Model):
     schema_version: int
     focus: str | None = None
-    topics: dict[TopicId, ExportedTopic] = {}
-    projects: dict[TopicId, Project] = {}
+    topics: dict[TopicId, ExportedTopic] = {}  # type: ignore[valid-type]
+    projects: dict[TopicId, Project] = {}  # type: ignore[valid-type]
 
 
 class TrackSummary(_Model):
@@ -189,6 +195,8 @@ def state_of(export: Export) -> State:
     """The progress an export holds, as a `State` of this catalog."""
     from roadmap_cli.core.state import project_from, topic_from
 
+    exported_topics: dict[str, Any] = export.state.topics  # models made from core.state
+    exported_projects: dict[str, Any] = export.state.projects
     topics = {
         topic_id: topic_from(
             {
@@ -196,7 +204,7 @@ def state_of(export: Export) -> State:
                 "status": None if entry.status == "pending" else entry.status,
             }
         )
-        for topic_id, entry in export.state.topics.items()
+        for topic_id, entry in exported_topics.items()
     }
     return State(
         catalog=export.catalog.id,
@@ -204,7 +212,7 @@ def state_of(export: Export) -> State:
         topics=topics,
         projects={
             project_id: project_from(json.loads(project.model_dump_json()))
-            for project_id, project in export.state.projects.items()
+            for project_id, project in exported_projects.items()
         },
     )
 

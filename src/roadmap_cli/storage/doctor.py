@@ -27,7 +27,8 @@ class Repair:
     moved_to: Path
     written: Path
     kept: list[str]
-    dropped: list[str]
+    dropped: list[str]  # entries left out whole, each with why
+    removed: list[str]  # single values left out of entries that were kept, each with why
 
 
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
@@ -180,50 +181,61 @@ def _project_problems(state: State, catalog: Catalog) -> list[Finding]:
 def repair(store: Store) -> Repair:
     """Move a file that cannot be used aside and write one with everything that validates."""
     dropped: list[str] = []
+    removed: list[str] = []
 
     def salvage(raw: bytes) -> State:
         text = raw.decode("utf-8-sig", errors="replace")
-        top, tables = _salvage(text)
+        top, tables = _salvage(text, removed)
         kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
         for name, items in tables.items():
             for item_id, table in items.items():
-                entry = _salvage_entry(name, item_id, table)
+                entry, problems = _salvage_entry(name, item_id, table)
                 label = item_id if name == "topics" else f"project {item_id}"
                 if entry is None:
-                    dropped.append(label)
+                    why = "; ".join(f"{key} {what}" for key, what in problems) or "not a table"
+                    dropped.append(f"{label} ({why})")
                 else:
                     kept[name][item_id] = entry
+                    removed.extend(f"{name}.{item_id}.{key} ({what})" for key, what in problems)
         for name, loose in _LOOSE_TABLES.items():
             prefix = "" if name == "topics" else "project "
-            dropped.extend(f"{prefix}{i}" for i in set(loose.findall(text)) - set(tables[name]))
+            dropped.extend(
+                f"{prefix}{i} (its table header could not be read)"
+                for i in set(loose.findall(text)) - set(tables[name])
+            )
         focus = top.get("focus") if isinstance(top.get("focus"), str) else None
         catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
         return State(catalog=catalog, focus=focus, topics=kept["topics"], projects=kept["projects"])
 
     aside, state = store.repair(salvage)
     kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
-    return Repair(aside, store.path, kept_ids, sorted(set(dropped)))
+    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed)
 
 
-def _salvage_entry(name: str, item_id: str, table: object) -> Any:
-    """An entry from a damaged table: values that do not validate are left out, one by one;
-    a missing time becomes now. None when what is left is not an entry."""
+def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tuple[str, str]]]:
+    """An entry from a damaged table, and each value left out with why: values that do not
+    validate are left out, one by one; a missing time becomes now. None for the entry when
+    what is left is not one."""
     if not isinstance(table, dict):
-        return None
+        return None, []
     values = dict(table)
+    left_out: list[tuple[str, str]] = []
     times = ("updated",) if name == "topics" else ("created", "updated")
     for _ in range(len(values) + 2):
         for key in times:
             values.setdefault(key, now())
         try:
-            return entry_from(name, values, from_json=False)
+            return entry_from(name, values, from_json=False), left_out
         except Invalid as exc:
-            bad = {where for where, _ in exc.problems}
-            if not bad & set(values):
-                return None  # a required value is missing (a project's title or track)
-            for key in bad:
-                values.pop(key, None)
-    return None
+            bad = {where: what for where, what in exc.problems}
+            if not set(bad) & set(values):
+                return None, left_out + sorted(bad.items())  # a required value is missing
+            for key in sorted(bad):
+                if key in values:
+                    was = repr(values.pop(key))
+                    was = was if len(was) <= 40 else was[:39] + "…"
+                    left_out.append((key, f"{bad[key]}; it was {was}"))
+    return None, left_out
 
 
 def _table_pattern(name: str, loose: bool = False) -> re.Pattern[str]:
@@ -238,9 +250,12 @@ _TABLES = {name: _table_pattern(name) for name in ("topics", "projects")}
 _LOOSE_TABLES = {name: _table_pattern(name, loose=True) for name in ("topics", "projects")}
 
 
-def _salvage(text: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _salvage(
+    text: str, skipped: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Top-level values and topic and project tables of a damaged file, each part parsed on
-    its own."""
+    its own; the lines that parse in no way go to `skipped`, with where they were."""
+    skipped = [] if skipped is None else skipped
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -252,7 +267,7 @@ def _salvage(text: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         ((m, name) for name, pattern in _TABLES.items() for m in pattern.finditer(text)),
         key=lambda pair: pair[0].start(),
     )
-    top = _parse_lines(text[: heads[0][0].start()] if heads else text)
+    top = _parse_lines(text[: heads[0][0].start()] if heads else text, "the top", skipped)
     tables: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
     for i, (head, name) in enumerate(heads):
         end = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
@@ -260,7 +275,8 @@ def _salvage(text: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         try:
             tables[name][head.group(1)] = tomllib.loads(body)
         except tomllib.TOMLDecodeError:
-            tables[name][head.group(1)] = _parse_lines(body)  # keep the lines that still parse
+            # keep the lines that still parse
+            tables[name][head.group(1)] = _parse_lines(body, f"{name}.{head.group(1)}", skipped)
     return top, tables
 
 
@@ -274,14 +290,16 @@ def _only_tables_body(body: str) -> str:
     return "\n".join(lines)
 
 
-def _parse_lines(text: str) -> dict[str, Any]:
-    """Each `key = value` line that parses by itself."""
+def _parse_lines(text: str, where: str, skipped: list[str]) -> dict[str, Any]:
+    """Each `key = value` line that parses by itself; the others go to `skipped`."""
     values: dict[str, Any] = {}
     for line in text.splitlines():
         try:
             values.update(tomllib.loads(line))
         except tomllib.TOMLDecodeError:
-            continue
+            shown = line.strip() if len(line.strip()) <= 40 else line.strip()[:39] + "…"
+            if shown and not shown.startswith("#"):
+                skipped.append(f"the line {shown!r} in {where} (not valid TOML)")
     return values
 
 

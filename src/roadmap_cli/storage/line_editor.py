@@ -21,12 +21,11 @@ import tomllib
 from datetime import datetime
 from typing import Any
 
-from roadmap_cli.core.state import COLLECTIONS, Entry, State, entry_from, json_time
+from roadmap_cli.core.state import COLLECTIONS, HEAD_FIELDS, Entry, State, entry_from, json_time
 
 _HEADER = re.compile(r"^[ \t]*\[([^\[\]\n]*)\][ \t]*(?:#[^\n]*)?$", re.M)
 _TABLE_NAME = re.compile(r"\s*(topics|projects)\s*\.\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*")
 _KEY_LINE = re.compile(r"[ \t]*([A-Za-z0-9_-]+)[ \t]*=")
-_HEAD_FIELDS = ("schema_version", "catalog", "focus")
 
 
 class _Unsure(Exception):
@@ -170,7 +169,7 @@ def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
     own as the new state has it."""
     data = tomllib.loads(block)
     if name is None:
-        return all(data.get(key) == getattr(state, key) for key in _HEAD_FIELDS)
+        return all(data.get(key) == getattr(state, key) for key in HEAD_FIELDS)
     if set(data) != {name} or set(data[name]) != {item_id}:
         return False
     entry = entry_from(name, data[name][item_id], from_json=False)
@@ -194,8 +193,8 @@ def _edit(state: State, previous: str, before: State) -> tuple[str, list[tuple[A
     if found != expected:
         raise _Unsure("tables not as expected")
 
-    head_old = {k: getattr(before, k) for k in _HEAD_FIELDS if getattr(before, k) is not None}
-    head_new = {k: getattr(state, k) for k in _HEAD_FIELDS if getattr(state, k) is not None}
+    head_old = {k: getattr(before, k) for k in HEAD_FIELDS if getattr(before, k) is not None}
+    head_new = {k: getattr(state, k) for k in HEAD_FIELDS if getattr(state, k) is not None}
     # Each part with its place in the previous text (None: a new table).
     parts: list[tuple[str, int | None]] = [
         (_edit_lines(head, head_old, head_new) if head_old != head_new else head, 0)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from roadmap_cli.core.errors import StateError
-from roadmap_cli.core.state import COLLECTIONS, Entry, Invalid, State, state_from
+from roadmap_cli.core.state import COLLECTIONS, HEAD_FIELDS, Entry, Invalid, State, state_from
 
 
 def unreadable(path: Path, why: str) -> str:
@@ -66,9 +66,8 @@ def render(state: State, previous: str | None = None) -> str:
     except TOMLKitError:  # never reached for a file that loaded, but a fresh start is safe
         doc = tomlkit.document()
 
-    _set(doc, "schema_version", state.schema_version)
-    _set(doc, "catalog", state.catalog)
-    _set(doc, "focus", state.focus)
+    for name in HEAD_FIELDS:
+        _set(doc, name, getattr(state, name))
 
     for name, fields in COLLECTIONS.items():
         _render_tables(doc, name, getattr(state, name), fields)

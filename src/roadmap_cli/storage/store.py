@@ -26,7 +26,7 @@ from roadmap_cli.core.state import (
     now,
     state_from,
     state_from_checked,
-    to_json,
+    to_cache,
 )
 from roadmap_cli.storage import files, paths
 from roadmap_cli.storage.state_file import decode, render, schema_version_of, unreadable, validate
@@ -445,7 +445,16 @@ class Store:
                 moment,
                 barrier=True,
             )
-            self._commit(Loaded(state, None, None), record)
+            # A file that still parses as TOML is edited, not written anew: its comments and
+            # the keys a person added stay, and only what did not validate goes.
+            import tomllib
+
+            text: str | None = raw.decode("utf-8-sig", errors="replace")
+            try:
+                tomllib.loads(text or "")
+            except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: nested too deep
+                text = None
+            self._commit(Loaded(state, text, None), record)
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
             return aside, state
@@ -485,14 +494,7 @@ def _cache_state(target: Path, raw: bytes, state: State) -> None:
     """Remember the state that the bytes `raw` of the file `target` hold (one entry per file)."""
     from roadmap_cli.storage import cache
 
-    data = {
-        "schema_version": state.schema_version,
-        "catalog": state.catalog,
-        "focus": state.focus,
-        "topics": {key: to_json(entry) for key, entry in state.topics.items()},
-        "projects": {key: to_json(entry) for key, entry in state.projects.items()},
-    }
-    entry = {"bytes": cache.fingerprint(raw), "state": data}
+    entry = {"bytes": cache.fingerprint(raw), "state": to_cache(state)}
     cache.write(_state_entry(target), "progress", entry)
 
 

@@ -111,11 +111,13 @@ def doctor(
     if repair:
         done = checks.repair(store)
         entries = f"{len(done.kept)} entr{'y' if len(done.kept) == 1 else 'ies'}"
-        dropped = f"; dropped {', '.join(done.dropped)}" if done.dropped else ""
-        session.print(
-            f"Moved the damaged file to {done.moved_to}\n"
-            f"Wrote {done.written} with {entries}{dropped}"
-        )
+        lines = [
+            f"Moved the damaged file to {done.moved_to}",
+            f"Wrote {done.written} with {entries}",
+        ]
+        lines += [f"Dropped {item}" for item in done.dropped]
+        lines += [f"Removed {item}" for item in done.removed]
+        session.print("\n".join(lines))
         return
     findings = checks.diagnose(store, session.catalog(checked=True))
     doc = checks.to_json(findings)
