@@ -28,6 +28,7 @@ class Result:
 
 Runner = Callable[..., Result]
 SESSION_HOME = tempfile.mkdtemp(prefix="roadmap-tests-home-")
+WINDOWS_FOLDERS = ("USERPROFILE", "APPDATA", "LOCALAPPDATA")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         os.environ[var] = os.path.join(SESSION_HOME, var.lower())
     os.environ["ROADMAP_STATE"] = os.path.join(SESSION_HOME, "progress.toml")
+    for var in WINDOWS_FOLDERS:  # where platformdirs looks on Windows
+        os.environ[var] = os.path.join(SESSION_HOME, var.lower())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -58,6 +61,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         ("XDG_STATE_HOME", "state"),
     ):
         monkeypatch.setenv(var, str(home / sub))
+    for var in WINDOWS_FOLDERS:
+        monkeypatch.setenv(var, str(home / var.lower()))
     monkeypatch.setenv("ROADMAP_STATE", str(tmp_path / "progress.toml"))
     for var in ("ROADMAP_CATALOG", "NO_COLOR", "FORCE_COLOR", "ROADMAP_LOCK_TIMEOUT"):
         monkeypatch.delenv(var, raising=False)

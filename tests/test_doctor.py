@@ -213,3 +213,47 @@ def test_repair_keeps_comments_and_keys_of_your_own_and_says_what_it_removed(
     assert data["topics"]["rag"]["note"] == "kept"
     assert data["topics"]["python"]["status"] == "in-progress"
     assert run("status").exit_code == 0
+
+
+def test_a_repair_that_cannot_be_written_puts_the_damaged_file_back(
+    run: Runner, state_file: Path
+) -> None:
+    """An id that is no id is dropped and named; and if the new file still could not be
+    written, the damaged one would be where it was."""
+    run("done", "python")
+    text = state_file.read_text() + '\n[topics.Python]\nstatus = "done"\nupdated = 2026-01-01\n'
+    state_file.write_text(text)
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0, result.stderr
+    assert "Dropped Python (not an id: lowercase words joined by -)" in result.stdout
+    assert run("status").exit_code == 0
+    assert tomllib.loads(state_file.read_text())["topics"]["python"]["status"] == "done"
+
+
+def test_a_failed_repair_leaves_the_damaged_file_in_place(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roadmap_cli.storage import files
+
+    run("done", "python")
+    damaged = state_file.read_text().replace('status = "done"', 'status = "dnoe"')
+    state_file.write_text(damaged)
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:  # a full disk cannot be had for real here
+        patch.setattr(files, "sync", full_disk)
+        result = run("doctor", "--repair")
+    assert result.exit_code == 1
+    assert state_file.read_text() == damaged
+    assert [p.name for p in state_file.parent.iterdir() if ".corrupt-" in p.name] == []
+
+
+def test_a_repair_names_top_level_values_it_removes(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    state_file.write_text(
+        state_file.read_text().replace("schema_version", "focus = 3\nschema_version")
+    )
+    result = run("doctor", "--repair")
+    assert "Removed focus (should be text; it was 3)" in result.stdout

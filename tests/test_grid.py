@@ -99,3 +99,21 @@ def test_any_table_matches_rich(
 ) -> None:
     grid, table = both(show_header, columns, rows)
     assert drawn(grid, width) == drawn(table, width)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    columns=st.lists(st.tuples(st.integers(0, 120), st.booleans()), min_size=1, max_size=7),
+    max_width=st.integers(1, 200),
+)
+def test_columns_narrow_as_richs_table_narrows_them(
+    columns: list[tuple[int, bool]], max_width: int
+) -> None:
+    from roadmap_cli.render.grid import shrink
+
+    rich_own = getattr(Table, "_collapse_widths", None)  # private to Rich: may go away
+    if rich_own is None:
+        pytest.skip("this Rich has no Table._collapse_widths to compare with")
+    widths = [w for w, _ in columns]
+    wrapable = [ok for _, ok in columns]
+    assert shrink(widths, wrapable, max_width) == rich_own(list(widths), wrapable, max_width)

@@ -145,6 +145,7 @@ def test_the_checker_and_the_export_model_agree(name: str, data: st.DataObject) 
 
 MOOD = "    note: str | None = None\n"
 LICENCE = "    demo: str | None = None\n"
+GOAL = "    focus: str | None = None\n"
 
 
 @pytest.fixture
@@ -156,9 +157,10 @@ def extended(tmp_path: Path) -> Path:
     )
     source = copy / "core" / "state.py"
     text = source.read_text(encoding="utf-8")
-    assert text.count(MOOD) == 1 and text.count(LICENCE) == 1
+    assert text.count(MOOD) == 1 and text.count(LICENCE) == 1 and text.count(GOAL) == 1
     text = text.replace(MOOD, MOOD + "    mood: str | None = None\n")
     text = text.replace(LICENCE, LICENCE + "    licence: str | None = None\n")
+    text = text.replace(GOAL, GOAL + "    goal: str | None = None\n")
     source.write_text(text, encoding="utf-8")
     return copy.parent
 
@@ -192,6 +194,7 @@ def test_a_field_added_in_one_place_survives_every_path(extended: Path, tmp_path
     text = progress.read_text(encoding="utf-8")
     text = text.replace("[topics.rag]\n", '[topics.rag]\nmood = "curious"\n')
     text = text.replace("[projects.a-bot]\n", '[projects.a-bot]\nlicence = "MIT"\n')
+    text = 'goal = "ship a RAG bot"\n' + text
     progress.write_text(text, encoding="utf-8")
 
     def exported(state_file: Path) -> dict[str, Any]:
@@ -203,6 +206,7 @@ def test_a_field_added_in_one_place_survives_every_path(extended: Path, tmp_path
     first = exported(progress)  # read and checked from the file
     assert first["state"]["topics"]["rag"]["mood"] == "curious"
     assert first["state"]["projects"]["a-bot"]["licence"] == "MIT"
+    assert first["state"]["goal"] == "ship a RAG bot"
     assert exported(progress)["state"] == first["state"]  # read back from the cache
 
     roadmap("done", "rag")  # a write: the line editor and the history
@@ -216,6 +220,12 @@ def test_a_field_added_in_one_place_survives_every_path(extended: Path, tmp_path
     roadmap("import", str(tmp_path / "p.json"), "--replace", "--yes", state_file=other)
     moved = other.read_text(encoding="utf-8")
     assert 'mood = "curious"' in moved and 'licence = "MIT"' in moved
+    assert 'goal = "ship a RAG bot"' in moved
+    imported = json.loads(roadmap("log", "--json", state_file=other).stdout)["records"][0]
+    (goal,) = [change for change in imported["changes"] if change["key"] == "goal"]
+    assert (goal["old"], goal["new"]) == (None, "ship a RAG bot")
+    roadmap("undo", state_file=other)  # the import: the goal goes with it
+    assert "goal" not in other.read_text(encoding="utf-8")
 
     roadmap("undo")  # the note
     roadmap("undo")  # done

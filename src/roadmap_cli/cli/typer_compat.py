@@ -140,7 +140,10 @@ def plain_param_class() -> type[Any] | None:
         """Converts plain values itself; hands anything else to the converter Typer builds."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            converted = _plain(_without_none(self.annotation), value, self.parameter_info)
+            try:
+                converted = _plain(_without_none(self.annotation), value, self.parameter_info)
+            except (AttributeError, TypeError):  # parameter info of another shape
+                converted = _UNHANDLED
             if converted is not _UNHANDLED:
                 return converted
             # Typer's own conversion (and its wording of errors), built only now.
@@ -158,21 +161,26 @@ def install() -> bool:
         typer_parameter = private("typer.core", "_TyperParameter")
         if plain is None or not isinstance(typer_parameter, type):
             return False
-        if not callable(getattr(typer_parameter, "get_runtime_param")):  # noqa: B009
+        original = getattr(typer_parameter, "get_runtime_param")  # noqa: B009
+        if not callable(original):
             return False
     except _FAILURES:
         return False
 
     def get_runtime_param(self: Any) -> Any:
-        if self._runtime_param is None:
-            descriptor = self.type_descriptor
-            if descriptor.file_annotation is not None:  # open files: Typer's own handling
-                self._runtime_param = build_runtime_param(descriptor)
-            else:
-                self._runtime_param = plain(
-                    parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
-                )
-        return self._runtime_param
+        try:
+            if self._runtime_param is None:
+                descriptor = self.type_descriptor
+                if descriptor.file_annotation is not None:  # open files: Typer's own handling
+                    self._runtime_param = build_runtime_param(descriptor)
+                else:
+                    self._runtime_param = plain(
+                        parameter_info=descriptor.parameter_info,
+                        annotation=descriptor.annotation,
+                    )
+            return self._runtime_param
+        except _FAILURES:  # a parameter of another shape: Typer's own method
+            return original(self)
 
     setattr(typer_parameter, "get_runtime_param", get_runtime_param)  # noqa: B010
     return True

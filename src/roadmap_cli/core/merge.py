@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from roadmap_cli.core.records import Record
-from roadmap_cli.core.state import Entry, Project, State, TopicProgress, to_json
+from roadmap_cli.core.state import LEARNER_FIELDS, Entry, Project, State, TopicProgress, to_json
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ class Side:
 def merge(a: Side, b: Side) -> Side:
     records = _union_records(a.records, b.records)
     deletions = _deletions(records)
-    state = State(catalog=a.state.catalog or b.state.catalog, focus=_focus(a, b, records))
+    state = State(
+        catalog=a.state.catalog or b.state.catalog,
+        **{name: _head(name, a, b, records) for name in LEARNER_FIELDS},
+    )
     for name in ("topics", "projects"):
         merged: dict[str, Any] = {}
         ids = (
@@ -94,7 +97,9 @@ def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
         if record.imported:
             continue  # an import copied changes from elsewhere; the originals are here too
         for change in record.changes:
-            deleted = change.key != "focus" and change.new is None and change.old is not None
+            deleted = (
+                change.key not in LEARNER_FIELDS and change.new is None and change.old is not None
+            )
             if deleted and (change.key not in latest or record.time > latest[change.key]):
                 latest[change.key] = record.time
     return latest
@@ -114,12 +119,14 @@ def _notes(notes: list[str | None]) -> str | None:
     return "\n\n".join(sorted(paragraphs))
 
 
-def _focus(a: Side, b: Side, records: tuple[Record, ...]) -> str | None:
+def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
+    """A top-level field (focus): the latest recorded change of it on either side wins; with
+    none, the greater of the two values, so that the merge is the same in any order."""
     for record in reversed(records):
         if record.imported:
             continue
         for change in record.changes:
-            if change.key == "focus":
+            if change.key == name:
                 return change.new if isinstance(change.new, str) else None
-    candidates = [f for f in (a.state.focus, b.state.focus) if f]
+    candidates = [v for v in (getattr(a.state, name), getattr(b.state, name)) if v]
     return max(candidates) if candidates else None

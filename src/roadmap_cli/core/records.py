@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from roadmap_cli.core.state import TIME_FIELDS, State, to_json
+from roadmap_cli.core.state import LEARNER_FIELDS, TIME_FIELDS, State, to_json
 
 
 class FieldChange(NamedTuple):
@@ -62,7 +62,7 @@ class Record(NamedTuple):
         for item in data["changes"]:
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise ValueError("not a change")
-            kind = str | None if item["key"] == "focus" else dict | None
+            kind = str | None if item["key"] in LEARNER_FIELDS else dict | None
             if not isinstance(item.get("old"), kind) or not isinstance(item.get("new"), kind):
                 raise ValueError("not a value of its key")
             changes.append(FieldChange(item["key"], item.get("old"), item.get("new")))
@@ -97,7 +97,7 @@ class History:
 
 def snapshot(state: State) -> dict[str, Any]:
     """Every key of the state that history tracks, as JSON-ready values."""
-    values: dict[str, Any] = {"focus": state.focus}
+    values: dict[str, Any] = {name: getattr(state, name) for name in LEARNER_FIELDS}
     for topic_id, entry in state.topics.items():
         values[f"topics.{topic_id}"] = to_json(entry, exclude_none=True)
     for project_id, project in state.projects.items():
@@ -108,9 +108,11 @@ def snapshot(state: State) -> dict[str, Any]:
 def diff(before: State, after: State) -> tuple[FieldChange, ...]:
     """The keys whose JSON values differ, `focus` first (as `snapshot` would compare them:
     only entries that are not equal are turned into JSON)."""
-    changes = (
-        [FieldChange("focus", before.focus, after.focus)] if before.focus != after.focus else []
-    )
+    changes = [
+        FieldChange(name, getattr(before, name), getattr(after, name))
+        for name in LEARNER_FIELDS
+        if getattr(before, name) != getattr(after, name)
+    ]
     for name in ("projects", "topics"):  # the order of their keys: projects.* < topics.*
         old_items: dict[str, Any] = getattr(before, name)
         new_items: dict[str, Any] = getattr(after, name)

@@ -90,16 +90,15 @@ class State:
 
     def copy(self) -> State:
         """A copy that shares nothing that can change (entries and their lists are copied)."""
-        return State(
-            schema_version=self.schema_version,
-            catalog=self.catalog,
-            focus=self.focus,
-            topics={key: replace(entry) for key, entry in self.topics.items()},
-            projects={
-                key: replace(project, topics=list(project.topics))
-                for key, project in self.projects.items()
-            },
+        return replace(
+            self,
+            topics={key: _copy(entry) for key, entry in self.topics.items()},
+            projects={key: _copy(project) for key, project in self.projects.items()},
         )
+
+
+def _copy(entry: Any) -> Any:
+    return replace(entry, **{name: list(getattr(entry, name)) for name in LIST_FIELDS[type(entry)]})
 
 
 TOPIC_FIELDS = tuple(f.name for f in fields(TopicProgress))
@@ -107,6 +106,9 @@ PROJECT_FIELDS = tuple(f.name for f in fields(Project))
 STATE_FIELDS = tuple(f.name for f in fields(State))
 COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
 HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  # the top keys
+# The top keys that are the learner's (history records them, undo and exports carry them);
+# the others say what the file is.
+LEARNER_FIELDS = tuple(name for name in HEAD_FIELDS if name not in ("schema_version", "catalog"))
 ENTRY_CLASSES: dict[str, type[TopicProgress] | type[Project]] = {
     "topics": TopicProgress,
     "projects": Project,
@@ -127,7 +129,7 @@ class FieldKind(NamedTuple):
     """What a field of an entry holds, as the checker and the export models see it."""
 
     name: str
-    kind: Literal["text", "time", "choice", "ids"]
+    kind: Literal["text", "time", "choice", "ids", "int", "entries"]
     optional: bool  # None (no value) is allowed
     required: bool  # no default: it must be given
     default: Any
@@ -154,7 +156,7 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
         optional = type(None) in args
         base = next(a for a in args if a is not type(None)) if optional else declared
         choices: tuple[str, ...] = ()
-        kind: Literal["text", "time", "choice", "ids"]
+        kind: Literal["text", "time", "choice", "ids", "int", "entries"]
         if base is str:
             kind = "text"
         elif base is datetime:
@@ -163,6 +165,10 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
             kind, choices = "choice", typing.get_args(base)
         elif typing.get_origin(base) is list and typing.get_args(base) == (str,):
             kind = "ids"
+        elif base is int:
+            kind = "int"
+        elif typing.get_origin(base) is dict and f.name in COLLECTIONS:
+            kind = "entries"  # checked entry by entry, by `_Checker.entries`
         else:
             raise TypeError(f"no check is written for {cls.__name__}.{f.name}: {declared}")
         required = f.default is MISSING and f.default_factory is MISSING
@@ -256,7 +262,7 @@ class _Checker:
         if k.name not in table:
             if k.required:
                 self.fail(f"{where}{k.name}", "missing")
-            return list(k.default) if isinstance(k.default, list) else k.default
+            return type(k.default)(k.default) if isinstance(k.default, list | dict) else k.default
         if table[k.name] is None and not k.optional:
             if k.required:
                 self.fail(f"{where}{k.name}", "missing")
@@ -269,6 +275,13 @@ class _Checker:
             return self.time(table, k.name, where)
         if k.kind == "choice":
             return self.choice(table, k.name, where, k.choices)
+        if k.kind == "int":
+            if type(table[k.name]) is not int:
+                self.fail(f"{where}{k.name}", _SHOULD_BE["int"])
+                return k.default
+            return table[k.name]
+        if k.kind == "entries":
+            return self.entries(table, k.name)
         items = table[k.name]
         if not isinstance(items, list) or not all(
             isinstance(t, str) and ID.fullmatch(t) for t in items
@@ -299,6 +312,8 @@ _SHOULD_BE = {
     "time": "should be a date and time, like 2026-01-01T10:00:00Z",
     "choice": "should be one of its choices",
     "ids": "should be a list of topic ids",
+    "int": "should be a whole number",
+    "entries": "should be a table",
 }
 
 
@@ -306,16 +321,8 @@ def state_from(data: dict[str, Any]) -> State:
     """A `State` from a progress file's data, already migrated to the current schema; Invalid
     if it does not fit."""
     check = _Checker(from_json=False)
-    version = data.get("schema_version", SCHEMA_VERSION)
-    if type(version) is not int:
-        check.fail("schema_version", "should be a whole number")
-    state = State(
-        schema_version=version if type(version) is int else SCHEMA_VERSION,
-        catalog=check.text(data, "catalog", ""),
-        focus=check.text(data, "focus", ""),
-        topics=check.entries(data, "topics"),
-        projects=check.entries(data, "projects"),
-    )
+    values = {k.name: check.value(data, k, "") for k in kinds(State)}
+    state = State(**values)
     if check.problems:
         raise Invalid(check.problems)
     return state
@@ -361,6 +368,17 @@ def entry_from(name: str, data: Any, from_json: bool = True) -> Entry:
     if entry is None:
         raise Invalid(check.problems)
     return entry
+
+
+def head_value_from(name: str, value: Any) -> Any:
+    """One top-level value of the state (as a history record holds it), checked as its field
+    is declared; Invalid when it does not fit."""
+    (kind,) = [k for k in kinds(State) if k.name == name]
+    check = _Checker(from_json=True)
+    found = check.value({name: value}, kind, "")
+    if check.problems:
+        raise Invalid(check.problems)
+    return found
 
 
 def topic_from(data: Any) -> TopicProgress:

@@ -26,7 +26,7 @@ from pydantic import (
 from roadmap_cli.core.catalog import KEBAB
 from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
-from roadmap_cli.core.state import STATUSES, State, TopicProgress, kinds
+from roadmap_cli.core.state import LEARNER_FIELDS, STATUSES, State, TopicProgress, kinds
 from roadmap_cli.core.state import Project as StateProject
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
@@ -58,6 +58,8 @@ def _entry_model(
     spec: dict[str, Any] = {}
     for k in kinds(cls):
         annotation: Any
+        if k.kind in ("entries", "int"):
+            continue  # given in `overrides`
         if k.kind == "text":
             annotation = str
         elif k.kind == "time":
@@ -70,6 +72,7 @@ def _entry_model(
             annotation = Optional[annotation]  # noqa: UP045  (built at run time)
         spec[k.name] = (annotation, ... if k.required else k.default)
     spec.update(overrides)
+    spec = {name: value for name, value in spec.items() if value is not None}
     config = ConfigDict(extra=extra, strict=True)
     model: type[BaseModel] = create_model(name, __config__=config, __doc__=cls.__doc__, **spec)
     return model
@@ -108,11 +111,17 @@ class ExportedCatalog(_Model):
     topics: list[str] = Field(description="the topic ids of those tracks")
 
 
-class ExportedState(_Model):
-    schema_version: int
-    focus: str | None = None
-    topics: dict[TopicId, ExportedTopic] = {}  # type: ignore[valid-type]
-    projects: dict[TopicId, Project] = {}  # type: ignore[valid-type]
+# The state as exported: the file's schema version, the learner's top-level fields of
+# `core.state.State` (made from its declaration, as the entries are) and the entries.
+ExportedState = _entry_model(
+    State,
+    "ExportedState",
+    "forbid",
+    schema_version=(int, ...),
+    catalog=None,  # the export says which catalog in its own `catalog`
+    topics=(dict[TopicId, ExportedTopic], {}),  # type: ignore[valid-type]
+    projects=(dict[TopicId, Project], {}),  # type: ignore[valid-type]
+)
 
 
 class TrackSummary(_Model):
@@ -139,7 +148,7 @@ class Export(_Model):
     exported_at: Moment
     learner: str = Field(description="a display name, never an e-mail address")
     catalog: ExportedCatalog
-    state: ExportedState
+    state: ExportedState  # type: ignore[valid-type]
     history: list[ExportedRecord] = []
     summary: Summary
 
@@ -195,8 +204,9 @@ def state_of(export: Export) -> State:
     """The progress an export holds, as a `State` of this catalog."""
     from roadmap_cli.core.state import project_from, topic_from
 
-    exported_topics: dict[str, Any] = export.state.topics  # models made from core.state
-    exported_projects: dict[str, Any] = export.state.projects
+    exported_state: Any = export.state  # models made from core.state's declaration
+    exported_topics: dict[str, Any] = exported_state.topics
+    exported_projects: dict[str, Any] = exported_state.projects
     topics = {
         topic_id: topic_from(
             {
@@ -208,7 +218,7 @@ def state_of(export: Export) -> State:
     }
     return State(
         catalog=export.catalog.id,
-        focus=export.state.focus,
+        **{name: getattr(exported_state, name) for name in LEARNER_FIELDS},
         topics=topics,
         projects={
             project_id: project_from(json.loads(project.model_dump_json()))

@@ -18,7 +18,7 @@ from roadmap_cli.core.progress import (
     suggest_next,
 )
 from roadmap_cli.core.projects import project_counts, ready_ideas
-from roadmap_cli.core.state import PROJECT_FIELDS, Project, State, TopicProgress
+from roadmap_cli.core.state import LEARNER_FIELDS, PROJECT_FIELDS, Project, State, TopicProgress
 
 if TYPE_CHECKING:
     from roadmap_cli.core.records import FieldChange, Record, Undone
@@ -204,8 +204,8 @@ def _change(change: FieldChange) -> dict[str, Any]:
 
 def describe(change: FieldChange) -> str:
     """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
-    if change.key == "focus":
-        return f"focus: {change.old or 'none'} → {change.new or 'none'}"
+    if change.key in LEARNER_FIELDS:  # focus, and any other top-level field
+        return f"{change.key}: {change.old or 'none'} → {change.new or 'none'}"
     if change.key.startswith("projects."):
         name = "project " + change.key.removeprefix("projects.")
         if change.old is None or change.new is None:

@@ -13,7 +13,13 @@ from roadmap_cli.core.progress import TrackProgress, all_track_progress, focus_o
 from roadmap_cli.core.projects import check_url
 from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import printable
-from roadmap_cli.core.state import PORTFOLIO_FIELDS, State, TopicProgress, to_json
+from roadmap_cli.core.state import (
+    LEARNER_FIELDS,
+    PORTFOLIO_FIELDS,
+    State,
+    TopicProgress,
+    to_json,
+)
 from roadmap_cli.render import documents
 
 PORTFOLIO_LABELS = {
@@ -203,7 +209,7 @@ def to_json_document(
         },
         "state": {
             "schema_version": state.schema_version,
-            "focus": state.focus,
+            **{name: getattr(state, name) for name in LEARNER_FIELDS},
             "topics": {
                 topic_id: {
                     "status": entry.status or "pending",

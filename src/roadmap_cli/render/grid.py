@@ -84,7 +84,7 @@ class Grid:
             widths.append(min(longest + self._padding(index), max_width) or 1)
         if sum(widths) > max_width:
             wrapable = [not column.no_wrap for column in self.columns]
-            widths = Table._collapse_widths(widths, wrapable, max_width)
+            widths = shrink(widths, wrapable, max_width)
             if sum(widths) > max_width:
                 return None
             # Rich measures the columns again at their new widths.
@@ -165,6 +165,31 @@ class Grid:
             yield self._rich_table()
             return
         yield from _segments(console, lines)
+
+
+def shrink(widths: list[int], wrapable: list[bool], max_width: int) -> list[int]:
+    """Column widths narrowed to fit `max_width` as Rich's Table narrows them: a step at a
+    time, the widest columns that may wrap come down towards the next widest, sharing what
+    is taken between them, until the row fits or nothing can wrap any more.
+    (tests/test_grid.py compares this with Rich's own, where this Rich has it.)"""
+    widths = list(widths)
+    if not any(wrapable):
+        return widths
+    while sum(widths) and sum(widths) > max_width:
+        excess = sum(widths) - max_width
+        widest = max(w for w, ok in zip(widths, wrapable, strict=True) if ok)
+        others = [w for w, ok in zip(widths, wrapable, strict=True) if ok and w != widest]
+        step = widest - max(others, default=0)
+        if not step:
+            break
+        chosen = [i for i, w in enumerate(widths) if wrapable[i] and w == widest]
+        limit, remaining, left = min(excess, step), excess, len(chosen)
+        for i in chosen:
+            taken = min(limit, round(remaining / left))
+            widths[i] -= taken
+            remaining -= taken
+            left -= 1
+    return widths
 
 
 def _segments(console: Console, lines: Iterable[Text]) -> Iterable[Segment]:

@@ -26,6 +26,7 @@ CODE = (
     "core/catalog.py",
     "formats/catalog_schema.py",
     "core/state.py",
+    "storage/state_file.py",
     "storage/store.py",
 )
 _made_by: str | None = None

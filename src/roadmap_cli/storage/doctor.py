@@ -10,7 +10,17 @@ from typing import Any, Literal
 
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import StateError
-from roadmap_cli.core.state import SCHEMA_VERSION, Invalid, State, entry_from, now, unknown_keys
+from roadmap_cli.core.state import (
+    ID,
+    LEARNER_FIELDS,
+    SCHEMA_VERSION,
+    Invalid,
+    State,
+    entry_from,
+    head_value_from,
+    now,
+    unknown_keys,
+)
 from roadmap_cli.storage.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -29,6 +39,7 @@ class Repair:
     kept: list[str]
     dropped: list[str]  # entries left out whole, each with why
     removed: list[str]  # single values left out of entries that were kept, each with why
+    edited: bool  # the old text was edited (comments and keys of your own kept)
 
 
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
@@ -189,8 +200,11 @@ def repair(store: Store) -> Repair:
         kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
         for name, items in tables.items():
             for item_id, table in items.items():
-                entry, problems = _salvage_entry(name, item_id, table)
                 label = item_id if name == "topics" else f"project {item_id}"
+                if not ID.fullmatch(item_id):
+                    dropped.append(f"{label} (not an id: lowercase words joined by -)")
+                    continue
+                entry, problems = _salvage_entry(name, item_id, table)
                 if entry is None:
                     why = "; ".join(f"{key} {what}" for key, what in problems) or "not a table"
                     dropped.append(f"{label} ({why})")
@@ -203,13 +217,25 @@ def repair(store: Store) -> Repair:
                 f"{prefix}{i} (its table header could not be read)"
                 for i in set(loose.findall(text)) - set(tables[name])
             )
-        focus = top.get("focus") if isinstance(top.get("focus"), str) else None
-        catalog = top.get("catalog") if isinstance(top.get("catalog"), str) else store.catalog_id
-        return State(catalog=catalog, focus=focus, topics=kept["topics"], projects=kept["projects"])
+        head: dict[str, Any] = {}
+        for key in (*LEARNER_FIELDS, "catalog"):
+            if key not in top:
+                continue
+            try:
+                head[key] = head_value_from(key, top[key])
+            except Invalid as exc:
+                removed.append(f"{key} ({exc.problems[0][1]}; it was {_shown(top[key])})")
+        head["catalog"] = head.get("catalog") or store.catalog_id
+        return State(**head, topics=kept["topics"], projects=kept["projects"])
 
-    aside, state = store.repair(salvage)
+    aside, state, edited = store.repair(salvage)
     kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
-    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed)
+    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed, edited)
+
+
+def _shown(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tuple[str, str]]]:
@@ -232,9 +258,7 @@ def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tu
                 return None, left_out + sorted(bad.items())  # a required value is missing
             for key in sorted(bad):
                 if key in values:
-                    was = repr(values.pop(key))
-                    was = was if len(was) <= 40 else was[:39] + "…"
-                    left_out.append((key, f"{bad[key]}; it was {was}"))
+                    left_out.append((key, f"{bad[key]}; it was {_shown(values.pop(key))}"))
     return None, left_out
 
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from roadmap_cli.core.errors import NewerStateError, StateError, UsageError
 from roadmap_cli.core.state import (
+    LEARNER_FIELDS,
     SCHEMA_VERSION,
     Invalid,
     State,
     entry_from,
+    head_value_from,
     now,
     state_from,
     state_from_checked,
@@ -260,6 +262,9 @@ class Store:
                     if old_history is not None:
                         with contextlib.suppress(StateError):
                             self._write(self.history_path, old_history)
+                    else:  # there was none
+                        with contextlib.suppress(OSError):
+                            os.unlink(self.history_path)
                     raise
             return before, state
 
@@ -408,7 +413,7 @@ class Store:
                 with contextlib.suppress(OSError):
                     stale.unlink()
 
-    def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State]:
+    def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State, bool]:
         """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
         and write what `salvage` makes of its bytes. Undo stops at a repair."""
         from roadmap_cli.core import records
@@ -454,10 +459,21 @@ class Store:
                 tomllib.loads(text or "")
             except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: nested too deep
                 text = None
-            self._commit(Loaded(state, text, None), record)
+            try:
+                try:
+                    self._commit(Loaded(state, text, None), record)
+                except StateError:
+                    if text is None:
+                        raise
+                    text = None  # the old text cannot carry the repair: write it anew
+                    self._commit(Loaded(state, None, None), record)
+            except BaseException:  # nothing was written: the damaged file goes back in place
+                with contextlib.suppress(OSError):
+                    os.rename(aside, self.target)
+                raise
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
-            return aside, state
+            return aside, state, text is not None
 
 
 def _state_entry(target: Path) -> Path:
@@ -545,14 +561,16 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 def _put(state: State, key: str, value: object) -> None:
-    """Set one history key of the state (`focus`, `topics.<id>`, `projects.<id>`) to `value`;
-    ValueError when the key or the value would not make a valid state."""
+    """Set one history key of the state (a top-level field such as `focus`, `topics.<id>`,
+    `projects.<id>`) to `value`; ValueError when the key or the value would not make a valid
+    state."""
     import re
 
-    if key == "focus":
-        if value is not None and not isinstance(value, str):
-            raise ValueError(key)
-        state.focus = value
+    if key in LEARNER_FIELDS:
+        try:
+            setattr(state, key, head_value_from(key, value))
+        except Invalid:
+            raise ValueError(key) from None
         return
     name, _, item_id = key.partition(".")
     if name not in ("topics", "projects") or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", item_id):

@@ -117,6 +117,11 @@ def doctor(
         ]
         lines += [f"Dropped {item}" for item in done.dropped]
         lines += [f"Removed {item}" for item in done.removed]
+        if not done.edited:
+            lines.append(
+                "The damaged file was not TOML, so the new one is written afresh: comments and"
+                f" keys of your own are only in {done.moved_to.name}"
+            )
         session.print("\n".join(lines))
         return
     findings = checks.diagnose(store, session.catalog(checked=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -72,9 +72,10 @@ def import_(
                 f"{file} holds only the tracks {', '.join(export.catalog.tracks)}; --replace would"
                 " drop the rest of your progress. Import it with --merge"
             )
+        held: Any = export.state
         confirm(
             f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
-            f" {len(export.state.topics)} topics, {len(export.state.projects)} projects)?"
+            f" {len(held.topics)} topics, {len(held.projects)} projects)?"
             " A copy of your current files is kept.",
             yes,
             "imported",
