@@ -258,7 +258,9 @@ def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tu
                 return None, left_out + sorted(bad.items())  # a required value is missing
             for key in sorted(bad):
                 if key in values:
-                    left_out.append((key, f"{bad[key]}; it was {_shown(values.pop(key))}"))
+                    was = _shown(values.pop(key))
+                    said = bad[key] if was in bad[key] else f"{bad[key]}; it was {was}"
+                    left_out.append((key, said))
     return None, left_out
 
 
