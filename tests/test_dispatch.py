@@ -4,6 +4,7 @@ in the cache that is missing, stale or wrong only costs time."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -47,7 +48,7 @@ def imported_by(args: list[str], env: dict[str, str] | None = None) -> set[str]:
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
-    return set(eval(out.stdout))  # a printed list of module names
+    return set(ast.literal_eval(out.stdout))  # a printed list of module names
 
 
 def test_the_registry_is_what_each_module_registers() -> None:
@@ -133,8 +134,8 @@ def test_a_wrong_registry_in_the_cache_costs_time_not_correctness(run: Runner) -
 
 
 def test_an_edited_module_is_a_miss(tmp_path: Path) -> None:
-    """The registry is keyed on the modules' source: a cached registry of other source is
-    never used, and one entry is kept however often the modules change."""
+    """The registry is keyed on the modules' names, sizes and times: a cached registry of
+    other modules is never used, and one entry is kept however often they change."""
     key = dispatch._source_key(dispatch.module_names())
     assert key is not None
     entry = cache.folder("commands") / "registry.marshal"

@@ -261,3 +261,19 @@ def test_a_type_with_no_check_fails_at_once(extended: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(extended)},
     )
     assert done.returncode != 0 and "no check is written for TopicProgress.mood" in done.stderr
+
+
+def test_a_null_where_a_value_is_needed_says_what_would_do() -> None:
+    """From JSON (an import, a history record), null is not a value of a field that has no
+    'none'; the message lists what would do."""
+    good = {"title": "A bot", "track": "llm-mastery", "created": "2026-01-01T10:00:00Z"}
+    good["updated"] = good["created"]
+    state.entry_from("projects", good)
+    with pytest.raises(Invalid) as refused:
+        state.entry_from("projects", {**good, "status": None})
+    assert refused.value.problems == [
+        ("status", "should be one of planned, in-progress, done, not null")
+    ]
+    with pytest.raises(Invalid) as refused:
+        state.entry_from("projects", {**good, "topics": None})
+    assert refused.value.problems == [("topics", "should be a list of topic ids, not null")]

@@ -6,10 +6,10 @@ are read from the code that defines them, never from a table kept beside it:
 
 - the registry (command name -> module) is found by importing every module of
   `roadmap_cli.cli.commands` and asking the app what each registered. That costs an import of
-  every command, so the registry is kept in the cache folder under a checksum of the modules'
-  source and the program's version: a module added or edited is a miss, and the registry is
-  found again. An entry that names a module which does not register the command falls back
-  to importing everything, so the cache only ever saves time;
+  every command, so the registry is kept in the cache folder under the modules' names, sizes
+  and modification times and the program's version: a module added or edited is a miss, and
+  the registry is found again. An entry that names a module which does not register the
+  command falls back to importing everything, so the cache only ever saves time;
 - the global options are the parameters of the app's callback (`app.root`), read on each run;
 - --help lists the commands in the order of each module's `HELP_ORDER`.
 """
@@ -42,18 +42,20 @@ def module_names() -> list[str]:
 
 
 def _source_key(names: list[str]) -> bytes | None:
-    """The command modules' source, to key the cached registry on; None when it cannot be
-    read (an install without source files): then nothing is cached."""
+    """What keys the cached registry: each command module's name, size and modification time
+    (a stat each, not a read: this runs on every start); None when a module has no source
+    file (then nothing is cached). A registry that is stale all the same only costs time:
+    a command not in the module it names makes `build_command` import them all."""
     import roadmap_cli.cli.commands as package
 
     parts = []
     for name in names:
         try:
-            with open(os.path.join(package.__path__[0], f"{name}.py"), "rb") as source:
-                parts.append(b"%s\0%s" % (name.encode(), source.read()))
+            info = os.stat(os.path.join(package.__path__[0], f"{name}.py"))
         except OSError:
             return None
-    return b"\0".join(parts)
+        parts.append(f"{name} {info.st_size} {info.st_mtime_ns}")
+    return "\n".join(parts).encode()
 
 
 def _import_all() -> None:

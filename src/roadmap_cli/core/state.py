@@ -202,45 +202,46 @@ class _Checker:
     def fail(self, where: str, what: str) -> None:
         self.problems.append((where, what))
 
-    def given(self, data: dict[str, Any], key: str, where: str, required: bool) -> Any:
-        """The value of `key` (None: not given, which is a problem when it is required)."""
-        value = data.get(key)
-        if value is None and required:
-            self.fail(f"{where}{key}", "missing")
-        return value
-
-    def text(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
-        value = self.given(data, key, where, required)
-        if value is None:
-            return None
+    def text(self, value: Any, path: str) -> Any:
         if not isinstance(value, str):
-            self.fail(f"{where}{key}", "should be text")
+            self.fail(path, _SHOULD_BE["text"])
             return None
         return value
 
-    def choice(self, data: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> Any:
-        value = self.text(data, key, where)
+    def choice(self, value: Any, path: str, allowed: tuple[str, ...]) -> Any:
+        value = self.text(value, path)
         if value is not None and value not in allowed:
-            self.fail(f"{where}{key}", f"should be one of {', '.join(allowed)}, not {value!r}")
+            self.fail(path, f"should be one of {', '.join(allowed)}, not {value!r}")
             return None
         return value
 
-    def time(self, data: dict[str, Any], key: str, where: str, required: bool = False) -> Any:
-        value = self.given(data, key, where, required)
-        if value is None:
-            return None
+    def time(self, value: Any, path: str) -> Any:
         if self.from_json and isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                self.fail(f"{where}{key}", f"{value!r} is not an ISO 8601 date and time")
+                self.fail(path, f"{value!r} is not an ISO 8601 date and time")
                 return None
         if not isinstance(value, datetime):
-            self.fail(f"{where}{key}", "should be a date and time, like 2026-01-01T10:00:00Z")
+            self.fail(path, _SHOULD_BE["time"])
             return None
         if value.utcoffset() is None:
-            self.fail(f"{where}{key}", "should have a timezone, like 2026-01-01T10:00:00Z")
+            self.fail(path, "should have a timezone, like 2026-01-01T10:00:00Z")
             return None
+        return value
+
+    def ids(self, value: Any, path: str) -> list[str]:
+        if not isinstance(value, list) or not all(
+            isinstance(t, str) and ID.fullmatch(t) for t in value
+        ):
+            self.fail(path, _SHOULD_BE["ids"])
+            return []
+        return list(value)
+
+    def whole_number(self, value: Any, path: str, default: int) -> int:
+        if type(value) is not int:
+            self.fail(path, _SHOULD_BE["int"])
+            return default
         return value
 
     def table(self, value: Any, where: str) -> dict[str, Any] | None:
@@ -259,36 +260,32 @@ class _Checker:
         return cls(**values) if len(self.problems) == before else None
 
     def value(self, table: dict[str, Any], k: FieldKind, where: str) -> Any:
-        if k.name not in table:
+        """The value of field `k` in `table`, checked as its type says (None or the default,
+        with the problem noted, when it does not fit)."""
+        path = f"{where}{k.name}"
+        if table.get(k.name) is None:  # not given, or null
             if k.required:
-                self.fail(f"{where}{k.name}", "missing")
-            return type(k.default)(k.default) if isinstance(k.default, list | dict) else k.default
-        if table[k.name] is None and not k.optional:
-            if k.required:
-                self.fail(f"{where}{k.name}", "missing")
-            else:
-                self.fail(f"{where}{k.name}", f"{_SHOULD_BE[k.kind]}, not null")
+                self.fail(path, "missing")
+            elif k.name in table and not k.optional:
+                wanted = f"should be one of {', '.join(k.choices)}" if k.choices else None
+                self.fail(path, f"{wanted or _SHOULD_BE[k.kind]}, not null")
+            elif k.name not in table:
+                return (
+                    type(k.default)(k.default) if isinstance(k.default, list | dict) else k.default
+                )
             return None
+        value = table[k.name]
         if k.kind == "text":
-            return self.text(table, k.name, where)
+            return self.text(value, path)
         if k.kind == "time":
-            return self.time(table, k.name, where)
+            return self.time(value, path)
         if k.kind == "choice":
-            return self.choice(table, k.name, where, k.choices)
+            return self.choice(value, path, k.choices)
         if k.kind == "int":
-            if type(table[k.name]) is not int:
-                self.fail(f"{where}{k.name}", _SHOULD_BE["int"])
-                return k.default
-            return table[k.name]
+            return self.whole_number(value, path, k.default)
         if k.kind == "entries":
             return self.entries(table, k.name)
-        items = table[k.name]
-        if not isinstance(items, list) or not all(
-            isinstance(t, str) and ID.fullmatch(t) for t in items
-        ):
-            self.fail(f"{where}{k.name}", _SHOULD_BE["ids"])
-            return []
-        return list(items)
+        return self.ids(value, path)
 
     def entries(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         tables = data.get(name, {})
@@ -310,7 +307,6 @@ class _Checker:
 _SHOULD_BE = {
     "text": "should be text",
     "time": "should be a date and time, like 2026-01-01T10:00:00Z",
-    "choice": "should be one of its choices",
     "ids": "should be a list of topic ids",
     "int": "should be a whole number",
     "entries": "should be a table",

@@ -118,7 +118,9 @@ def new_temporary(target: Path) -> tuple[int, str]:
     while True:
         name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
         try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            from roadmap_cli.storage.files import BINARY
+
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | BINARY
             return os.open(name, flags, 0o600), name
         except FileExistsError:
             continue
