@@ -51,8 +51,21 @@ def _tables(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [t for t in items if isinstance(t, dict)] if isinstance(items, list) else []
 
 
+def _item(item_id: object, title: object) -> tuple[str, str] | None:
+    """A value to complete and its description, or None: the file may not have been checked,
+    so an id must look like one (a shell inserts it into the command line) and the title goes
+    through the sanitiser (a shell prints it under the prompt)."""
+    from roadmap_cli.core.sanitize import one_line
+    from roadmap_cli.core.state import ID
+
+    if not isinstance(item_id, str) or not ID.fullmatch(item_id):
+        return None
+    return item_id, one_line(title) if isinstance(title, str) else ""
+
+
 def _pairs(tables: list[dict[str, Any]]) -> Items:
-    return [(str(t["id"]), str(t.get("title", ""))) for t in tables if isinstance(t.get("id"), str)]
+    found = (_item(t.get("id"), t.get("title", "")) for t in tables)
+    return [item for item in found if item is not None]
 
 
 def _tracks_in_order(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,12 +104,8 @@ def projects(ctx: typer.Context, incomplete: str) -> Items:
     found = state.get("projects")
     if not isinstance(found, dict):
         return []
-    items = [
-        (str(pid), str(p.get("title", "")))
-        for pid, p in sorted(found.items())
-        if isinstance(p, dict)
-    ]
-    return _matching(items, incomplete)
+    items = (_item(pid, p.get("title", "")) for pid, p in found.items() if isinstance(p, dict))
+    return _matching(sorted(item for item in items if item is not None), incomplete)
 
 
 def outcomes(ctx: typer.Context, incomplete: str) -> Items:

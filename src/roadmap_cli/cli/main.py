@@ -19,10 +19,11 @@ from roadmap_cli.core.errors import ExitCode, RoadmapError
 
 
 def _error(message: str) -> None:
-    from roadmap_cli.core.sanitize import printable
+    from roadmap_cli.core.sanitize import one_line
 
-    # One line, and no control characters from a user's input echoed to the terminal.
-    sys.stderr.write(f"roadmap: error: {' '.join(printable(message).split())}\n")
+    # One line, through the sanitiser: a file name or a value from someone else's export can
+    # hold escape sequences or direction overrides.
+    sys.stderr.write(f"roadmap: error: {one_line(message)}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,12 +120,12 @@ class Session:
         """Print a message (left to the terminal to wrap) or a renderable."""
         from rich.text import Text
 
-        from roadmap_cli.core.sanitize import printable
+        from roadmap_cli.core.sanitize import clean
         from roadmap_cli.render.terminal import emit, make_console
 
         console = make_console(self.no_color)
         if isinstance(renderable, str):  # a message: paths and commands stay whole
-            emit(console, Text(printable(renderable)), soft_wrap=True)
+            emit(console, Text(clean(renderable)), soft_wrap=True)
         else:
             emit(console, renderable)
 
@@ -145,7 +145,9 @@ class Session:
 def ask(prompt: str) -> str | None:
     """Ask on stderr and read one line from stdin (a terminal or a pipe); None at its end.
     Nothing goes to stdout, so a question never mixes into output that is piped on."""
-    sys.stderr.write(f"{prompt} ")
+    from roadmap_cli.core.sanitize import clean
+
+    sys.stderr.write(f"{clean(prompt)} ")
     sys.stderr.flush()
     try:
         line = sys.stdin.readline()

@@ -23,8 +23,13 @@ class Skipped:
 
 
 def display_name(learner: str, fallback: str) -> str:
-    """A learner's name on one line, never an e-mail address (the part before '@')."""
-    from roadmap_cli.core.sanitize import printable
+    """A learner's name on one line, never an e-mail address (the part before '@', in any of
+    its Unicode forms), through the sanitiser."""
+    import unicodedata
 
-    name = " ".join(printable(learner).split()).split("@", 1)[0].strip()
-    return name or fallback
+    from roadmap_cli.core.sanitize import is_email, one_line
+
+    name = one_line(learner)
+    if is_email(name):
+        name = unicodedata.normalize("NFKC", name).split("@", 1)[0].strip()
+    return name or one_line(fallback)

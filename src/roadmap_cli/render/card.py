@@ -14,6 +14,7 @@ from roadmap_cli.core.activity import activity
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.progress import all_track_progress
 from roadmap_cli.core.records import Record
+from roadmap_cli.core.sanitize import one_line
 from roadmap_cli.core.state import State
 
 WIDTH = 520
@@ -22,7 +23,8 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def escape(text: str) -> str:
-    return xml_escape(_NOT_XML.sub("", text))
+    """One line of text through the sanitiser, then as XML allows it."""
+    return xml_escape(_NOT_XML.sub("", one_line(text)))
 
 
 ROW = 44

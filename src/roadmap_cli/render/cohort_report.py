@@ -8,6 +8,7 @@ from typing import Any
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.cohort import Learner, Skipped
 from roadmap_cli.core.progress import track_progress
+from roadmap_cli.core.sanitize import one_line, spreadsheet_cell
 
 
 def report(
@@ -49,8 +50,8 @@ def report(
         last = learner.state.last_active()
         rows.append(
             {
-                "learner": learner.name,
-                "file": str(learner.file),
+                "learner": one_line(learner.name),
+                "file": one_line(str(learner.file)),
                 "last_active": last.isoformat() if last else None,
                 "tracks": cells,
             }
@@ -62,13 +63,13 @@ def report(
             done_by[topic_id] += learner.state.status_of(topic_id) == "done"
     return {
         "version": 1,
-        "catalog": {"id": catalog.id, "title": catalog.title},
-        "tracks": [{"id": t.id, "title": t.title} for t in tracks],
+        "catalog": {"id": catalog.id, "title": one_line(catalog.title)},
+        "tracks": [{"id": t.id, "title": one_line(t.title)} for t in tracks],
         "learners": rows,
         "topics": [
             {
                 "id": t,
-                "title": catalog.topic_by_id[t].title,
+                "title": one_line(catalog.topic_by_id[t].title),
                 "done": done_by[t],
                 "of": len(learners),
             }
@@ -77,11 +78,14 @@ def report(
         "median": {
             t: (statistics.median(values) if values else None) for t, values in percents.items()
         },
-        "skipped": [{"file": str(s.file), "reason": s.reason} for s in skipped],
+        # File names and reasons come from the folder and the files: through the sanitiser in
+        # every format, JSON included.
+        "skipped": [{"file": one_line(str(s.file)), "reason": one_line(s.reason)} for s in skipped],
     }
 
 
 def to_csv(doc: dict[str, Any]) -> str:
+    """One row per learner and track; no cell starts a spreadsheet formula."""
     import csv
     import io
 
@@ -102,19 +106,18 @@ def to_csv(doc: dict[str, Any]) -> str:
     )
     for row in doc["learners"]:
         for cell in row["tracks"]:
-            writer.writerow(
-                [
-                    row["learner"],
-                    row["file"],
-                    cell["track"],
-                    "" if cell["percent"] is None else cell["percent"],
-                    cell["cleared"],
-                    cell["total"],
-                    cell["in_progress"],
-                    cell["projects_done"],
-                    row["last_active"] or "",
-                ]
+            values = (
+                row["learner"],
+                row["file"],
+                cell["track"],
+                cell["percent"],
+                cell["cleared"],
+                cell["total"],
+                cell["in_progress"],
+                cell["projects_done"],
+                row["last_active"],
             )
+            writer.writerow(["" if v is None else spreadsheet_cell(str(v)) for v in values])
     return out.getvalue()
 
 

@@ -12,7 +12,7 @@ from roadmap_cli.core.errors import UsageError
 from roadmap_cli.core.progress import TrackProgress, all_track_progress, focus_of
 from roadmap_cli.core.projects import check_url
 from roadmap_cli.core.records import Record
-from roadmap_cli.core.sanitize import printable
+from roadmap_cli.core.sanitize import one_line
 from roadmap_cli.core.state import (
     LEARNER_FIELDS,
     PORTFOLIO_FIELDS,
@@ -40,7 +40,7 @@ _NUMBERED = re.compile(r"^(\d+)([.)])")
 
 def md_escape(text: str) -> str:
     """Text from titles and notes as one inert line of markdown."""
-    flat = " ".join(printable(text).split())
+    flat = one_line(text)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MD_PUNCTUATION.sub(r"\\\1", flat)
     # At the start of a paragraph these would open a list (or underline a heading).

@@ -17,7 +17,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from roadmap_cli.core.sanitize import printable_data
+from roadmap_cli.core.sanitize import clean, clean_data
 from roadmap_cli.render.grid import Grid
 
 PIPE_WIDTH = 120
@@ -60,12 +60,12 @@ def emit(console: Console, renderable: RenderableType, soft_wrap: bool = False) 
     sys.stdout.flush()
 
 
-def _printable_doc(render: Callable[..., RenderableType]) -> Callable[..., RenderableType]:
-    """Strip control characters from every string of the document before drawing it."""
+def _clean_doc(render: Callable[..., RenderableType]) -> Callable[..., RenderableType]:
+    """Pass every string of the document through the sanitiser before drawing it."""
 
     @functools.wraps(render)
     def wrapper(doc: dict[str, Any], *args: Any) -> RenderableType:
-        return render(printable_data(doc), *args)
+        return render(clean_data(doc), *args)
 
     return wrapper
 
@@ -124,7 +124,7 @@ def _suggestion_table(items: list[dict[str, Any]]) -> Grid:
     return table
 
 
-@_printable_doc
+@_clean_doc
 def render_status(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = []
     heading = Text(doc["catalog"]["title"], style="bold")
@@ -179,7 +179,7 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-@_printable_doc
+@_clean_doc
 def render_tracks(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Id", no_wrap=True, style="bold")
@@ -210,7 +210,7 @@ class _FitToWidth:
         yield self.build(options.max_width)
 
 
-@_printable_doc
+@_clean_doc
 def render_topics(doc: dict[str, Any]) -> RenderableType:
     """Id, status, title and tracks; below 100 columns the tracks are left out."""
     if not doc["topics"]:
@@ -234,7 +234,7 @@ def _topics_table(rows: list[dict[str, Any]], width: int) -> Grid:
     return table
 
 
-@_printable_doc
+@_clean_doc
 def render_show(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", status_text(doc["status"])),
@@ -274,7 +274,7 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-@_printable_doc
+@_clean_doc
 def render_next(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = []
     if doc["next"]:
@@ -299,16 +299,16 @@ def render_next(doc: dict[str, Any]) -> RenderableType:
 def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
     """What a write command changed, one line per topic, then the progress that results."""
     parts: list[RenderableType] = []
-    tracks = printable_data(tracks)
+    tracks = clean_data(tracks)
     for topic_id, message in lines:
         style = "dim" if message.startswith("already") else ""
-        parts.append(Text.assemble((topic_id, "bold"), ": ", (message, style)))
+        parts.append(Text.assemble((clean(topic_id), "bold"), ": ", (clean(message), style)))
     if tracks:
         parts.append(_progress_table(tracks))
     return Group(*parts)
 
 
-@_printable_doc
+@_clean_doc
 def render_log(doc: dict[str, Any]) -> RenderableType:
     if not doc["records"]:
         return Text("No changes recorded yet.")
@@ -325,7 +325,7 @@ def render_log(doc: dict[str, Any]) -> RenderableType:
     return Group(table, Text(more, style="dim")) if more else table
 
 
-@_printable_doc
+@_clean_doc
 def render_undo(doc: dict[str, Any]) -> RenderableType:
     undid = doc["undid"]
     parts: list[RenderableType] = [
@@ -348,7 +348,7 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
 DOCTOR_STYLE = {"ok": "green", "note": "cyan", "warning": "yellow", "error": "red"}
 
 
-@_printable_doc
+@_clean_doc
 def render_doctor(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
     table.add_column("Level", no_wrap=True)
@@ -365,7 +365,7 @@ def _project_status(status: str) -> Text:
     return Text(status, style=PROJECT_STYLE.get(status, ""))
 
 
-@_printable_doc
+@_clean_doc
 def render_project(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", _project_status(doc["status"]))
@@ -401,7 +401,7 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-@_printable_doc
+@_clean_doc
 def render_projects(doc: dict[str, Any]) -> RenderableType:
     if not doc["projects"]:
         return Text("No projects yet. Add one with 'roadmap project add TITLE --track TRACK'.")
@@ -427,7 +427,7 @@ def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
     return table
 
 
-@_printable_doc
+@_clean_doc
 def render_ideas(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Track", overflow="fold")
@@ -440,7 +440,7 @@ def render_ideas(doc: dict[str, Any]) -> RenderableType:
     return table
 
 
-@_printable_doc
+@_clean_doc
 def render_portfolio(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = []
     for track in doc["tracks"]:
@@ -463,7 +463,7 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-@_printable_doc
+@_clean_doc
 def render_cohort(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = []
     learners = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -514,7 +514,7 @@ def _heat(changes: int) -> Text:
     return Text(mark, style=style)
 
 
-@_printable_doc
+@_clean_doc
 def render_calendar(doc: dict[str, Any]) -> RenderableType:
     """Days as rows (Monday first), weeks as columns, the newest week on the right."""
     grid = Text()
@@ -543,7 +543,7 @@ def render_calendar(doc: dict[str, Any]) -> RenderableType:
     return Group(grid, legend, streak)
 
 
-@_printable_doc
+@_clean_doc
 def render_catalogs(doc: dict[str, Any]) -> RenderableType:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     table.add_column("Name", no_wrap=True, style="bold")

@@ -36,10 +36,12 @@ class BackgroundChoice(StrEnum):
 
 def _ask(question: str, options: dict[str, str], flag: str) -> str:
     """A numbered question on stderr, answered on stdin (a terminal or a pipe)."""
+    from roadmap_cli.core.sanitize import one_line
+
     keys = list(options)
-    sys.stderr.write(question + "\n")
+    sys.stderr.write(one_line(question) + "\n")
     for n, key in enumerate(keys, 1):
-        sys.stderr.write(f"  {n}. {options[key]}\n")
+        sys.stderr.write(f"  {n}. {one_line(options[key])}\n")
     answer = (ask("Your answer:") or "").lower()
     if not answer:
         raise UsageError(f"no answer was read; give {flag} (one of {', '.join(keys)})")

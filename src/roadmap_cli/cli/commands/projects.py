@@ -123,9 +123,9 @@ def _outcome(session: Session, track_id: str, query: str | None) -> str | None:
 
 def _title(text: str) -> str:
     """A title on one line: control characters out, runs of white space as one space."""
-    from roadmap_cli.core.sanitize import printable
+    from roadmap_cli.core.sanitize import stored
 
-    title = " ".join(printable(text).split())
+    title = " ".join(stored(text).split())
     if not title:
         raise UsageError("a project needs a title")
     return title

@@ -164,11 +164,11 @@ def _learner(name: str | None) -> str:
     import getpass
 
     from roadmap_cli.core.errors import UsageError
-    from roadmap_cli.core.sanitize import note_text
+    from roadmap_cli.core.sanitize import is_email, note_text
 
     if name is not None:
         clean = note_text(name)
-        if not clean or "@" in clean:
+        if not clean or is_email(clean):
             raise UsageError(
                 f"--name '{name}' is not a display name (and may not be an e-mail address)"
             )
@@ -177,7 +177,9 @@ def _learner(name: str | None) -> str:
         user = getpass.getuser()
     except (OSError, KeyError):
         user = "learner"
-    return user.split("@", 1)[0] or "learner"
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", user).split("@", 1)[0] or "learner"
 
 
 @app.command()
@@ -239,4 +241,4 @@ def export(
         sys.stdout.write(text)
         return
     session.store().write_elsewhere(output, text.encode("utf-8"))
-    sys.stdout.write(f"Wrote {format.value} export to {output}\n")
+    session.print(f"Wrote {format.value} export to {output}")
