@@ -64,8 +64,12 @@ def test_the_export_model_has_every_field_with_its_type(name: str) -> None:
         base = next(a for a in args if a is not type(None)) if optional else annotation
         if k.kind == "choice":
             assert typing.get_args(base) == k.choices, k.name
-        elif k.kind == "text":
-            assert base is str, k.name
+        elif k.kind == "text":  # a string no longer than a note may be
+            # (pydantic keeps the constraint in the annotation of an optional field, and moves
+            # it to the field's metadata otherwise)
+            text, *limits = typing.get_args(base) or (base, *info.metadata)
+            assert text is str, k.name
+            assert [c.max_length for c in limits] == [state.MAX_TEXT], k.name
         elif k.kind == "ids":
             assert typing.get_origin(base) is list, k.name
         else:

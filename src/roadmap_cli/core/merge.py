@@ -13,6 +13,11 @@ tests in tests/test_merge.py check all three), whatever order machines are merge
 - History records are unioned by id and ordered by (time, id).
 - The focus is the one set by the latest focus change in the merged history; without one,
   the greater of the two (any focus beats none).
+- Records that arrived in an earlier import (`foreign`) count for nothing: the record of that
+  import holds what it changed, at the importing machine's time.
+
+`merge_in` is what an import does: the same merge, with the export's records that are new
+here kept as `foreign`, and the learner's own records never replaced by the export's.
 """
 
 from __future__ import annotations
@@ -81,6 +86,19 @@ def _project(entries: list[Project], deleted_at: datetime | None) -> Project | N
     return replace(best, topics=list(best.topics))
 
 
+def merge_in(ours: Side, theirs: Side) -> Side:
+    """`theirs` (an export) merged into `ours` (this machine's progress and history)."""
+    own = {record.id: record for record in ours.records}
+    arriving = tuple(record for record in theirs.records if record.id not in own)
+    merged = merge(ours, Side(theirs.state, arriving))
+    return Side(merged.state, arrived(merged.records, own))
+
+
+def arrived(records: tuple[Record, ...], own: dict[str, Record]) -> tuple[Record, ...]:
+    """`records` with each one not among `own` marked foreign, and the own ones as they are."""
+    return tuple(own.get(r.id) or r._replace(foreign=True) for r in records)
+
+
 def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:
     by_id: dict[str, Record] = {}
     for record in (*a, *b):  # two records with one id (a hand edit): the same one wins always
@@ -94,8 +112,8 @@ def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
     """For each entry key, the time of the latest recorded change that deleted it."""
     latest: dict[str, datetime] = {}
     for record in records:
-        if record.imported:
-            continue  # an import copied changes from elsewhere; the originals are here too
+        if record.foreign:
+            continue  # another history's word; the import that brought it recorded its effect
         for change in record.changes:
             deleted = (
                 change.key not in LEARNER_FIELDS and change.new is None and change.old is not None
@@ -123,7 +141,7 @@ def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
     """A top-level field (focus): the latest recorded change of it on either side wins; with
     none, the greater of the two values, so that the merge is the same in any order."""
     for record in reversed(records):
-        if record.imported:
+        if record.foreign:
             continue
         for change in record.changes:
             if change.key == name:

@@ -33,9 +33,15 @@ class Record(NamedTuple):
     changes: tuple[FieldChange, ...]
     undoes: str | None = None
     barrier: bool = False  # undo stops here (a repair replaced the whole file)
-    # An import: its changes came from another history, so a merge does not take them for
-    # the learner's own; undo may revert it but never walks past it.
+    # The record of an import, at this machine's time of it: undo may revert it but never
+    # walks past it.
     imported: bool = False
+    # A record that arrived in an import, from the history in the export: kept so that later
+    # merges know it, but never this learner's own change here. It is no deletion and no focus
+    # change in a later merge (the import's own record holds what it changed, at this
+    # machine's time), no undo barrier, and never undone (its times and flags are someone
+    # else's word).
+    foreign: bool = False
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -50,6 +56,8 @@ class Record(NamedTuple):
             data["barrier"] = True
         if self.imported:
             data["imported"] = True
+        if self.foreign:
+            data["foreign"] = True
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -78,6 +86,7 @@ class Record(NamedTuple):
             undoes=str(undoes) if undoes else None,
             barrier=data.get("barrier") is True,
             imported=data.get("imported") is True,
+            foreign=data.get("foreign") is True,
         )
 
 
@@ -152,10 +161,13 @@ def new_record(
 
 
 def undoable(history: History) -> Record | None:
-    """The newest record that neither undoes another nor was undone itself; None when there is
-    none, or when a barrier (a repair) comes first."""
+    """The newest record of the learner's own that neither undoes another nor was undone
+    itself; None when there is none, or when a barrier (a repair) comes first. Records that
+    arrived in an import are passed over: they are another history's."""
     undone: set[str] = set()
     for record in history.records[::-1]:
+        if record.foreign:
+            continue
         if record.barrier:
             return None
         if record.undoes:

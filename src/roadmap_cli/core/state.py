@@ -22,6 +22,12 @@ PROJECT_STATUSES: tuple[str, ...] = typing.get_args(ProjectStatus)
 # What a strong portfolio shows about a project; all five are needed to mark it done.
 PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
 
+# The longest text a note or a project field may hold, in characters (about eight pages): a
+# note is refused past it on input and on import, so that no single text can make `show`,
+# the history or an export slow. A title or a learner name is one line and shorter still.
+MAX_TEXT = 10_000
+MAX_NAME = 200
+
 # The three dataclasses below are the one declaration of the progress file's fields: their
 # names, types and defaults. Everything else is derived from them: the field lists, the strict
 # checker (`kinds`), the cache's encoder and decoder, the history's values (`to_json`), the

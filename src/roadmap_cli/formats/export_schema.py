@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (
@@ -26,7 +27,16 @@ from pydantic import (
 from roadmap_cli.core.catalog import KEBAB
 from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
-from roadmap_cli.core.state import LEARNER_FIELDS, STATUSES, State, TopicProgress, kinds
+from roadmap_cli.core.state import (
+    LEARNER_FIELDS,
+    MAX_NAME,
+    MAX_TEXT,
+    STATUSES,
+    TIME_FIELDS,
+    State,
+    TopicProgress,
+    kinds,
+)
 from roadmap_cli.core.state import Project as StateProject
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
@@ -38,8 +48,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How far past this machine's clock a time in an export may lie (another machine's clock may
+# run ahead); anything later is refused, so that no entry or record can win every merge to come.
+CLOCK_SLACK = timedelta(days=1)
+
+
 def _plausible(moment: datetime) -> datetime:
-    if not 1970 <= moment.year <= 2200:
+    if moment < EPOCH:
+        raise ValueError(f"{moment.isoformat()} is before 1970")
+    if moment.year > 2200:
         raise ValueError(f"{moment.isoformat()} is not a plausible time")
     return moment
 
@@ -48,6 +66,59 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 TopicId = Annotated[str, StringConstraints(pattern=KEBAB)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an export from someone else may hold at most, beyond its size in bytes (which the
+    reader checks before parsing; see docs/security.md)."""
+
+    entries: int  # topic entries and listed topics: as many as the catalog has ids (aliases too)
+    projects: int = 1_000
+    records: int = 50_000  # history records (a history file is trimmed at about 10,000)
+    depth: int = 16  # nested arrays and objects; an export itself needs 7
+
+
+def _depth_at_most(data: Any, limit: int) -> bool:
+    """Whether `data` nests no deeper than `limit` arrays and objects (no recursion)."""
+    level: list[Any] = [data]
+    for _ in range(limit + 1):
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(v for v in item.values() if isinstance(v, dict | list))
+            elif isinstance(item, list):
+                below.extend(v for v in item if isinstance(v, dict | list))
+        if not below:
+            return True
+        level = below
+    return False
+
+
+def _too_many(data: dict[str, Any], limits: Limits) -> str | None:
+    """The first part of an export that holds more than `limits` allow, as a message."""
+    state = data.get("state")
+    catalog = data.get("catalog")
+    history = data.get("history")
+    counts = (
+        ("state.topics", state.get("topics") if isinstance(state, dict) else None, limits.entries),
+        (
+            "catalog.topics",
+            catalog.get("topics") if isinstance(catalog, dict) else None,
+            limits.entries,
+        ),
+        (
+            "state.projects",
+            state.get("projects") if isinstance(state, dict) else None,
+            limits.projects,
+        ),
+        ("history", history, limits.records),
+    )
+    for where, items, most in counts:
+        if isinstance(items, dict | list) and len(items) > most:
+            return f"{where} holds {len(items)} entries, more than the {most} allowed"
+    return None
 
 
 def _entry_model(
@@ -61,7 +132,7 @@ def _entry_model(
         if k.kind in ("entries", "int"):
             continue  # given in `overrides`
         if k.kind == "text":
-            annotation = str
+            annotation = Text
         elif k.kind == "time":
             annotation = Moment
         elif k.kind == "ids":
@@ -102,6 +173,7 @@ class ExportedRecord(_Model):
     undoes: str | None = None
     barrier: bool = False
     imported: bool = False
+    foreign: bool = False
 
 
 class ExportedCatalog(_Model):
@@ -146,7 +218,9 @@ class Export(_Model):
     format: Literal["ai-roadmap-export"]
     version: int = Field(description=f"the format version; this roadmap writes {VERSION}")
     exported_at: Moment
-    learner: str = Field(description="a display name, never an e-mail address")
+    learner: Annotated[str, StringConstraints(max_length=MAX_NAME)] = Field(
+        description="a display name, never an e-mail address"
+    )
     catalog: ExportedCatalog
     state: ExportedState  # type: ignore[valid-type]
     history: list[ExportedRecord] = []
@@ -159,11 +233,19 @@ def schema() -> dict[str, Any]:
     return document
 
 
-def parse(raw: bytes, path: object, *, check_history: bool = True) -> Export:
+def parse(
+    raw: bytes, path: object, limits: Limits, now: datetime, *, check_history: bool = True
+) -> Export:
     """The bytes of an export file (`path` names it in messages), validated; RoadmapError
-    (exit 1) says why they cannot be used."""
+    (exit 1) says why they cannot be used. The bytes came from someone else: they are held to
+    `limits` before the models see them, and no time in them may lie before 1970 or more than
+    `CLOCK_SLACK` past `now` (this machine's clock)."""
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise RoadmapError(f"{path} is not a valid export: it is nested too deeply") from None
+    except MemoryError:
+        raise RoadmapError(f"{path} is not a valid export: it is too large to read") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RoadmapError(f"{path} is not JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT_NAME:
@@ -174,12 +256,26 @@ def parse(raw: bytes, path: object, *, check_history: bool = True) -> Export:
             f"{path} was exported by a newer roadmap (format version {version}; this one reads"
             f" {VERSION}); upgrade roadmap to import it"
         )
+    if not _depth_at_most(data, limits.depth):
+        raise RoadmapError(
+            f"{path} is not a valid export: it is nested deeper than {limits.depth} levels"
+        )
+    too_many = _too_many(data, limits)
+    if too_many:
+        raise RoadmapError(f"{path} is not a valid export: {too_many}")
+    del data
     try:
         export = Export.model_validate_json(raw)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in err["loc"]) or "top level"
         raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
+    late = _time_ahead(export, now + CLOCK_SLACK)
+    if late:
+        raise RoadmapError(
+            f"{path} is not a valid export: {late}, more than a day past this machine's clock"
+            f" ({now:%Y-%m-%d %H:%M %Z}); check the clock of the machine that wrote it"
+        )
     if check_history:
         try:
             to_side(export)  # the history's changes must make sense for their keys, too
@@ -190,6 +286,22 @@ def parse(raw: bytes, path: object, *, check_history: bool = True) -> Export:
             f"{path} has format version {export.version}; this roadmap reads {VERSION}"
         )
     return export
+
+
+def _time_ahead(export: Export, latest: datetime) -> str | None:
+    """The first time in the export later than `latest`, as `where: time`; None if none is."""
+    found: list[tuple[str, datetime]] = [("exported_at", export.exported_at)]
+    held: Any = export.state
+    for name, cls in (("topics", TopicProgress), ("projects", StateProject)):
+        for item_id, entry in getattr(held, name).items():
+            for field_name in sorted(TIME_FIELDS[cls]):
+                found.append((f"state.{name}.{item_id}.{field_name}", getattr(entry, field_name)))
+    for n, record in enumerate(export.history):
+        found.append((f"history.{n}.time (record {record.id})", record.time))
+    for where, moment in found:
+        if moment is not None and moment > latest:
+            return f"{where}: {moment.isoformat()} is in the future"
+    return None
 
 
 def to_side(export: Export) -> Side:

@@ -73,7 +73,7 @@ def undo(ctx: typer.Context) -> None:
     store = session.store()
     undone = store.undo()
     if undone is None:
-        if any(record.barrier for record in store.history().records):
+        if any(r.barrier and not r.foreign for r in store.history().records):
             raise RoadmapError(
                 "there is nothing to undo since 'roadmap doctor --repair' rebuilt the file"
                 " (the damaged file is kept beside it as .corrupt-<time>)"

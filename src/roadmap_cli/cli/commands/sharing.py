@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from roadmap_cli.core.state import State
 
 
+MaxSizeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-size",
+        metavar="SIZE",
+        help="Largest export file to read (default 16MiB, or $ROADMAP_MAX_EXPORT_SIZE).",
+        show_default=False,
+    ),
+]
+
+
 def _changed(before: State, after: State) -> str:
     topics = sum(
         before.topics.get(k) != after.topics.get(k) for k in {*before.topics, *after.topics}
@@ -41,6 +52,7 @@ def import_(
         bool, typer.Option("--replace", help="Make your progress the export's (asks first).")
     ] = False,
     yes: YesOption = False,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """Bring in progress exported on another machine (--merge, or --replace).
 
@@ -49,16 +61,17 @@ def import_(
 
     Example: roadmap import laptop.json --merge
     """
-    from roadmap_cli.core.merge import Side
-    from roadmap_cli.core.merge import merge as combine
+    from roadmap_cli.core.merge import Side, arrived, merge_in
+    from roadmap_cli.core.state import now
     from roadmap_cli.formats import export_schema
     from roadmap_cli.storage import export_file
 
     if merge == replace:
         raise UsageError("choose one of --merge or --replace; see 'roadmap import --help'")
+    max_bytes = export_file.size_limit(max_size)
     session = session_of(ctx)
     catalog = session.catalog()
-    export = export_file.read(file)
+    export = export_file.read(file, export_file.limits_for(catalog), now(), max_bytes)
     if export.catalog.id != catalog.id:
         raise RoadmapError(
             f"{file} is progress on catalog '{export.catalog.id}', but the catalog in use is"
@@ -82,7 +95,7 @@ def import_(
         )
 
         def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
-            return theirs.state, theirs.records
+            return theirs.state, arrived(theirs.records, {})
 
         before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
         session.print(
@@ -92,7 +105,7 @@ def import_(
         return
 
     def merged(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
-        result = combine(Side(state, records), theirs)
+        result = merge_in(Side(state, records), theirs)
         return result.state, result.records
 
     before, after = store.take_in(merged, f"import --merge {file.name}")
@@ -117,6 +130,7 @@ def cohort(
     format: Annotated[
         CohortFormat, typer.Option("--format", "-f", help="table, markdown, json or csv.")
     ] = CohortFormat.table,
+    max_size: MaxSizeOption = None,
 ) -> None:
     """A mentor's report over many learners' JSON exports.
 
@@ -127,12 +141,14 @@ def cohort(
     """
     import sys
 
+    from roadmap_cli.core.state import now
     from roadmap_cli.render import cohort_report
-    from roadmap_cli.storage import cohort_folder
+    from roadmap_cli.storage import cohort_folder, export_file
 
+    max_bytes = export_file.size_limit(max_size)
     session = session_of(ctx)
     catalog = session.catalog()
-    learners, skipped = cohort_folder.load(paths, catalog)
+    learners, skipped = cohort_folder.load(paths, catalog, now(), max_bytes)
     if not learners:
         why = f": {skipped[0].file}: {skipped[0].reason}" if skipped else ""
         raise RoadmapError(f"no learner's export to report on among {len(skipped)} file(s){why}")
