@@ -234,7 +234,7 @@ def test_unwritable_location_fails_cleanly(run: Runner, tmp_path: Path) -> None:
 
 
 def test_store_raises_its_own_error_for_a_directory(tmp_path: Path) -> None:
-    with pytest.raises(StateError, match="it is a directory"):
+    with pytest.raises(StateError, match="is a folder, not a file"):
         Store(tmp_path).load()
 
 

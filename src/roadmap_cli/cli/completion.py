@@ -35,12 +35,12 @@ def _read_toml(raw: bytes) -> dict[str, Any]:
 def _catalog(ctx: typer.Context) -> dict[str, Any]:
     """The catalog's data: the checked data in the cache when there is an entry for it, else
     the file read without a check (a TAB press needs ids, not a check)."""
-    from roadmap_cli.storage import cache, paths
+    from roadmap_cli.storage import cache, catalog_file, files, paths
 
     path = paths.catalog_path(_flags(ctx)[0])
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = catalog_file.read(path)
+    except (OSError, files.NotRegularFile, files.TooLarge):
         return {}
     cached = cache.read(cache.catalog_entry(raw), "catalog")
     return cached if isinstance(cached, dict) else _read_toml(raw)
@@ -93,12 +93,13 @@ def projects(ctx: typer.Context, incomplete: str) -> Items:
     catalog_id = _catalog(ctx).get("id")
     if not isinstance(catalog_id, str):
         return []
+    from roadmap_cli.storage import files
     from roadmap_cli.storage.store import cached_data
 
     path = paths.state_path(_flags(ctx)[1], catalog_id)
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = files.read_regular(path)
+    except (OSError, files.NotRegularFile):
         return []
     state = cached_data(Path(os.path.realpath(path)), raw) or _read_toml(raw)
     found = state.get("projects")

@@ -7,6 +7,7 @@ catalog file into one; `formats.catalog_schema` checks each field of the format.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -210,6 +211,32 @@ def from_data(data: dict[str, Any]) -> Catalog:
         source=data.get("source", ""),
         progression=_texts(data.get("progression", [])),
     )
+
+
+def sound(catalog: Catalog) -> bool:
+    """Whether every id has the form of one and every reference names what it refers to: what
+    a catalog read back from the cache must show before it is used, since an id can become
+    part of a file name (the progress file is named after the catalog) and a reference is
+    looked up in a table. A fraction of what `problems` checks, at a fraction of its cost."""
+    kebab = re.compile(KEBAB).fullmatch
+    topic_ids = {topic.id for topic in catalog.topics}
+    track_ids = {track.id for track in catalog.tracks}
+    if not kebab(catalog.id) or not all(map(kebab, topic_ids | track_ids)):
+        return False
+    if len(topic_ids) != len(catalog.topics) or len(track_ids) != len(catalog.tracks):
+        return False
+    for topic in catalog.topics:
+        if not topic_ids.issuperset(topic.requires) or not all(map(kebab, topic.aliases)):
+            return False
+    for track in catalog.tracks:
+        listed = set(track.topics)
+        if not topic_ids.issuperset(listed):
+            return False
+        if not all(listed.issuperset(s.shown_by) for s in track.signals):
+            return False
+        if not all(kebab(o.id) and listed.issuperset(o.uses) for o in track.outcomes):
+            return False
+    return track_ids.issuperset(catalog.progression)
 
 
 # --- checks across entries

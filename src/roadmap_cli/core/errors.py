@@ -52,3 +52,8 @@ class StateError(RoadmapError):
 class NewerStateError(StateError):
     """The progress file was written by a newer roadmap, in a form this one must not change
     (and, when it cannot even read it, must not repair either)."""
+
+
+class NotAFileError(StateError):
+    """Something other than a file (a folder, a FIFO, a device) is where the progress file
+    should be: nothing may read, write or repair it."""

@@ -347,10 +347,19 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
 
 def state_from_checked(data: dict[str, Any]) -> State:
     """A `State` from the data `to_cache` made of a checked state (what the cache holds), built
-    without checking every value again; KeyError, TypeError or ValueError for other data."""
+    without checking every value again; KeyError, TypeError or ValueError for other data.
+
+    Only the ids are checked again, since they name files and index tables: the catalog's,
+    the focus, the keys of the entries and the topics and track of a project."""
     values = {name: data[name] for name in HEAD_FIELDS}
+    ids: list[Any] = [values["focus"], values["catalog"]]
     for name, cls in ENTRY_CLASSES.items():
         values[name] = {key: _checked_entry(cls, value) for key, value in data[name].items()}
+        ids += values[name]
+    for project in values["projects"].values():
+        ids += [project.track, *project.topics]
+    if not all(i is None or ID.fullmatch(i) for i in ids):
+        raise ValueError("an id that is not one")
     return State(**values)
 
 

@@ -7,7 +7,6 @@ pydantic.
 
 from __future__ import annotations
 
-import tomllib
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from pydantic import (
 
 from roadmap_cli.core import catalog as runtime
 from roadmap_cli.core.catalog import FORMAT, KEBAB
+from roadmap_cli.formats import toml_text
 
 Id = Annotated[str, StringConstraints(pattern=KEBAB)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -160,10 +160,10 @@ def _pydantic_problems(data: Any, error: ValidationError) -> list[str]:
 def read_data(raw: bytes) -> tuple[dict[str, Any] | None, list[str]]:
     """The TOML data of a catalog file's bytes, or the reason there is none."""
     try:
-        return tomllib.loads(raw.decode("utf-8-sig")), []  # a byte-order mark is harmless
+        return toml_text.loads(raw.decode("utf-8-sig")), []  # a byte-order mark is harmless
     except UnicodeDecodeError:
         return None, ["not UTF-8 text"]
-    except tomllib.TOMLDecodeError as exc:
+    except toml_text.TOMLDecodeError as exc:
         return None, [f"not valid TOML: {exc}"]
 
 

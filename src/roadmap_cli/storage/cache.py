@@ -30,6 +30,8 @@ CODE = (
     "storage/store.py",
 )
 _made_by: str | None = None
+# No entry is read past this size (an entry of a 50,000-topic progress file is about 10 MiB).
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 
 def made_by() -> str | None:
@@ -85,9 +87,11 @@ def read(entry: Path, kind: str) -> Any:
     if made_by() is None:
         return None
     magic = _magic(kind)
+    from roadmap_cli.storage import files
+
     try:
-        blob = entry.read_bytes()
-    except OSError:
+        blob = files.read_regular(entry, MAX_ENTRY_BYTES)
+    except (OSError, files.NotRegularFile, files.TooLarge):
         return None
     header, payload = blob[: len(magic) + 4], blob[len(magic) + 4 :]
     if header != magic + zlib.crc32(payload).to_bytes(4, "big"):

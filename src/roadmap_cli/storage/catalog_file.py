@@ -12,8 +12,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roadmap_cli.core.catalog import Catalog, from_data
+from roadmap_cli.core.catalog import Catalog, from_data, sound
 from roadmap_cli.core.errors import CatalogError
+from roadmap_cli.storage import files
+
+# A catalog is someone else's file: no more than this is read of it (the bundled one is about
+# 40 KiB; one of 5,000 topics about 2 MiB).
+MAX_BYTES = 16 * 1024 * 1024
+
+
+def read(path: Path) -> bytes:
+    """A catalog file's bytes; OSError, files.NotRegularFile or files.TooLarge otherwise."""
+    return files.read_regular(path, MAX_BYTES)
+
+
+def _unreadable(exc: Exception) -> str:
+    if isinstance(exc, files.NotRegularFile):
+        return f"it is {exc.kind}, not a file"
+    if isinstance(exc, files.TooLarge):
+        return f"it is larger than {MAX_BYTES // 1024**2} MiB, too large for a catalog"
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    assert isinstance(exc, OSError)
+    return f"cannot read it ({exc.strerror or exc})"
 
 
 def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
@@ -22,11 +43,9 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     from roadmap_cli.formats.catalog_schema import check_bytes
 
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, ["file not found"]
-    except OSError as exc:
-        return None, [f"cannot read it ({exc.strerror or exc})"]
+        raw = read(path)
+    except (OSError, files.NotRegularFile, files.TooLarge) as exc:
+        return None, [_unreadable(exc)]
     plain, found = check_bytes(raw)
     return (None if plain is None else from_data(plain)), found
 
@@ -35,18 +54,18 @@ def load(path: Path, *, cached: bool = True) -> Catalog:
     """A validated catalog, or CatalogError naming the file and its first problems.
     `cached=False` checks the file itself, never the cache (doctor)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError(f"catalog {path}: file not found") from None
-    except OSError as exc:
-        raise CatalogError(f"catalog {path}: cannot read it ({exc.strerror or exc})") from None
+        raw = read(path)
+    except (OSError, files.NotRegularFile, files.TooLarge) as exc:
+        raise CatalogError(f"catalog {path}: {_unreadable(exc)}") from None
     from roadmap_cli.storage import cache
 
     entry = cache.catalog_entry(raw)
     try:
         if cached:
-            return from_data(cache.read(entry, "catalog"))
-    except (KeyError, TypeError, AttributeError):
+            catalog = from_data(cache.read(entry, "catalog"))
+            if sound(catalog):  # ids and references hold: the cache cannot steer a path
+                return catalog
+    except (KeyError, TypeError, AttributeError, ValueError):
         pass  # no entry, or not one this version reads: check the file
     from roadmap_cli.formats.catalog_schema import check_bytes
 

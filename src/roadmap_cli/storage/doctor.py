@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from roadmap_cli.core.state import (
     now,
     unknown_keys,
 )
+from roadmap_cli.formats import toml_text
 from roadmap_cli.storage.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -116,7 +116,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
             )
     found += _entry_problems(state)
     found += _project_problems(state, catalog)
-    extra = unknown_keys(tomllib.loads(loaded.text))
+    extra = unknown_keys(toml_text.loads(loaded.text))
     if extra:
         found.append(
             Finding(
@@ -283,8 +283,8 @@ def _salvage(
     its own; the lines that parse in no way go to `skipped`, with where they were."""
     skipped = [] if skipped is None else skipped
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = toml_text.loads(text)
+    except toml_text.TOMLDecodeError:
         data = None
     if isinstance(data, dict):
         found = {name: data.get(name) for name in _TABLES}
@@ -299,8 +299,8 @@ def _salvage(
         end = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
         body = _only_tables_body(text[head.end() : end])
         try:
-            tables[name][head.group(1)] = tomllib.loads(body)
-        except tomllib.TOMLDecodeError:
+            tables[name][head.group(1)] = toml_text.loads(body)
+        except toml_text.TOMLDecodeError:
             # keep the lines that still parse
             tables[name][head.group(1)] = _parse_lines(body, f"{name}.{head.group(1)}", skipped)
     return top, tables
@@ -321,8 +321,8 @@ def _parse_lines(text: str, where: str, skipped: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for line in text.splitlines():
         try:
-            values.update(tomllib.loads(line))
-        except tomllib.TOMLDecodeError:
+            values.update(toml_text.loads(line))
+        except toml_text.TOMLDecodeError:
             shown = line.strip() if len(line.strip()) <= 40 else line.strip()[:39] + "…"
             if shown and not shown.startswith("#"):
                 skipped.append(f"the line {shown!r} in {where} (not valid TOML)")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from datetime import datetime
 from pathlib import Path
 
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import RoadmapError, UsageError
 from roadmap_cli.formats.export_schema import Export, Limits, parse
-from roadmap_cli.storage.files import BINARY
+from roadmap_cli.storage import files
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_BYTES_VARIABLE = "ROADMAP_MAX_EXPORT_SIZE"
@@ -42,57 +41,24 @@ def size_limit(given: str | None) -> int:
     return DEFAULT_MAX_BYTES
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
 def _mib(size: int) -> str:
     return f"{size / 1024**2:g} MiB" if size >= 1024**2 else f"{size} bytes"
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most `max_bytes`; RoadmapError (exit 1) otherwise.
-    Never blocks: the file's type is checked before it is opened and again once it is open."""
+    Never blocks: a FIFO or a device is refused before anything is read from it."""
     try:
-        kind = os.stat(path).st_mode  # follows a link: a link to a regular file is one
-        if not stat.S_ISREG(kind):
-            raise RoadmapError(f"{path} is {_kind(kind)}, not an export file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | BINARY)
-    except OSError as exc:
-        raise RoadmapError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):  # replaced between the two looks
-            raise RoadmapError(f"{path} is {_kind(opened.st_mode)}, not an export file")
-        too_big = RoadmapError(
+        return files.read_regular(path, max_bytes)
+    except files.NotRegularFile as exc:
+        raise RoadmapError(f"{path} is {exc.kind}, not an export file") from None
+    except files.TooLarge:
+        raise RoadmapError(
             f"{path} is larger than {_mib(max_bytes)}, the limit for an export; if you trust"
             f" it, raise the limit with --max-size or {MAX_BYTES_VARIABLE}"
-        )
-        if opened.st_size > max_bytes:
-            raise too_big
-        chunks: list[bytes] = []
-        size = 0
-        while size <= max_bytes:  # the file may grow while it is read
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > max_bytes:
-            raise too_big
-        return b"".join(chunks)
+        ) from None
     except OSError as exc:
         raise RoadmapError(f"cannot read {path}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
 
 
 def limits_for(catalog: Catalog) -> Limits:

@@ -46,3 +46,60 @@ def last_byte(fd: int, size: int) -> bytes:
     """The last byte of the file open as `fd`, whose size is `size` (> 0)."""
     os.lseek(fd, size - 1, os.SEEK_SET)
     return os.read(fd, 1)
+
+
+class NotRegularFile(Exception):
+    """A path that is a folder, a FIFO, a socket or a device where a file should be."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "a folder", "a named pipe (FIFO)", ...
+
+
+class TooLarge(Exception):
+    """A file larger than the most that may be read of it."""
+
+
+def kind_of(mode: int) -> str:
+    import stat
+
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of a regular file (a link is followed to one), never blocking on anything
+    else: the type is checked before opening and again once open (NotRegularFile), and no
+    more than `limit` bytes are read (TooLarge). OSError as `open` raises it."""
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # FileNotFoundError for no file at all
+        raise NotRegularFile(kind_of(os.stat(path).st_mode))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | BINARY)
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):  # replaced between the two looks
+            raise NotRegularFile(kind_of(opened.st_mode))
+        if limit is not None and opened.st_size > limit:
+            raise TooLarge
+        most = opened.st_size + 1 if limit is None else limit + 1
+        chunks: list[bytes] = []
+        size = 0
+        while True:  # until the end: the file may have grown since fstat
+            chunk = os.read(fd, max(most - size, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

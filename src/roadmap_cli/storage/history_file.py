@@ -22,18 +22,22 @@ def path_for(state_file: Path) -> Path:
 
 
 def read(path: Path) -> History:
-    """Every record that parses; a missing file is an empty history (OSError otherwise)."""
+    """Every record that parses; a missing file is an empty history (OSError otherwise, and
+    files.NotRegularFile for a folder or a FIFO in its place).
+
+    Records are split on `\n` alone: a note may hold U+2028, U+0085 or any other character
+    that `str.splitlines` would also break a line at, and JSON leaves them as they are."""
     history = History()
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = files.read_regular(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return history
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if not line.strip():
             continue
         try:
             history.records.append(Record.from_json(line))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             history.bad_lines += 1
     return history
 

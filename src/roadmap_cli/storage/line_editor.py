@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from datetime import datetime
 from typing import Any
 
 from roadmap_cli.core.state import COLLECTIONS, HEAD_FIELDS, Entry, State, entry_from, json_time
+from roadmap_cli.formats import toml_text
 
 _HEADER = re.compile(r"^[ \t]*\[([^\[\]\n]*)\][ \t]*(?:#[^\n]*)?$", re.M)
 _TABLE_NAME = re.compile(r"\s*(topics|projects)\s*\.\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*")
@@ -100,8 +100,8 @@ def _comment_of(line: str) -> str:
     for index, char in enumerate(body):
         if char == "#":
             try:
-                tomllib.loads(body[:index])
-            except tomllib.TOMLDecodeError:
+                toml_text.loads(body[:index])
+            except toml_text.TOMLDecodeError:
                 continue
             start = len(body[:index].rstrip(" \t"))
             return body[start:]
@@ -136,7 +136,7 @@ def edit(state: State, previous: str, before: State) -> str | None:
             if not _reads_as(block, name, item_id, state):
                 return None
         return text
-    except (_Unsure, tomllib.TOMLDecodeError, ValueError, UnicodeError, KeyError, TypeError):
+    except (_Unsure, toml_text.TOMLDecodeError, ValueError, UnicodeError, KeyError, TypeError):
         return None
 
 
@@ -158,8 +158,8 @@ def _line_based(text: str) -> bool:
         value = match.group(1)
         if value is not None and value.startswith("["):
             try:
-                tomllib.loads(line)
-            except tomllib.TOMLDecodeError:
+                toml_text.loads(line)
+            except toml_text.TOMLDecodeError:
                 return False
     return True
 
@@ -167,7 +167,7 @@ def _line_based(text: str) -> bool:
 def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
     """Whether an edited table (or, with no name, the text before the tables) reads on its
     own as the new state has it."""
-    data = tomllib.loads(block)
+    data = toml_text.loads(block)
     if name is None:
         return all(data.get(key) == getattr(state, key) for key in HEAD_FIELDS)
     if set(data) != {name} or set(data[name]) != {item_id}:

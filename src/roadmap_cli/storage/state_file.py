@@ -24,15 +24,15 @@ def unreadable(path: Path, why: str) -> str:
 
 def decode(raw: bytes, path: Path) -> dict[str, Any]:
     """The TOML data of a state file (an editor's byte-order mark is fine)."""
-    import tomllib
+    from roadmap_cli.formats import toml_text
 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StateError(unreadable(path, f"it is not UTF-8 text (byte {exc.start})")) from None
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return toml_text.loads(text)
+    except toml_text.TOMLDecodeError as exc:
         raise StateError(unreadable(path, f"it is not valid TOML ({exc})")) from None
 
 
@@ -63,7 +63,7 @@ def render(state: State, previous: str | None = None) -> str:
     doc: Any
     try:
         doc = tomlkit.parse(previous) if previous else tomlkit.document()
-    except TOMLKitError:  # never reached for a file that loaded, but a fresh start is safe
+    except (TOMLKitError, RecursionError):  # not for a file that loaded; a fresh start is safe
         doc = tomlkit.document()
 
     for name in HEAD_FIELDS:

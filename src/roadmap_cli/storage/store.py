@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from roadmap_cli.core.errors import NewerStateError, StateError, UsageError
+from roadmap_cli.core.errors import NewerStateError, NotAFileError, StateError, UsageError
 from roadmap_cli.core.state import (
     LEARNER_FIELDS,
     SCHEMA_VERSION,
@@ -31,7 +31,7 @@ from roadmap_cli.core.state import (
     to_cache,
 )
 from roadmap_cli.storage import files, paths
-from roadmap_cli.storage.state_file import decode, render, schema_version_of, unreadable, validate
+from roadmap_cli.storage.state_file import decode, render, schema_version_of, validate
 
 if TYPE_CHECKING:
     from roadmap_cli.core import records
@@ -110,13 +110,16 @@ class Store:
         since (its bytes are compared), which spares parsing it twice. `cached=False` reads
         and checks the file itself, never the cache (doctor, repair)."""
         try:
-            raw = self.path.read_bytes()
+            raw = files.read_regular(self.path)
         except FileNotFoundError:
             if again is not None and again.raw is None:
                 return again
             return Loaded(State(catalog=self.catalog_id), None, None)
-        except IsADirectoryError:
-            raise StateError(unreadable(self.path, "it is a directory")) from None
+        except files.NotRegularFile as exc:
+            raise NotAFileError(
+                f"progress file {self.path} is {exc.kind}, not a file; move it away or set"
+                " ROADMAP_STATE to a file. Nothing was changed"
+            ) from None
         except OSError as exc:
             raise StateError(
                 f"cannot read progress file {self.path}: {exc.strerror or exc}"
@@ -155,6 +158,11 @@ class Store:
 
         try:
             return history_file.read(self.history_path)
+        except files.NotRegularFile as exc:
+            raise NotAFileError(
+                f"cannot read the history {self.history_path}: it is {exc.kind}, not a file;"
+                " move it away"
+            ) from None
         except OSError as exc:
             raise StateError(
                 f"cannot read the history {self.history_path}: {exc.strerror or exc}"
@@ -425,13 +433,17 @@ class Store:
                 raise NewerStateError(
                     f"{exc.message}. A repair would lose what the newer version wrote"
                 ) from None
+            except NotAFileError:
+                raise  # nothing there to repair, and nothing to move aside
             except StateError:
                 pass  # what a repair is for
             else:
                 raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
             try:
-                raw = self.target.read_bytes()
+                raw = files.read_regular(self.target)
                 mode = self.target.stat().st_mode & 0o777
+            except files.NotRegularFile as exc:  # replaced by one since the check above
+                raise NotAFileError(f"progress file {self.path} is {exc.kind}") from None
             except OSError as exc:
                 raise StateError(
                     f"cannot read {self.path} to repair it: {exc.strerror or exc}"
