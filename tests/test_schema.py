@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import roadmap_cli
-from roadmap_cli.core import state
+from roadmap_cli.core import sanitize, state
 from roadmap_cli.core.state import Invalid, Project, State, TopicProgress, kinds
 from roadmap_cli.formats import export_schema
 
@@ -69,7 +69,7 @@ def test_the_export_model_has_every_field_with_its_type(name: str) -> None:
             # it to the field's metadata otherwise)
             text, *limits = typing.get_args(base) or (base, *info.metadata)
             assert text is str, k.name
-            assert [c.max_length for c in limits] == [state.MAX_TEXT], k.name
+            assert [c.max_length for c in limits] == [sanitize.MAX_TEXT], k.name
         elif k.kind == "ids":
             assert typing.get_origin(base) is list, k.name
         else:

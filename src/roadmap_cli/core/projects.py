@@ -46,9 +46,14 @@ _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _ESCAPES = r"%(?![0-9A-Fa-f]{2})"
 
 
+MAX_URL = 2_048  # what browsers and servers reliably accept
+
+
 def check_url(text: str) -> str:
     """An http(s) URL with a real host and no credentials; anything else is a usage error."""
     url = text.strip()
+    if len(url) > MAX_URL:
+        raise UsageError(f"a URL may hold at most {MAX_URL:,} characters; give a shorter one")
     if not _url_ok(url):
         raise UsageError(
             f"invalid URL '{text}': give an http:// or https:// address with a host name,"

@@ -39,6 +39,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x85]")
 _SPACES = re.compile(r"\s+")
 
+# The longest text a note, a title or a project field may hold, in characters (about eight
+# pages): longer is refused on input and on import, so that no single text can make `show`,
+# the history or an export slow. A learner's name is one line and shorter still.
+MAX_TEXT = 10_000
+MAX_NAME = 200
+
 
 def stored(text: str) -> str:
     """`text` as a note or a title keeps it: line breaks as `\\n`, no control characters,
@@ -77,9 +83,17 @@ def clean_data(value: Any) -> Any:
     return value
 
 
-def note_text(text: str) -> str | None:
-    """A note as stored: `stored`, trimmed; None when nothing is left."""
+def note_text(text: str, what: str = "a note", limit: int = MAX_TEXT) -> str | None:
+    """A note (or any text a learner gives) as stored: `stored`, trimmed; None when nothing is
+    left. UsageError when it is longer than `limit` characters."""
     kept = stored(text).strip()
+    if len(kept) > limit:
+        from roadmap_cli.core.errors import UsageError
+
+        raise UsageError(
+            f"{what} may hold at most {limit:,} characters, and this one has {len(kept):,};"
+            " shorten it"
+        )
     return kept or None
 
 

@@ -22,12 +22,6 @@ PROJECT_STATUSES: tuple[str, ...] = typing.get_args(ProjectStatus)
 # What a strong portfolio shows about a project; all five are needed to mark it done.
 PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
 
-# The longest text a note or a project field may hold, in characters (about eight pages): a
-# note is refused past it on input and on import, so that no single text can make `show`,
-# the history or an export slow. A title or a learner name is one line and shorter still.
-MAX_TEXT = 10_000
-MAX_NAME = 200
-
 # The three dataclasses below are the one declaration of the progress file's fields: their
 # names, types and defaults. Everything else is derived from them: the field lists, the strict
 # checker (`kinds`), the cache's encoder and decoder, the history's values (`to_json`), the
@@ -89,10 +83,13 @@ class State:
         return entry.status if entry is not None and entry.status else "pending"
 
     def last_active(self) -> datetime | None:
+        """The latest change to an entry, but never later than now: a time ahead of this
+        machine's clock (another machine's clock, an export) shows as now."""
         times = [e.updated for e in self.topics.values()] + [
             p.updated for p in self.projects.values()
         ]
-        return max(times, default=None)
+        latest = max(times, default=None)
+        return None if latest is None else min(latest, now())
 
     def copy(self) -> State:
         """A copy that shares nothing that can change (entries and their lists are copied)."""

@@ -27,10 +27,9 @@ from pydantic import (
 from roadmap_cli.core.catalog import KEBAB
 from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
+from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
     LEARNER_FIELDS,
-    MAX_NAME,
-    MAX_TEXT,
     STATUSES,
     TIME_FIELDS,
     State,

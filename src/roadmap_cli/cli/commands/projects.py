@@ -123,9 +123,11 @@ def _outcome(session: Session, track_id: str, query: str | None) -> str | None:
 
 def _title(text: str) -> str:
     """A title on one line: control characters out, runs of white space as one space."""
-    from roadmap_cli.core.sanitize import stored
+    from roadmap_cli.core.sanitize import MAX_TEXT, note_text, stored
 
     title = " ".join(stored(text).split())
+    if len(title) > MAX_TEXT:
+        note_text(title, "a title")  # says what the limit is
     if not title:
         raise UsageError("a project needs a title")
     return title
@@ -377,7 +379,8 @@ def edit(
     }
     for name, text in texts.items():
         if text is not None:
-            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin))
+            given = read_text_argument(text, stdin_used=from_stdin)
+            values[name] = note_text(given, f"--{name}")
     for name, url in (("repo", repo), ("demo", demo)):
         if url is not None:
             values[name] = check_url(url) if url.strip() else None
@@ -387,7 +390,7 @@ def edit(
         project_id = _resolve(session, project)
         current = session.load_state().projects[project_id]
         edited = _edit_in_editor(project_id, current)
-        values.update({k: note_text(v) if v else None for k, v in edited.items()})
+        values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
     if not values:
         raise UsageError("nothing to change; see 'roadmap project edit --help'")
 

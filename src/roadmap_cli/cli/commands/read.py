@@ -164,10 +164,10 @@ def _learner(name: str | None) -> str:
     import getpass
 
     from roadmap_cli.core.errors import UsageError
-    from roadmap_cli.core.sanitize import is_email, note_text
+    from roadmap_cli.core.sanitize import MAX_NAME, is_email, note_text
 
     if name is not None:
-        clean = note_text(name)
+        clean = note_text(name, "--name", MAX_NAME)
         if not clean or is_email(clean):
             raise UsageError(
                 f"--name '{name}' is not a display name (and may not be an e-mail address)"
