@@ -307,7 +307,7 @@ def test_a_merge_that_brings_nothing_new_writes_nothing(
     assert after == before
 
 
-def test_undo_reverts_an_import_and_stops_there(
+def test_undo_reverts_an_import_then_the_learners_own_changes_never_the_others(
     run: Runner, state_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ROADMAP_STATE", str(tmp_path / "other" / "p.toml"))
@@ -319,7 +319,8 @@ def test_undo_reverts_an_import_and_stops_there(
     assert "Undid import --merge other.json" in run("undo").stdout
     statuses = {t["id"]: t["status"] for t in json.loads(run("topics", "--json").stdout)["topics"]}
     assert statuses["lora"] == "pending" and statuses["python"] == "in-progress"
-    nothing = run("undo")
+    assert "Undid start python" in run("undo").stdout  # the learner's own, behind the import
+    nothing = run("undo")  # the other machine's 'done' arrived with the import: never undone
     assert nothing.exit_code == 1 and "nothing to undo" in nothing.stderr
 
 

@@ -36,7 +36,10 @@ def test_every_write_works_without_posix_only_calls(
     assert run("focus", "llm-mastery").exit_code == 0
     assert run("undo").exit_code == 0
     exported = tmp_path / "mine.json"
-    assert run("export", "--format", "json", "-o", str(exported)).exit_code == 0
+    with monkeypatch.context() as other:  # another machine's progress, to merge in
+        other.setenv("ROADMAP_STATE", str(tmp_path / "other" / "progress.toml"))
+        assert run("start", "rag").exit_code == 0
+        assert run("export", "--format", "json", "-o", str(exported)).exit_code == 0
     assert run("import", str(exported), "--merge").exit_code == 0
     assert run("doctor").exit_code == 0
     commands = log_commands(run)
@@ -49,6 +52,7 @@ def test_every_write_works_without_posix_only_calls(
             "note rag",
             "done python",
             "start python",
+            "start rag",  # the other machine's, arrived with the merge
         ]
     )
     shown = json.loads(run("show", "python", "--json").stdout)

@@ -24,11 +24,11 @@ def _flags(ctx: typer.Context) -> tuple[Path | None, Path | None]:
 
 def _read_toml(raw: bytes) -> dict[str, Any]:
     """A TOML file's data, or {} when it cannot be read: completion never complains."""
-    import tomllib
+    from roadmap_cli.formats import toml_text
 
     try:
-        return tomllib.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return toml_text.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, toml_text.TOMLDecodeError):
         return {}
 
 

@@ -88,15 +88,28 @@ def _project(entries: list[Project], deleted_at: datetime | None) -> Project | N
 
 def merge_in(ours: Side, theirs: Side) -> Side:
     """`theirs` (an export) merged into `ours` (this machine's progress and history)."""
-    own = {record.id: record for record in ours.records}
+    own = {record.id for record in ours.records}
     arriving = tuple(record for record in theirs.records if record.id not in own)
     merged = merge(ours, Side(theirs.state, arriving))
-    return Side(merged.state, arrived(merged.records, own))
+    new = arrived(tuple(r for r in merged.records if r.id not in own))
+    return Side(merged.state, _interleaved(ours.records, new))
 
 
-def arrived(records: tuple[Record, ...], own: dict[str, Record]) -> tuple[Record, ...]:
-    """`records` with each one not among `own` marked foreign, and the own ones as they are."""
-    return tuple(own.get(r.id) or r._replace(foreign=True) for r in records)
+def arrived(records: tuple[Record, ...]) -> tuple[Record, ...]:
+    """`records`, from an export, marked as foreign."""
+    return tuple(record._replace(foreign=True) for record in records)
+
+
+def _interleaved(kept: tuple[Record, ...], new: tuple[Record, ...]) -> tuple[Record, ...]:
+    """The records already here in their order (the order undo walks), with `new` ones (in
+    time order) each placed before the first kept record that is later than it."""
+    out: list[Record] = []
+    pending = list(new)
+    for record in kept:
+        while pending and pending[0].time < record.time:
+            out.append(pending.pop(0))
+        out.append(record)
+    return (*out, *pending)
 
 
 def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:

@@ -155,15 +155,19 @@ def new_record(
     barrier: bool = False,
     imported: bool = False,
 ) -> Record:
+    # The microseconds of the clock order the records of one second (times are kept to the
+    # second), so that sorting by (time, id), as a merge does, keeps the order they were made.
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
-    record_id = f"{stamp}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
+    tick = datetime.now().microsecond
+    record_id = f"{stamp}.{tick:06d}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
     return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
 
 
 def undoable(history: History) -> Record | None:
     """The newest record of the learner's own that neither undoes another nor was undone
     itself; None when there is none, or when a barrier (a repair) comes first. Records that
-    arrived in an import are passed over: they are another history's."""
+    arrived in an import are passed over: they are another history's, and the import's own
+    record holds what it changed here."""
     undone: set[str] = set()
     for record in history.records[::-1]:
         if record.foreign:
@@ -174,6 +178,4 @@ def undoable(history: History) -> Record | None:
             undone.add(record.undoes)
         elif record.id not in undone:
             return record
-        elif record.imported:
-            return None  # what lies behind an import is partly another machine's history
     return None

@@ -269,12 +269,14 @@ def parse(
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in err["loc"]) or "top level"
         raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
-    late = _time_ahead(export, now + CLOCK_SLACK)
-    if late:
+    late = _implausible_time(export, now + CLOCK_SLACK)
+    if late and "future" in late:
         raise RoadmapError(
             f"{path} is not a valid export: {late}, more than a day past this machine's clock"
             f" ({now:%Y-%m-%d %H:%M %Z}); check the clock of the machine that wrote it"
         )
+    if late:
+        raise RoadmapError(f"{path} is not a valid export: {late}")
     if check_history:
         try:
             to_side(export)  # the history's changes must make sense for their keys, too
@@ -287,8 +289,9 @@ def parse(
     return export
 
 
-def _time_ahead(export: Export, latest: datetime) -> str | None:
-    """The first time in the export later than `latest`, as `where: time`; None if none is."""
+def _implausible_time(export: Export, latest: datetime) -> str | None:
+    """The first time in the export later than `latest` (or, in a history record's values,
+    before 1970), as `where: time is ...`; None if there is none."""
     found: list[tuple[str, datetime]] = [("exported_at", export.exported_at)]
     held: Any = export.state
     for name, cls in (("topics", TopicProgress), ("projects", StateProject)):
@@ -297,9 +300,23 @@ def _time_ahead(export: Export, latest: datetime) -> str | None:
                 found.append((f"state.{name}.{item_id}.{field_name}", getattr(entry, field_name)))
     for n, record in enumerate(export.history):
         found.append((f"history.{n}.time (record {record.id})", record.time))
+        for c, change in enumerate(record.changes):
+            for side in ("old", "new"):
+                value = getattr(change, side)
+                for name in sorted(TIME_FIELDS[StateProject] | TIME_FIELDS[TopicProgress]):
+                    text = value.get(name) if isinstance(value, dict) else None
+                    if isinstance(text, str):
+                        try:
+                            moment = datetime.fromisoformat(text)
+                        except ValueError:
+                            continue  # not a time: to_side refuses it where it matters
+                        if moment.utcoffset() is not None:
+                            found.append((f"history.{n}.changes.{c}.{side}.{name}", moment))
     for where, moment in found:
         if moment is not None and moment > latest:
             return f"{where}: {moment.isoformat()} is in the future"
+        if moment is not None and moment < EPOCH:
+            return f"{where}: {moment.isoformat()} is before 1970"
     return None
 
 

@@ -234,6 +234,7 @@ def record(item: Record) -> dict[str, Any]:
         "time": item.time,
         "command": item.command,
         "undoes": item.undoes,
+        "foreign": item.foreign,
         "changes": [_change(c) for c in item.changes],
     }
 

@@ -317,6 +317,8 @@ def render_log(doc: dict[str, Any]) -> RenderableType:
     table.add_column("What", overflow="fold")
     for item in doc["records"]:
         what = Text(item["command"], style="bold")
+        if item["foreign"]:
+            what.append(" (arrived with an import)", style="dim")
         for change in item["changes"]:
             what.append(f"\n  {change['summary']}")
         table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", what)

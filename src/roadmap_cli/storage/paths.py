@@ -76,6 +76,12 @@ def state_path(flag: Path | None = None, catalog_id: str | None = None) -> Path:
         return Path(env).expanduser()
     if catalog_id is None or catalog_id == BUNDLED_CATALOG_ID:
         return data_dir() / "progress.toml"
+    from roadmap_cli.core.state import ID
+
+    if not ID.fullmatch(catalog_id):  # a checked catalog's id always is one; never a path
+        from roadmap_cli.core.errors import CatalogError
+
+        raise CatalogError(f"catalog id {catalog_id!r} is not an id; check the catalog")
     return data_dir() / f"progress-{catalog_id}.toml"
 
 

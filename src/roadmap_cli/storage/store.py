@@ -115,11 +115,9 @@ class Store:
             if again is not None and again.raw is None:
                 return again
             return Loaded(State(catalog=self.catalog_id), None, None)
-        except files.NotRegularFile as exc:
-            raise NotAFileError(
-                f"progress file {self.path} is {exc.kind}, not a file; move it away or set"
-                " ROADMAP_STATE to a file. Nothing was changed"
-            ) from None
+        except files.NotRegularFile:
+            self._refuse_not_a_file()
+            raise
         except OSError as exc:
             raise StateError(
                 f"cannot read progress file {self.path}: {exc.strerror or exc}"
@@ -351,6 +349,7 @@ class Store:
     def _locked(self) -> Iterator[None]:
         from roadmap_cli.storage.locking import FileLock, LockTimeout
 
+        self._refuse_not_a_file()  # before a lock file appears beside a FIFO or a device
         folder = self.lock_path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -374,6 +373,20 @@ class Store:
             yield
         finally:
             lock.release()
+
+    def _refuse_not_a_file(self) -> None:
+        """NotAFileError when something other than a file is at the progress path."""
+        import stat
+
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            return  # no file yet, or one that reading will report
+        if not stat.S_ISREG(mode):
+            raise NotAFileError(
+                f"progress file {self.path} is {files.kind_of(mode)}, not a file; move it away"
+                " or set ROADMAP_STATE to a file. Nothing was changed"
+            )
 
     def own_files(self) -> set[Path]:
         """The files this store keeps: nothing else may be written over them."""

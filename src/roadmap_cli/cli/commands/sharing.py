@@ -95,7 +95,7 @@ def import_(
         )
 
         def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
-            return theirs.state, arrived(theirs.records, {})
+            return theirs.state, arrived(theirs.records)
 
         before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
         session.print(
