@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -439,7 +440,7 @@ def _nest(depth: int) -> str:
             "nested too deeply",
         ),
         (
-            lambda good: good.replace('"history": [', '"history": [' + _nest(40) + ",", 1),
+            lambda good: good.replace('"old": null', '"old": {"x": ' + _nest(12) + "}", 1),
             "nested deeper than 16 levels",
         ),
         (
@@ -475,6 +476,30 @@ def test_an_export_past_a_limit_is_skipped_with_its_reason(
     assert result.returncode == 0, result.stderr
     assert reason in skipped_reasons(result.stdout)["bad.json"]
     assert len(json.loads(result.stdout)["learners"]) == 2
+
+
+def test_the_depth_limit_is_the_documented_one(learner: Callable[..., Path]) -> None:
+    from roadmap_cli.core.errors import RoadmapError
+    from roadmap_cli.formats.export_schema import Limits, parse
+
+    good = learner("ana").read_text(encoding="utf-8")
+    limits = Limits(entries=20)
+    # a change's value lies five levels down: the export, history, a record, changes, a change
+    at_limit = good.replace('"old": null', '"old": {"x": ' + _nest(10) + "}", 1)
+    assert parse(at_limit.encode(), "f", limits, datetime.now(UTC)).learner == "ana"
+    past = good.replace('"old": null', '"old": {"x": ' + _nest(11) + "}", 1)
+    with pytest.raises(RoadmapError, match="nested deeper than 16 levels"):
+        parse(past.encode(), "f", limits, datetime.now(UTC))
+    # a project (whose keys from a newer roadmap are let through) lies three levels down
+    for depth, fits in ((12, True), (13, False)):
+        doc = json.loads(good)
+        doc["state"]["projects"]["ana-bot"]["newer"] = json.loads(_nest(depth))
+        raw = json.dumps(doc).encode()
+        if fits:
+            assert parse(raw, "f", limits, datetime.now(UTC)).learner == "ana"
+        else:
+            with pytest.raises(RoadmapError, match="nested deeper than 16 levels"):
+                parse(raw, "f", limits, datetime.now(UTC))
 
 
 def test_a_name_too_long_is_skipped_and_the_rest_still_report(folder: Path) -> None:
@@ -817,3 +842,20 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         assert (
             json.loads(run("project", "list", "--json").stdout)["projects"][0]["track"] == "builder"
         )
+
+
+def test_the_guards_benchmark_runs_and_reports_each_command() -> None:
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "guards.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| `roadmap")]
+    assert [row.split("`")[1].split(" DIR")[0] for row in rows] == ["roadmap status"] + [
+        "roadmap cohort"
+    ] * 3
+    for row in rows:
+        assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+x \| [\d.]+x \| ≤ 1.05x \|", row), row

@@ -227,7 +227,11 @@ def to_json_document(
         "summary": {"tracks": [documents.track_progress(p) for p in selected]},
     }
     # Validating JSON text (not Python values) reads ISO times the way an importer will.
-    return Export.model_validate_json(json.dumps(document)).model_dump(mode="json")
+    checked = Export.model_validate_json(json.dumps(document)).model_dump(mode="json")
+    for record in checked["history"]:
+        if not record["foreign"]:  # as before the field: older versions read the export
+            del record["foreign"]
+    return checked
 
 
 def _covered(catalog: Catalog, state: State, track_id: str | None) -> set[str] | None:

@@ -64,7 +64,7 @@ def load(
 def _learner(
     path: Path, catalog: Catalog, limits: export_schema.Limits, now: datetime, max_bytes: int
 ) -> Learner:
-    export = export_file.read(path, limits, now, max_bytes, check_history=False)
+    export = export_file.read(path, limits, now, max_bytes, for_merge=False)
     if export.catalog.id != catalog.id:
         raise RoadmapError(f"{path} an export of catalog '{export.catalog.id}'")
     name = display_name(export.learner, path.stem)

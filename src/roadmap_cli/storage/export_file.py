@@ -67,7 +67,7 @@ def limits_for(catalog: Catalog) -> Limits:
 
 
 def read(
-    path: Path, limits: Limits, now: datetime, max_bytes: int, *, check_history: bool = True
+    path: Path, limits: Limits, now: datetime, max_bytes: int, *, for_merge: bool = True
 ) -> Export:
     """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
-    return parse(read_bytes(path, max_bytes), path, limits, now, check_history=check_history)
+    return parse(read_bytes(path, max_bytes), path, limits, now, for_merge=for_merge)
