@@ -172,9 +172,12 @@ def test_an_unreadable_history_is_one_line(run: Runner, state_file: Path) -> Non
     for args in (["log"], ["undo"]):
         result = run(*args)
         assert result.exit_code == 1, args
-        assert result.stderr.startswith(f"roadmap: error: cannot read the history {log_file}")
+        assert result.stderr == (
+            f"roadmap: error: the history {log_file} is a folder, not a file; move it away."
+            " Nothing was changed\n"
+        )
     doctor = run("doctor")
-    assert f"cannot read the history {log_file}" in " ".join(doctor.stdout.split())
+    assert f"the history {log_file} is a folder" in " ".join(doctor.stdout.split())
 
 
 def test_a_failed_trim_does_not_fail_a_saved_change(

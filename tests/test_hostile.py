@@ -760,6 +760,20 @@ def test_the_progress_path_must_be_a_file(not_a_file: Path) -> None:
     assert not_a_file.stat().st_mode == mode
 
 
+@POSIX
+def test_a_fifo_in_place_of_the_history_stops_every_write(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    history = state_file.with_name("progress.history.jsonl")
+    history.unlink()
+    os.mkfifo(history)
+    before = state_file.read_bytes()
+    for args in (["done", "rag"], ["undo"], ["log"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert f"the history {history} is a named pipe (FIFO), not a file" in result.stderr
+    assert state_file.read_bytes() == before
+
+
 def test_deep_toml_is_invalid_toml_never_a_crash(
     run: Runner, state_file: Path, tmp_path: Path
 ) -> None:

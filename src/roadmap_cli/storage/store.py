@@ -115,9 +115,8 @@ class Store:
             if again is not None and again.raw is None:
                 return again
             return Loaded(State(catalog=self.catalog_id), None, None)
-        except files.NotRegularFile:
-            self._refuse_not_a_file()
-            raise
+        except files.NotRegularFile as exc:
+            raise NotAFileError(self._not_a_file(self.path, exc.kind)) from None
         except OSError as exc:
             raise StateError(
                 f"cannot read progress file {self.path}: {exc.strerror or exc}"
@@ -157,10 +156,7 @@ class Store:
         try:
             return history_file.read(self.history_path)
         except files.NotRegularFile as exc:
-            raise NotAFileError(
-                f"cannot read the history {self.history_path}: it is {exc.kind}, not a file;"
-                " move it away"
-            ) from None
+            raise NotAFileError(self._not_a_file(self.history_path, exc.kind)) from None
         except OSError as exc:
             raise StateError(
                 f"cannot read the history {self.history_path}: {exc.strerror or exc}"
@@ -375,18 +371,22 @@ class Store:
             lock.release()
 
     def _refuse_not_a_file(self) -> None:
-        """NotAFileError when something other than a file is at the progress path."""
+        """NotAFileError when something other than a file is at the progress path or at its
+        history's."""
         import stat
 
-        try:
-            mode = os.stat(self.path).st_mode
-        except OSError:
-            return  # no file yet, or one that reading will report
-        if not stat.S_ISREG(mode):
-            raise NotAFileError(
-                f"progress file {self.path} is {files.kind_of(mode)}, not a file; move it away"
-                " or set ROADMAP_STATE to a file. Nothing was changed"
-            )
+        for path in (self.path, self.history_path):
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                continue  # no file yet, or one that reading will report
+            if not stat.S_ISREG(mode):
+                raise NotAFileError(self._not_a_file(path, files.kind_of(mode)))
+
+    def _not_a_file(self, path: Path, kind: str) -> str:
+        what = "progress file" if path == self.path else "the history"
+        where = " or set ROADMAP_STATE to a file" if path == self.path else ""
+        return f"{what} {path} is {kind}, not a file; move it away{where}. Nothing was changed"
 
     def own_files(self) -> set[Path]:
         """The files this store keeps: nothing else may be written over them."""
@@ -456,7 +456,7 @@ class Store:
                 raw = files.read_regular(self.target)
                 mode = self.target.stat().st_mode & 0o777
             except files.NotRegularFile as exc:  # replaced by one since the check above
-                raise NotAFileError(f"progress file {self.path} is {exc.kind}") from None
+                raise NotAFileError(self._not_a_file(self.path, exc.kind)) from None
             except OSError as exc:
                 raise StateError(
                     f"cannot read {self.path} to repair it: {exc.strerror or exc}"
