@@ -17,13 +17,15 @@ import typer
 from roadmap_cli.cli.dispatch import build_command
 from roadmap_cli.core.errors import ExitCode, RoadmapError
 
+MESSAGE_LIMIT = 2_000  # characters of an error line: a message may quote someone else's data
+
 
 def _error(message: str) -> None:
     from roadmap_cli.core.sanitize import one_line
 
     # One line, through the sanitiser: a file name or a value from someone else's export can
     # hold escape sequences or direction overrides.
-    sys.stderr.write(f"roadmap: error: {one_line(message)}\n")
+    sys.stderr.write(f"roadmap: error: {one_line(message, MESSAGE_LIMIT)}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,8 @@ class Activity:
 def activity(records: list[Record] | tuple[Record, ...], today: date) -> Activity:
     per_day: Counter[date] = Counter()
     for record in records:
+        if record.foreign:
+            continue  # another history's word: its times say nothing of this learner's days
         try:
             per_day[record.time.astimezone().date()] += 1
         except (OverflowError, ValueError):  # a time at the edge of the calendar: not a day

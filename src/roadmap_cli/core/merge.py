@@ -9,7 +9,8 @@ tests in tests/test_merge.py check all three), whatever order machines are merge
   the entry whose canonical JSON (sorted keys, notes left out) sorts last wins; for projects,
   a deletion beats an entry of the same time.
 - Notes are unioned: when the candidates' notes differ, the merged note holds each distinct
-  paragraph of them once, in sorted order.
+  paragraph of them once, in sorted order, as many as fit in the longest note allowed (the
+  rest are left out, the same ones whatever the order of the merges).
 - History records are unioned by id and ordered by (time, id).
 - The focus is the one set by the latest focus change in the merged history; without one,
   the greater of the two (any focus beats none).
@@ -28,7 +29,16 @@ from datetime import datetime
 from typing import Any
 
 from roadmap_cli.core.records import Record
-from roadmap_cli.core.state import LEARNER_FIELDS, Entry, Project, State, TopicProgress, to_json
+from roadmap_cli.core.sanitize import MAX_TEXT
+from roadmap_cli.core.state import (
+    ID,
+    LEARNER_FIELDS,
+    Entry,
+    Project,
+    State,
+    TopicProgress,
+    to_json,
+)
 
 
 @dataclass(frozen=True)
@@ -146,8 +156,15 @@ def _notes(notes: list[str | None]) -> str | None:
         return None
     if len(set(present)) == 1:
         return present[0]
-    paragraphs = {p.strip() for note in present for p in note.split("\n\n") if p.strip()}
-    return "\n\n".join(sorted(paragraphs))
+    paragraphs = sorted({p.strip() for note in present for p in note.split("\n\n") if p.strip()})
+    kept: list[str] = []
+    size = -2
+    for paragraph in paragraphs:  # no longer than a note may be: the first that fit, in order
+        size += len(paragraph) + 2
+        if size > MAX_TEXT:
+            break
+        kept.append(paragraph)
+    return "\n\n".join(kept) or min(present)  # (a note past the limit was written by hand)
 
 
 def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
@@ -157,7 +174,8 @@ def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
         if record.foreign:
             continue
         for change in record.changes:
-            if change.key == name:
-                return change.new if isinstance(change.new, str) else None
+            if change.key == name:  # an id, or no focus (a record may say anything)
+                new = change.new
+                return new if isinstance(new, str) and ID.fullmatch(new) else None
     candidates = [v for v in (getattr(a.state, name), getattr(b.state, name)) if v]
     return max(candidates) if candidates else None

@@ -34,8 +34,12 @@ _CONTROL = re.compile(
 )
 # Invisible characters and direction overrides: zero-width space, joiners and marks (U+200B to
 # U+200F), the embeddings and overrides (U+202A to U+202E) and the isolates (U+2066 to U+2069).
-_SPOOFING = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SPOOFING = re.compile(
+    "[\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+    "\U000e0000-\U000e007f]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ESCAPED_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # surrogates argv never makes
 _LINE_BREAKS = re.compile("\r\n|[\r\x85]")
 _SPACES = re.compile(r"\s+")
 
@@ -52,6 +56,7 @@ def stored(text: str) -> str:
     if text.isprintable():  # the common case: no control, format or surrogate character
         return text
     if any("\udc80" <= ch <= "\udcff" for ch in text):  # undecodable bytes from argv
+        text = _NOT_ESCAPED_BYTE.sub("\ufffd", text)
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     text = _SURROGATE.sub("\ufffd", text)  # a lone surrogate (JSON's "\ud800") is no text
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
@@ -66,10 +71,12 @@ def clean(text: str) -> str:
     return _SPOOFING.sub("", stored(text)).replace("\u2028", "\n").replace("\u2029", "\n")
 
 
-def one_line(text: str) -> str:
+def one_line(text: str, limit: int | None = None) -> str:
     """`clean` text on one line: every run of spaces and line breaks (U+2028 and U+2029 too)
-    is one space, and none at either end."""
-    return _SPACES.sub(" ", clean(text)).strip()
+    is one space, and none at either end; with `limit`, no longer than that (an ellipsis
+    ends what was cut)."""
+    line = _SPACES.sub(" ", clean(text)).strip()
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def clean_data(value: Any) -> Any:

@@ -30,6 +30,7 @@ from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
 from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
+    ID,
     LEARNER_FIELDS,
     STATUSES,
     TIME_FIELDS,
@@ -195,15 +196,17 @@ ExportedTopic = _entry_model(
 
 
 class ExportedChange(_Model):
-    key: str = Field(description="`focus`, `topics.<id>` or `projects.<id>`")
+    key: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="`focus`, `topics.<id>` or `projects.<id>`"
+    )
     old: dict[str, Any] | str | None = None
     new: dict[str, Any] | str | None = None
 
 
 class ExportedRecord(_Model):
-    id: str
+    id: Annotated[str, StringConstraints(max_length=100)]
     time: Moment
-    command: str
+    command: Annotated[str, StringConstraints(max_length=1_000)]
     changes: list[ExportedChange]
     undoes: str | None = None
     barrier: bool = False
@@ -212,8 +215,8 @@ class ExportedRecord(_Model):
 
 
 class ExportedCatalog(_Model):
-    id: str
-    title: str
+    id: Annotated[str, StringConstraints(pattern=KEBAB, max_length=100)]
+    title: Annotated[str, StringConstraints(max_length=MAX_TEXT)]
     tracks: list[str] = Field(description="the tracks this export covers")
     topics: list[str] = Field(description="the topic ids of those tracks")
 
@@ -320,11 +323,46 @@ def parse(
             to_side(export)  # the history's changes must make sense for their keys, too
         except ValueError as exc:
             raise RoadmapError(f"{path} is not a valid export: history: {exc}") from None
+        wrong = _wrong_value(export)
+        if wrong:
+            raise RoadmapError(f"{path} is not a valid export: {wrong}")
+    focus: Any = export.state.focus  # type: ignore[attr-defined]
+    if focus is not None and not ID.fullmatch(focus):
+        raise RoadmapError(f"{path} is not a valid export: state.focus: not a track id")
     if export.version != VERSION:
         raise RoadmapError(
             f"{path} has format version {export.version}; this roadmap reads {VERSION}"
         )
     return export
+
+
+def _wrong_value(export: Export) -> str | None:
+    """The first value in the history's changes that its key does not allow, as `where: what`;
+    None when every one fits (as strictly as the progress file's own values, texts no longer
+    than a note)."""
+    from roadmap_cli.core.state import Invalid, entry_from, head_value_from
+
+    for n, record in enumerate(export.history):
+        for c, change in enumerate(record.changes):
+            name, _, item_id = change.key.partition(".")
+            for side, value in (("old", change.old), ("new", change.new)):
+                where = f"history.{n}.changes.{c}.{side}"
+                try:
+                    if name in LEARNER_FIELDS and not item_id:
+                        head_value_from(name, value)
+                        if isinstance(value, str) and not ID.fullmatch(value):
+                            return f"{where}: not an id"
+                    elif name in ("topics", "projects") and ID.fullmatch(item_id):
+                        if value is not None:
+                            entry_from(name, value)
+                    else:
+                        return f"history.{n}.changes.{c}.key: {change.key!r} is no key of progress"
+                except Invalid as exc:
+                    return f"{where}: {exc}"
+                texts = value.values() if isinstance(value, dict) else [value]
+                if any(isinstance(t, str) and len(t) > MAX_TEXT for t in texts):
+                    return f"{where}: a text longer than {MAX_TEXT:,} characters"
+    return None
 
 
 def _implausible_time(export: Export, latest: datetime) -> str | None:

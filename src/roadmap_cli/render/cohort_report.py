@@ -10,6 +10,8 @@ from roadmap_cli.core.cohort import Learner, Skipped
 from roadmap_cli.core.progress import track_progress
 from roadmap_cli.core.sanitize import one_line, spreadsheet_cell
 
+REASON_LIMIT = 500  # characters: a reason may quote what the file holds
+
 
 def report(
     catalog: Catalog, learners: list[Learner], skipped: list[Skipped], track_id: str | None
@@ -80,7 +82,10 @@ def report(
         },
         # File names and reasons come from the folder and the files: through the sanitiser in
         # every format, JSON included.
-        "skipped": [{"file": one_line(str(s.file)), "reason": one_line(s.reason)} for s in skipped],
+        "skipped": [
+            {"file": one_line(str(s.file)), "reason": one_line(s.reason, REASON_LIMIT)}
+            for s in skipped
+        ],
     }
 
 

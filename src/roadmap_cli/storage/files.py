@@ -89,11 +89,10 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
             raise NotRegularFile(kind_of(opened.st_mode))
         if limit is not None and opened.st_size > limit:
             raise TooLarge
-        most = opened.st_size + 1 if limit is None else limit + 1
         chunks: list[bytes] = []
         size = 0
         while True:  # until the end: the file may have grown since fstat
-            chunk = os.read(fd, max(most - size, 1 << 16))
+            chunk = os.read(fd, max(min(opened.st_size + 1 - size, 1 << 20), 1 << 16))
             if not chunk:
                 break
             chunks.append(chunk)

@@ -64,13 +64,18 @@ def needs_trim(path: Path) -> bool:
 
 
 def trimmed(history: History) -> str:
-    """The newest records that fit in half of MAX_BYTES (at least the newest one), as text."""
-    kept: list[str] = []
-    size = 0
-    for record in history.records[::-1]:
-        line = record.to_json() + "\n"
-        size += len(line.encode("utf-8"))
-        if size > MAX_BYTES // 2 and kept:
-            break
-        kept.append(line)
-    return "".join(reversed(kept))
+    """The records that fit in half of MAX_BYTES, as text. Records that arrived with an import
+    go first, oldest first, then the learner's own, oldest first: an import, however large,
+    never pushes the learner's own changes out. The newest record always stays."""
+    lines = [record.to_json() + "\n" for record in history.records]
+    sizes = [len(line.encode("utf-8")) for line in lines]
+    total = sum(sizes)
+    dropped: set[int] = set()
+    for foreign in (True, False):
+        for n, record in enumerate(history.records[:-1]):
+            if total <= MAX_BYTES // 2:
+                break
+            if record.foreign is foreign:
+                dropped.add(n)
+                total -= sizes[n]
+    return "".join(line for n, line in enumerate(lines) if n not in dropped)

@@ -153,6 +153,7 @@ class Store:
     def history(self) -> records.History:
         from roadmap_cli.storage import history_file
 
+        self._refuse_not_a_file()
         try:
             return history_file.read(self.history_path)
         except files.NotRegularFile as exc:
