@@ -816,8 +816,9 @@ def _cached_catalog(change: Callable[[dict[str, Any]], None]) -> None:
         lambda d: d["topics"][2].update(requires=["ghost"]),
         lambda d: d.update(progression=["nowhere"]),
         lambda d: d["topics"][0].update(id="../x"),
+        lambda d: d["topics"][0].update(title=12345),
     ],
-    ids=["catalog id", "track topic", "requires", "progression", "topic id"],
+    ids=["catalog id", "track topic", "requires", "progression", "topic id", "title"],
 )
 def test_a_tampered_catalog_cache_entry_is_a_miss(
     run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]
@@ -845,6 +846,10 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         lambda s: s["topics"].update({"../x": s["topics"]["rag"]}),
         lambda s: s["projects"]["bot"].update(track="../../x"),
         lambda s: s.update(catalog="../mini"),
+        lambda s: s["topics"]["rag"].update(status="bogus"),
+        lambda s: s["topics"]["rag"].update(updated="2026-01-01T00:00:00"),  # no offset
+        lambda s: s["topics"]["rag"].update(note=12345),
+        lambda s: s["projects"]["bot"].update(topics=["../etc"]),
     ):
         entry = store._state_entry(target)
         data = cache.read(entry, "progress") or {}
@@ -853,8 +858,12 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         tampered = json.loads(json.dumps(state))
         change(tampered)
         cache.write(entry, "progress", {**data, "state": tampered})
+        for args in (["status"], ["show", "rag"], ["export"], ["log", "--calendar"]):
+            result = run(*args)
+            assert result.exit_code == 0, (args, result.stderr)
         shown = json.loads(run("topics", "--json").stdout)
         assert "../x" not in {t["id"] for t in shown["topics"]}
+        assert {t["id"]: t["status"] for t in shown["topics"]}["rag"] == "done"
         assert (
             json.loads(run("project", "list", "--json").stdout)["projects"][0]["track"] == "builder"
         )
@@ -875,3 +884,188 @@ def test_the_guards_benchmark_runs_and_reports_each_command() -> None:
     ] * 3
     for row in rows:
         assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+x \| [\d.]+x \| ≤ 1.05x \|", row), row
+
+
+# --- a second round: what an attacker tried once the first round held
+
+
+def test_a_merge_never_makes_a_note_longer_than_a_note_may_be(
+    run: Runner, learner: Callable[..., Path], tmp_path: Path
+) -> None:
+    mine = "\n\n".join(f"m{n} " + "x" * 900 for n in range(9))  # about 8,200 characters
+    theirs = "\n\n".join(f"t{n} " + "y" * 900 for n in range(9))
+    assert run("note", "python", mine).exit_code == 0
+    export = edit(learner("ana"), lambda doc: doc["state"]["topics"]["python"].update(note=theirs))
+    assert run("import", str(export), "--merge").exit_code == 0
+    note = json.loads(run("show", "python", "--json").stdout)["note"]
+    assert len(note) <= 10_000 and note.startswith("m0 ")  # the first paragraphs in order
+    assert run("export", "-f", "json", "-o", str(tmp_path / "again.json")).exit_code == 0
+    assert run("doctor").exit_code == 0
+
+
+def test_a_flood_of_imported_records_never_pushes_out_the_learners_own(
+    run: Runner, learner: Callable[..., Path], state_file: Path
+) -> None:
+    run("done", "python")
+    run("start", "rag")
+    ahead = iso(datetime.now(UTC) + timedelta(hours=12))
+    flood = [
+        {"id": f"flood-{n}", "time": ahead, "command": "c" * 900, "changes": []}
+        for n in range(6_000)
+    ]
+    export = edit(learner("eve"), lambda doc: doc["history"].extend(flood))
+    assert run("import", str(export), "--merge").exit_code == 0
+    assert state_file.with_name("progress.history.jsonl").stat().st_size <= 4 * 1024 * 1024
+    commands = [
+        r["command"] for r in json.loads(run("log", "--json", "-n", "10000").stdout)["records"]
+    ]
+    assert "done python" in commands and "start rag" in commands
+    assert run("undo").exit_code == 0  # the import
+    assert "Undid start rag" in run("undo").stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"key": "focus", "old": None, "new": "bogus\u001b[31m"}, "not an id"),
+        (
+            {
+                "key": "topics.python",
+                "old": None,
+                "new": {"status": "bogus", "updated": "2026-01-01T00:00:00Z"},
+            },
+            "status",
+        ),
+        (
+            {
+                "key": "topics.python",
+                "old": None,
+                "new": {"status": ["x"], "updated": "2026-01-01T00:00:00Z"},
+            },
+            "status",
+        ),
+        (
+            {
+                "key": "topics.python",
+                "old": None,
+                "new": {"note": "n" * 10_001, "updated": "2026-01-01T00:00:00Z"},
+            },
+            "longer than",
+        ),
+        ({"key": "topics.../../etc", "old": None, "new": None}, "no key of progress"),
+        (
+            {
+                "key": "projects.p",
+                "old": None,
+                "new": {
+                    "title": "t",
+                    "track": "x",
+                    "status": "weird",
+                    "created": "2026-01-01T00:00:00Z",
+                    "updated": "2026-01-01T00:00:00Z",
+                },
+            },
+            "status",
+        ),
+    ],
+    ids=["focus", "status", "status list", "long note", "key", "project status"],
+)
+def test_values_in_imported_history_are_checked_as_the_learners_own(
+    run: Runner, learner: Callable[..., Path], state_file: Path, change: dict[str, Any], named: str
+) -> None:
+    run("done", "rag")
+    record = {"id": "x", "time": "2026-01-01T00:00:00Z", "command": "x", "changes": [change]}
+    export = edit(learner("eve"), lambda doc: doc["history"].append(record))
+    before = files_of(state_file.parent)
+    result = run("import", str(export), "--merge")
+    assert result.exit_code == 1 and named in result.stderr, result.stderr
+    assert "history." in result.stderr
+    assert files_of(state_file.parent) == before
+
+
+def test_an_exports_focus_must_be_an_id(run: Runner, learner: Callable[..., Path]) -> None:
+    export = edit(learner("eve"), lambda doc: doc["state"].update(focus="no such\u001b[2J"))
+    result = run("import", str(export), "--merge")
+    assert result.exit_code == 1 and "state.focus: not a track id" in result.stderr
+
+
+def test_imported_records_are_not_days_of_learning(
+    run: Runner, learner: Callable[..., Path]
+) -> None:
+    run("done", "python")
+    days = [
+        {
+            "id": f"d{n}",
+            "time": iso(datetime.now(UTC) - timedelta(days=n)),
+            "command": "x",
+            "changes": [],
+        }
+        for n in range(1, 60)
+    ]
+    export = edit(learner("eve"), lambda doc: doc["history"].extend(days))
+    assert run("import", str(export), "--merge").exit_code == 0
+    calendar = json.loads(run("log", "--calendar", "--json").stdout)
+    assert calendar["current_streak"] == 1 and calendar["longest_streak"] == 1
+
+
+def test_a_huge_size_limit_reads_the_file_not_the_limit(
+    run: Runner, folder: Path, learner: Callable[..., Path]
+) -> None:
+    for limit in ("99999999999999999999G", "100G"):
+        result = run("cohort", str(folder), "--format", "json", "--max-size", limit)
+        assert result.exit_code == 0, result.stderr
+        assert len(json.loads(result.stdout)["learners"]) == 2
+    assert run("import", str(folder / "ana.json"), "--merge", "--max-size", "100G").exit_code == 0
+
+
+def test_a_catalog_with_a_huge_title_is_refused_quickly(run: Runner, tmp_path: Path) -> None:
+    catalog = tmp_path / "huge.toml"
+    catalog.write_text(MINI.read_text().replace('title = "RAG"', f'title = "{"R" * 3_000_000}"'))
+    result = run("--catalog", str(catalog), "tracks")
+    assert result.exit_code == 1 and "at most 200 characters" in result.stderr
+    assert len(result.stderr) < 2_100  # the error line is cut, the title not echoed whole
+
+
+def test_the_sanitiser_takes_every_invisible_and_any_surrogate() -> None:
+    from roadmap_cli.core.sanitize import clean, one_line, stored
+
+    invisible = "\u061c\u115f\u1160\u180e\u2060\u2061\u2064\u206a\u206f\u3164\ufeff\uffa0\U000e0041"
+    assert clean(f"ana{invisible}") == "ana"
+    assert stored("\udcff\ud800x") == "\ufffd\ufffdx"  # undecodable bytes beside a lone surrogate
+    assert one_line("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_an_error_line_is_never_longer_than_two_thousand_characters(
+    run: Runner, learner: Callable[..., Path]
+) -> None:
+    export = edit(learner("eve"), lambda doc: doc["catalog"].update(id="c" * 5_000_000))
+    result = run("import", str(export), "--merge")
+    assert result.exit_code == 1 and len(result.stderr) <= 2_100
+
+
+def test_a_record_forged_under_another_machines_id_cannot_hide_it(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_file: Path
+) -> None:
+    """A mentor who saw B's export sends A a record with the id of B's reset: when B's real
+    export comes, its reset still counts on A."""
+    assert run("done", "python").exit_code == 0  # on A
+    b = tmp_path / "b.json"
+    with monkeypatch.context() as patch:
+        patch.setenv("ROADMAP_STATE", str(tmp_path / "b" / "progress.toml"))
+        assert run("done", "python").exit_code == 0
+        assert run("reset", "python").exit_code == 0
+        assert run("export", "-f", "json", "-o", str(b)).exit_code == 0
+    real = json.loads(b.read_text())
+    reset_id = next(r["id"] for r in real["history"] if r["command"].startswith("reset"))
+    forged = edit(
+        b,
+        lambda doc: doc.update(
+            history=[{"id": reset_id, "time": real["exported_at"], "command": "x", "changes": []}]
+        ),
+        tmp_path / "forged.json",
+    )
+    assert run("import", str(forged), "--merge").exit_code == 0
+    assert run("import", str(b), "--merge").exit_code == 0
+    assert json.loads(run("show", "python", "--json").stdout)["status"] == "pending"
+    again = run("import", str(b), "--merge")  # and it is taken once: a second time is nothing
+    assert "0 topic(s) and 0 project(s) changed" in again.stdout

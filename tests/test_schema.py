@@ -34,6 +34,7 @@ def test_the_fast_field_lists_are_the_declared_types(cls: type) -> None:
     evaluated types say."""
     assert state.TIME_FIELDS[cls] == {k.name for k in kinds(cls) if k.kind == "time"}
     assert state.LIST_FIELDS[cls] == {k.name for k in kinds(cls) if k.kind == "ids"}
+    assert state.CHOICE_FIELDS[cls] == {k.name: k.choices for k in kinds(cls) if k.kind == "choice"}
 
 
 def test_the_field_lists_are_the_dataclasses() -> None:

@@ -225,6 +225,9 @@ def sound(catalog: Catalog) -> bool:
         return False
     if len(topic_ids) != len(catalog.topics) or len(track_ids) != len(catalog.tracks):
         return False
+    texts = [catalog.title, *(t.title for t in catalog.topics), *(t.title for t in catalog.tracks)]
+    if not all(type(text) is str for text in texts):
+        return False
     for topic in catalog.topics:
         if not topic_ids.issuperset(topic.requires) or not all(map(kebab, topic.aliases)):
             return False

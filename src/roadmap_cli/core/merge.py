@@ -24,6 +24,7 @@ here kept as `foreign`, and the learner's own records never replaced by the expo
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -98,10 +99,21 @@ def _project(entries: list[Project], deleted_at: datetime | None) -> Project | N
 
 def merge_in(ours: Side, theirs: Side) -> Side:
     """`theirs` (an export) merged into `ours` (this machine's progress and history)."""
-    own = {record.id for record in ours.records}
-    arriving = tuple(record for record in theirs.records if record.id not in own)
-    merged = merge(ours, Side(theirs.state, arriving))
-    new = arrived(tuple(r for r in merged.records if r.id not in own))
+    here = {record.id: record for record in ours.records}
+    arriving: list[Record] = []
+    for record in theirs.records:
+        kept = here.get(record.id)
+        if kept is not None and (not kept.foreign or kept == record._replace(foreign=True)):
+            continue  # the learner's own is never replaced; one already here is here
+        if kept is not None:
+            # Another record under an id known here only from someone else (who may have
+            # sent it to hide this one): both are kept, this one under an id of its own.
+            record = record._replace(id=f"{record.id}~{zlib.crc32(record.to_json().encode()):08x}")
+            if record.id in here:
+                continue
+        arriving.append(record)
+    merged = merge(ours, Side(theirs.state, tuple(arriving)))
+    new = arrived(tuple(r for r in merged.records if r.id not in here))
     return Side(merged.state, _interleaved(ours.records, new))
 
 

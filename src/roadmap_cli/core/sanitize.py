@@ -8,9 +8,9 @@ Two steps, one set of rules:
   characters go. Everything else a person can paste stays, so that a note in Hebrew with its
   direction marks, or an emoji joined by U+200D, is kept as typed.
 - `clean` is what every output shows (tables, messages, prompts, errors, completion, cohort
-  reports): `stored`, and then the invisible and direction-changing characters (U+200B to
-  U+200F, U+202A to U+202E, U+2066 to U+2069) that could make one name look like another, or
-  reverse the rest of a line, are removed too. `one_line` also folds every line break and run
+  reports): `stored`, and then the invisible and direction-changing characters (listed at
+  `_SPOOFING`) that could make one name look like another, or reverse the rest of a line,
+  are removed too. `one_line` also folds every line break and run
   of spaces into one space, for cells, names and one-line messages.
 
 JSON output (`--json`, `export`) carries text as stored: it is data for programs, its control
@@ -33,7 +33,10 @@ _CONTROL = re.compile(
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )
 # Invisible characters and direction overrides: zero-width space, joiners and marks (U+200B to
-# U+200F), the embeddings and overrides (U+202A to U+202E) and the isolates (U+2066 to U+2069).
+# U+200F), the embeddings and overrides (U+202A to U+202E), the word joiner, invisible
+# operators, isolates and deprecated format controls (U+2060 to U+206F), the Arabic letter
+# mark (U+061C), the Mongolian vowel separator (U+180E), the byte-order mark (U+FEFF), the
+# Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) and the tag characters (U+E0000 to U+E007F).
 _SPOOFING = re.compile(
     "[\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
     "\U000e0000-\U000e007f]"

@@ -122,6 +122,17 @@ TIME_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(f.name for f in fields(cls) if "datetime" in str(f.type))
     for cls in (TopicProgress, Project)
 }
+# The fields that hold one of a few words, with those words, read the same way: a field is
+# declared with one of these aliases.
+_CHOICE_ALIASES = {"ProjectStatus": PROJECT_STATUSES, "Status": typing.get_args(Status)}
+CHOICE_FIELDS: dict[type, dict[str, tuple[str, ...]]] = {
+    cls: {
+        f.name: _CHOICE_ALIASES[str(f.type).split(" ")[0]]
+        for f in fields(cls)
+        if str(f.type).split(" ")[0] in _CHOICE_ALIASES
+    }
+    for cls in (TopicProgress, Project)
+}
 LIST_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list["))
     for cls in (TopicProgress, Project)
@@ -328,17 +339,31 @@ def state_from(data: dict[str, Any]) -> State:
 
 
 def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
-    times, lists = TIME_FIELDS[cls], LIST_FIELDS[cls]
-    values: dict[str, Any] = {
-        name: (
-            (None if item is None else datetime.fromisoformat(item))
-            if name in times
-            else list(item)
-            if name in lists
-            else item
-        )
-        for name, item in value.items()
-    }
+    """An entry from what `to_cache` made of it. The cache is someone else's file too: each
+    value is checked for what would break a command (a time without an offset, a status no
+    table knows, a list that is not of ids, text that is not text); ValueError otherwise."""
+    times, lists, choices = TIME_FIELDS[cls], LIST_FIELDS[cls], CHOICE_FIELDS[cls]
+    values: dict[str, Any] = {}
+    for name, item in value.items():
+        if item is None:
+            values[name] = None
+        elif name in times:
+            moment = datetime.fromisoformat(item)
+            if moment.utcoffset() is None:
+                raise ValueError("a time without an offset")
+            values[name] = moment
+        elif name in lists:
+            if not all(type(i) is str and ID.fullmatch(i) for i in item):
+                raise ValueError("not a list of ids")
+            values[name] = list(item)
+        elif name in choices:
+            if item not in choices[name]:
+                raise ValueError("not one of the words of its field")
+            values[name] = item
+        elif type(item) is str:
+            values[name] = item
+        else:
+            raise ValueError("not text")
     return cls(**values)
 
 

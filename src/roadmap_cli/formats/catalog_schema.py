@@ -22,10 +22,14 @@ from pydantic import (
 
 from roadmap_cli.core import catalog as runtime
 from roadmap_cli.core.catalog import FORMAT, KEBAB
+from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.formats import toml_text
 
-Id = Annotated[str, StringConstraints(pattern=KEBAB)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# A catalog is someone else's file: every text has a length limit (docs/security.md).
+Id = Annotated[str, StringConstraints(pattern=KEBAB, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Long = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 def _https_url(value: str) -> str:
@@ -50,13 +54,13 @@ class _Model(BaseModel):
 
 
 class Resource(_Model):
-    title: Text
+    title: Title
     url: HttpsUrl
 
 
 class Topic(_Model):
     id: Id
-    title: Text
+    title: Title
     summary: Text
     requires: tuple[Id, ...] = ()
     aliases: tuple[Id, ...] = ()
@@ -67,8 +71,8 @@ class Outcome(_Model):
     """A typical outcome of a track: an idea for a project that shows the track's skills."""
 
     id: Id
-    title: Text
-    summary: str = ""
+    title: Title
+    summary: Long = ""
     uses: tuple[Id, ...] = ()
 
 
@@ -81,10 +85,10 @@ class Signal(_Model):
 
 class Track(_Model):
     id: Id
-    title: Text
-    summary: str = ""
-    optimizes_for: str = ""
-    choose_when: str = ""
+    title: Title
+    summary: Long = ""
+    optimizes_for: Long = ""
+    choose_when: Long = ""
     entry_from: tuple[Text, ...] = ()
     audience: tuple[Text, ...] = ()
     topics: tuple[Id, ...] = Field(min_length=1)
@@ -96,9 +100,9 @@ class Track(_Model):
 class Catalog(_Model):
     format: Annotated[int, BeforeValidator(_format_number)]
     id: Id
-    title: Text
-    description: str = ""
-    source: str = ""
+    title: Title
+    description: Long = ""
+    source: Long = ""
     progression: tuple[Id, ...] = ()
     tracks: tuple[Track, ...] = Field(min_length=1)
     topics: tuple[Topic, ...] = Field(min_length=1)
