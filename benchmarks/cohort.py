@@ -34,7 +34,8 @@ from roadmap_cli.storage import catalog_file, paths  # noqa: E402
 
 
 def make_exports(folder: Path, count: int, seed: int = 1) -> None:
-    catalog = catalog_file.load(paths.bundled_catalog())
+    catalog, problems = catalog_file.check_file(paths.bundled_catalog())  # no cache written
+    assert catalog is not None, problems
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     topic_ids = [t.id for t in catalog.topics]
@@ -88,7 +89,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         make_exports(Path(folder), count)
         size = sum(p.stat().st_size for p in Path(folder).iterdir())
-        env = {**os.environ, "ROADMAP_STATE": str(Path(folder) / "unused.toml")}
+        home = Path(folder) / "home"  # the program's cache goes here, not in the user's
+        env = {
+            **os.environ,
+            "ROADMAP_STATE": str(Path(folder) / "unused.toml"),
+            "HOME": str(home),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+        }
         env.pop("ROADMAP_CATALOG", None)
         floor_cmd = [sys.executable, "-c", "import typer, rich.console, rich.table"]
         cohort_cmd = [str(roadmap), "cohort", folder, "--format", "json"]

@@ -1069,3 +1069,15 @@ def test_a_record_forged_under_another_machines_id_cannot_hide_it(
     assert json.loads(run("show", "python", "--json").stdout)["status"] == "pending"
     again = run("import", str(b), "--merge")  # and it is taken once: a second time is nothing
     assert "0 topic(s) and 0 project(s) changed" in again.stdout
+
+
+def test_a_note_made_too_long_by_hand_is_a_finding_not_a_crash(
+    run: Runner, state_file: Path
+) -> None:
+    run("note", "python", "short")
+    state_file.write_text(state_file.read_text().replace('"short"', '"' + "x" * 10_001 + '"'))
+    for args in (["export", "-f", "json"], ["status"], ["doctor"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert "longer than 10,000 characters" in result.stdout + result.stderr, args
+        assert "unexpected" not in result.stderr

@@ -12,6 +12,8 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+from roadmap_cli.core.sanitize import MAX_TEXT
+
 SCHEMA_VERSION = 2
 
 Status = Literal["in-progress", "done", "skipped"]
@@ -219,6 +221,9 @@ class _Checker:
     def text(self, value: Any, path: str) -> Any:
         if not isinstance(value, str):
             self.fail(path, _SHOULD_BE["text"])
+            return None
+        if len(value) > MAX_TEXT:  # nothing the program writes is longer; see core.sanitize
+            self.fail(path, f"is longer than {MAX_TEXT:,} characters")
             return None
         return value
 
