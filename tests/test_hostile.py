@@ -817,8 +817,19 @@ def _cached_catalog(change: Callable[[dict[str, Any]], None]) -> None:
         lambda d: d.update(progression=["nowhere"]),
         lambda d: d["topics"][0].update(id="../x"),
         lambda d: d["topics"][0].update(title=12345),
+        lambda d: d["topics"][0].update(summary=["not", "text"]),
+        lambda d: d["tracks"][0].update(questions=[None]),
     ],
-    ids=["catalog id", "track topic", "requires", "progression", "topic id", "title"],
+    ids=[
+        "catalog id",
+        "track topic",
+        "requires",
+        "progression",
+        "topic id",
+        "title",
+        "summary",
+        "question",
+    ],
 )
 def test_a_tampered_catalog_cache_entry_is_a_miss(
     run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Callable[..., None]
@@ -827,7 +838,7 @@ def test_a_tampered_catalog_cache_entry_is_a_miss(
     data_home = Path(os.environ["XDG_DATA_HOME"])
     assert run("status").exit_code == 0
     _cached_catalog(tamper)
-    for args in (["done", "rag"], ["status"], ["next"], ["topics"]):
+    for args in (["done", "rag"], ["status"], ["next"], ["topics"], ["show", "python"], ["tracks"]):
         result = run(*args)
         assert result.exit_code == 0, (args, result.stderr)
     written = [p for p in tmp_path.rglob("*.toml") if p != MINI]

@@ -225,8 +225,15 @@ def sound(catalog: Catalog) -> bool:
         return False
     if len(topic_ids) != len(catalog.topics) or len(track_ids) != len(catalog.tracks):
         return False
-    texts = [catalog.title, *(t.title for t in catalog.topics), *(t.title for t in catalog.tracks)]
-    if not all(type(text) is str for text in texts):
+    texts = [catalog.title, catalog.description, catalog.source]
+    for topic in catalog.topics:
+        texts += (topic.title, topic.summary, *(t for r in topic.resources for t in r))
+    for track in catalog.tracks:
+        texts += (track.title, track.summary, track.optimizes_for, track.choose_when)
+        texts += (*track.entry_from, *track.audience, *track.questions)
+        texts += (*(s.what for s in track.signals), *(o.title for o in track.outcomes))
+        texts += tuple(o.summary for o in track.outcomes)
+    if not all(type(text) is str for text in texts):  # what is shown must be text
         return False
     for topic in catalog.topics:
         if not topic_ids.issuperset(topic.requires) or not all(map(kebab, topic.aliases)):
