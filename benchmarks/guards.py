@@ -61,7 +61,7 @@ files.read_regular = read
 BARE_COHORT = """
 export_schema._nesting_at_most = lambda data, limit: True
 export_schema._too_many = lambda data, limits: None
-export_schema._implausible_time = lambda export, latest: None
+export_schema._implausible_time = lambda export, now: None
 """
 RUN = """
 from roadmap_cli.cli.main import run

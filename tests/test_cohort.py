@@ -70,7 +70,7 @@ def test_json_report_per_learner_topic_and_median(run: Runner, exports: Path) ->
     assert doc["median"] == {"builder": 33, "deep": 0}
     assert sorted((Path(s["file"]).name, s["reason"]) for s in doc["skipped"]) == [
         ("notes.json", 'is not a roadmap export (no "format": "ai-roadmap-export")'),
-        ("other.json", "an export of catalog 'another-roadmap'"),
+        ("other.json", "is an export of catalog 'another-roadmap'"),
     ]
 
 

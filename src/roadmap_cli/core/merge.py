@@ -126,12 +126,13 @@ def _interleaved(kept: tuple[Record, ...], new: tuple[Record, ...]) -> tuple[Rec
     """The records already here in their order (the order undo walks), with `new` ones (in
     time order) each placed before the first kept record that is later than it."""
     out: list[Record] = []
-    pending = list(new)
+    n = 0
     for record in kept:
-        while pending and pending[0].time < record.time:
-            out.append(pending.pop(0))
+        while n < len(new) and new[n].time < record.time:
+            out.append(new[n])
+            n += 1
         out.append(record)
-    return (*out, *pending)
+    return (*out, *new[n:])
 
 
 def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record, ...]:

@@ -310,12 +310,7 @@ def parse(
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in err["loc"]) or "top level"
         raise RoadmapError(f"{path} is not a valid export: {where}: {err['msg']}") from None
-    late = _implausible_time(export, now + CLOCK_SLACK) if for_merge else None
-    if late and "future" in late:
-        raise RoadmapError(
-            f"{path} is not a valid export: {late}, more than a day past this machine's clock"
-            f" ({now:%Y-%m-%d %H:%M %Z}); check the clock of the machine that wrote it"
-        )
+    late = _implausible_time(export, now) if for_merge else None
     if late:
         raise RoadmapError(f"{path} is not a valid export: {late}")
     if for_merge:
@@ -365,11 +360,21 @@ def _wrong_value(export: Export) -> str | None:
     return None
 
 
-def _implausible_time(export: Export, latest: datetime) -> str | None:
-    """The first time in the export later than `latest` (or, in a history record's values,
-    before 1970), as `where: time is ...`; None if there is none."""
+def _implausible_time(export: Export, now: datetime) -> str | None:
+    """The first time in the export more than `CLOCK_SLACK` past `now` (or, in a history
+    record's values, before 1970; elsewhere the models refuse those), as `where: what is
+    wrong`; None if there is none."""
+    latest = now + CLOCK_SLACK
+
+    def ahead(where: str, moment: datetime) -> str:
+        return (
+            f"{where}: {moment.isoformat()} is in the future, more than a day past this"
+            f" machine's clock ({now:%Y-%m-%d %H:%M %Z}); check the clock of the machine"
+            " that wrote it"
+        )
+
     if export.exported_at > latest:
-        return f"exported_at: {export.exported_at.isoformat()} is in the future"
+        return ahead("exported_at", export.exported_at)
     held: Any = export.state
     for name, cls in (("topics", TopicProgress), ("projects", StateProject)):
         names = sorted(TIME_FIELDS[cls])
@@ -381,13 +386,11 @@ def _implausible_time(export: Export, latest: datetime) -> str | None:
         for item_id, entry in entries.items():
             for field_name, moment in zip(names, times_of(entry), strict=True):
                 if moment is not None and moment > latest:
-                    where = f"state.{name}.{item_id}.{field_name}"
-                    return f"{where}: {moment.isoformat()} is in the future"
+                    return ahead(f"state.{name}.{item_id}.{field_name}", moment)
     times = TIME_FIELDS[StateProject] | TIME_FIELDS[TopicProgress]
     for n, record in enumerate(export.history):
         if record.time > latest:
-            where = f"history.{n}.time (record {record.id})"
-            return f"{where}: {record.time.isoformat()} is in the future"
+            return ahead(f"history.{n}.time (record {record.id})", record.time)
         for c, change in enumerate(record.changes):
             for side, value in (("old", change.old), ("new", change.new)):
                 for name, text in value.items() if isinstance(value, dict) else ():
@@ -401,7 +404,7 @@ def _implausible_time(export: Export, latest: datetime) -> str | None:
                         continue
                     where = f"history.{n}.changes.{c}.{side}.{name}"
                     if moment > latest:
-                        return f"{where}: {moment.isoformat()} is in the future"
+                        return ahead(where, moment)
                     if moment < EPOCH:
                         return f"{where}: {moment.isoformat()} is before 1970"
     return None

@@ -66,7 +66,7 @@ def _learner(
 ) -> Learner:
     export = export_file.read(path, limits, now, max_bytes, for_merge=False)
     if export.catalog.id != catalog.id:
-        raise RoadmapError(f"{path} an export of catalog '{export.catalog.id}'")
+        raise RoadmapError(f"{path} is an export of catalog '{export.catalog.id}'")
     name = display_name(export.learner, path.stem)
     covered = frozenset(export.catalog.tracks)
     return Learner(name, path, export_schema.state_of(export), covered)
