@@ -18,7 +18,16 @@ from conftest import Runner
 from roadmap_cli.cli import dispatch
 from roadmap_cli.storage import cache
 
-ALL_MODULES = {"read", "write", "projects", "history", "sharing", "choose", "catalogs"}
+ALL_MODULES = {
+    "read",
+    "write",
+    "projects",
+    "history",
+    "sharing",
+    "choose",
+    "catalogs",
+    "manual",
+}
 
 # Each module imported alone in a fresh process, and what it registers on the app.
 ONE_MODULE = """
@@ -59,7 +68,7 @@ def test_the_registry_is_what_each_module_registers() -> None:
         )
         expected |= dict.fromkeys(json.loads(out.stdout), module)
     assert set(dispatch.module_names()) == ALL_MODULES
-    assert len(expected) == 21 and expected["status"] == "read" and expected["choose"] == "choose"
+    assert len(expected) == 22 and expected["status"] == "read" and expected["choose"] == "choose"
     assert dispatch.discover() == expected
     assert dispatch.registry() == expected  # found, then kept
     assert dispatch.registry() == expected  # read back from the cache
@@ -91,6 +100,11 @@ def test_the_global_options_are_the_parameters_of_the_apps_callback() -> None:
     options = dispatch.global_options()
     assert options.with_values == with_values == {"--catalog", "--state"}
     assert options.eager == eager - {"-h", "--help"} == {"--version"}
+    flags = {
+        name for param in root.params if getattr(param, "is_flag", False) for name in param.opts
+    }
+    assert options.flags == flags - {"-h", "--help", "--install-completion", "--show-completion"}
+    assert options.flags == {"--no-color", "--version"}
 
 
 @pytest.mark.parametrize(

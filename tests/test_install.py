@@ -47,8 +47,9 @@ def test_installed_script_errors_are_one_line_with_documented_codes(
     assert broken.exit_code == 1 and broken.stderr.count("\n") == 1
     assert "Traceback" not in broken.stderr
     bad_option = run_installed("status", "--colour")
-    assert bad_option.exit_code == 2 and bad_option.stderr.startswith(
-        "roadmap: error: No such option"
+    assert bad_option.exit_code == 2 and bad_option.stderr == (
+        "roadmap: error: roadmap status has no option --colour; did you mean --no-color?"
+        " See 'roadmap status --help'\n"
     )
 
 

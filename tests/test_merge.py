@@ -190,7 +190,8 @@ def test_replace_asks_keeps_copies_and_restores(
     run("done", "rag")
     before = state_file.read_bytes()
     declined = run("import", str(tmp_path / "saved.json"), "--replace", input="n\n")
-    assert declined.exit_code == 1 and state_file.read_bytes() == before
+    assert declined.exit_code == 0 and state_file.read_bytes() == before
+    assert declined.stderr.endswith("roadmap: nothing was imported\n")
     result = run("import", str(tmp_path / "saved.json"), "--replace", "--yes")
     assert result.exit_code == 0
     assert set(tomllib.loads(state_file.read_text())["topics"]) == {"python", "lora"}

@@ -227,7 +227,7 @@ def test_show_and_list(run: Runner) -> None:
 def test_remove_asks_and_undo_brings_it_back(run: Runner, state_file: Path) -> None:
     project_id = add_bot(run)
     declined = run("project", "remove", project_id, input="n\n")
-    assert declined.exit_code == 1 and project_id in projects(state_file)
+    assert declined.exit_code == 0 and project_id in projects(state_file)
     assert run("project", "remove", project_id, "--yes").stdout == "pdf-q-a-bot: removed\n"
     assert projects(state_file) == {}
     assert "project pdf-q-a-bot: removed" in run("log").stdout

@@ -10,6 +10,7 @@ import typer
 
 from roadmap_cli import __version__
 from roadmap_cli.cli import typer_compat
+from roadmap_cli.cli.help import RoadmapGroup
 from roadmap_cli.cli.session import Session
 
 typer_compat.install()
@@ -25,6 +26,7 @@ app = typer.Typer(
         "Run without a command to see your dashboard (the same as 'roadmap status')."
     ),
     invoke_without_command=True,
+    cls=RoadmapGroup,
     pretty_exceptions_enable=False,
     # Click's plain help: Typer's Rich help imports Rich's Markdown and traceback modules,
     # which take longer to load than the rest of a command's start-up together.

@@ -30,6 +30,7 @@ from typer.core import TyperGroup
 
 from roadmap_cli.cli import typer_compat
 from roadmap_cli.cli.app import DEFAULT_COMMAND, app
+from roadmap_cli.cli.help import RoadmapCommand
 
 PACKAGE = "roadmap_cli.cli.commands"
 
@@ -102,6 +103,7 @@ def discover() -> dict[str, str]:
 class GlobalOptions(typing.NamedTuple):
     with_values: frozenset[str]  # options that take the next word as their value
     eager: frozenset[str]  # options that act at once and end the run (--version)
+    flags: frozenset[str] = frozenset()  # options that take no value (--no-color)
 
 
 def global_options() -> GlobalOptions:
@@ -110,6 +112,7 @@ def global_options() -> GlobalOptions:
     hints = typing.get_type_hints(app.registered_callback.callback, include_extras=True)
     with_values: set[str] = set()
     eager: set[str] = set()
+    flags: set[str] = set()
     for hint in hints.values():
         if typing.get_origin(hint) is not typing.Annotated:
             continue
@@ -121,11 +124,46 @@ def global_options() -> GlobalOptions:
                 decls = (*first, *(info.param_decls or ()))  # "--x/--no-x" is two names
                 names = [n for d in decls for n in d.split("/") if n.startswith("-")]
                 flag = kind is bool or set(typing.get_args(kind)) == {bool, type(None)}
-                if not flag:
-                    with_values.update(names)
+                (flags if flag else with_values).update(names)
                 if info.is_eager:
                     eager.update(names)
-    return GlobalOptions(frozenset(with_values), frozenset(eager))
+    return GlobalOptions(frozenset(with_values), frozenset(eager), frozenset(flags))
+
+
+HELP_COMMAND = "help"
+
+
+def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> list[str]:
+    """`args` with the global options written after the command moved before it, so that
+    `roadmap status --no-color` and `roadmap next --state FILE` work as `roadmap --no-color
+    status` does. Nothing after `--` moves, and no command has an option of the same name
+    (tests/test_help.py checks). `roadmap help [COMMAND...]` becomes `roadmap COMMAND...
+    --help`."""
+    options = options or global_options()
+    name = command_name(args, options)
+    if name is None or name not in args:
+        return list(args)
+    at = args.index(name)
+    if name == HELP_COMMAND and not os.environ.get("_ROADMAP_COMPLETE"):
+        return globals_first([*args[:at], *args[at + 1 :], "--help"], options)
+    front, rest = list(args[:at]), []
+    words = iter(args[at:])
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+            break
+        option = word.partition("=")[0]
+        if option in options.flags and "=" not in word:
+            front.append(word)
+        elif option in options.with_values:
+            front.append(word)
+            if "=" not in word:
+                value = next(words, None)
+                if value is not None:
+                    front.append(value)
+        else:
+            rest.append(word)
+    return front + rest
 
 
 def registry() -> dict[str, str]:
@@ -216,9 +254,20 @@ def _registered(name: str) -> list[Any]:
     return commands + [g for g in app.registered_groups if g.name == name]
 
 
+def adopt(group: typer.Typer) -> None:
+    """Give every command of `group` (and of its command groups) the help of `cli.help`."""
+    for info in group.registered_commands:
+        if not (isinstance(info.cls, type) and issubclass(info.cls, RoadmapCommand)):
+            info.cls = RoadmapCommand  # Typer's own TyperCommand unless told otherwise
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            adopt(sub.typer_instance)
+
+
 def _with(infos: Iterable[Any] | None) -> TyperGroup:
     """The click group of the app with only `infos` (commands and groups), or with every
     command registered so far (None, after `_import_all`)."""
+    adopt(app)
     if infos is None:
         _import_all()
         command = typer.main.get_command(app)

@@ -14,18 +14,38 @@ from typing import NoReturn
 
 import typer
 
-from roadmap_cli.cli.dispatch import build_command
-from roadmap_cli.core.errors import ExitCode, RoadmapError
+from roadmap_cli.cli.dispatch import build_command, globals_first
+from roadmap_cli.core.errors import Declined, ExitCode, RoadmapError
 
 MESSAGE_LIMIT = 2_000  # characters of an error line: a message may quote someone else's data
 
 
-def _error(message: str) -> None:
+def _error(message: str, prefix: str = "roadmap: error: ") -> None:
     from roadmap_cli.core.sanitize import one_line
 
     # One line, through the sanitiser: a file name or a value from someone else's export can
     # hold escape sequences or direction overrides.
-    sys.stderr.write(f"roadmap: error: {one_line(message, MESSAGE_LIMIT)}\n")
+    sys.stderr.write(f"{prefix}{one_line(message, MESSAGE_LIMIT)}\n")
+
+
+def _interrupted() -> int:
+    """Ctrl-C: end the line the ^C was typed on, say so, and exit 130 as shells expect.
+    A change is written whole or not at all, so nothing is left half done."""
+    sys.stderr.write("\n")
+    _error("interrupted", prefix="roadmap: ")
+    return 130
+
+
+def _with_help(error: RoadmapError) -> str:
+    """A usage error's message, naming the help of the command it came from."""
+    if (
+        error.exit_code != ExitCode.USAGE
+        or "'roadmap " in error.message  # it already says what to run
+        or not error.command_path
+    ):
+        return error.message
+    joint = " See" if error.message.endswith("?") else "; see"
+    return f"{error.message}{joint} '{error.command_path} --help'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,21 +60,27 @@ def main(argv: list[str] | None = None) -> int:
         plain_completion_descriptions()
     args = sys.argv[1:] if argv is None else argv
     try:
+        args = globals_first(args)
         command = build_command(args)
         result = command.main(args=args, prog_name="roadmap", standalone_mode=False)
+    except Declined as exc:  # a "no" to a question: nothing changed, and that is fine
+        _error(exc.message, prefix="roadmap: ")
+        return ExitCode.OK
     except RoadmapError as exc:
-        _error(exc.message)
+        _error(_with_help(exc))
         return exc.exit_code
-    except typer.Abort:
+    except typer.Abort as exc:  # click's word for Ctrl-C (or an end of input) in a command
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            return _interrupted()
         _error("cancelled; nothing was changed")
         return ExitCode.FAILED
     except typer.TyperException as exc:  # Typer's usage errors: unknown command, option, value
-        message = " ".join(exc.format_message().split())
-        _error(f"{message} (see 'roadmap --help')")
+        from roadmap_cli.cli.help import usage_message
+
+        _error(usage_message(exc))
         return int(getattr(exc, "exit_code", ExitCode.USAGE))
     except KeyboardInterrupt:
-        _error("interrupted")
-        return 130
+        return _interrupted()
     except Exception as exc:  # a bug: still one line, and no half-done change (writes are atomic)
         if os.environ.get("ROADMAP_DEBUG"):
             raise

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -25,6 +26,7 @@ TrackOption = Annotated[
     typer.Option(
         "--track",
         "-t",
+        metavar="TRACK",
         help="Only this track (id, unique prefix or title).",
         show_default=False,
         autocompletion=completion.tracks,
@@ -33,6 +35,7 @@ TrackOption = Annotated[
 TopicArgument = Annotated[
     str,
     typer.Argument(
+        metavar="TOPIC",
         help="Topic id (exact, any case, alias or unique prefix).",
         show_default=False,
         autocompletion=completion.topics,
@@ -45,8 +48,8 @@ DateOption = Annotated[
     str | None,
     typer.Option(
         "--date",
-        metavar="YYYY-MM-DD",
-        help="The day you finished (default: today).",
+        metavar="DATE",
+        help="The day it happened: YYYY-MM-DD, today, yesterday or -Nd (default: today).",
         show_default=False,
     ),
 ]
@@ -54,6 +57,7 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 TopicsArgument = Annotated[
     list[str],
     typer.Argument(
+        metavar="TOPIC...",
         help="Topic ids (exact, any case, alias or unique prefix).",
         show_default=False,
         autocompletion=completion.topics,
@@ -131,7 +135,38 @@ class Session:
 
     def track_id(self, query: str | None) -> str | None:
         """The id of the track a `--track` value names; None when none was given."""
-        return self.catalog().resolve_track(query) if query is not None else None
+        if query is None:
+            return None
+        with self._kinds_explained("track", ""):
+            return self.catalog().resolve_track(query)
+
+    def topic_ids(self, queries: list[str], command: str) -> list[str]:
+        """The topics `queries` name (every one resolved before anything acts on them)."""
+        with self._kinds_explained("topic", command):
+            return self.catalog().resolve_topics(queries)
+
+    def project_id(self, query: str, command: str) -> str:
+        """The project `query` names."""
+        from roadmap_cli.core.projects import project_index
+
+        with self._kinds_explained("project", command):
+            return project_index(self.load_state()).resolve(query)
+
+    @contextlib.contextmanager
+    def _kinds_explained(self, wanted: str, command: str) -> Iterator[None]:
+        """An unknown id that names a thing of another kind says so (`core.kinds`)."""
+        from roadmap_cli.core.errors import UnknownIdError
+
+        try:
+            yield
+        except UnknownIdError as error:
+            from roadmap_cli.core.kinds import other_kind
+
+            projects = self.load_state().projects if wanted != "project" else {}
+            better = other_kind(error.query, wanted, self.catalog(), projects, command)
+            if better is None:
+                raise
+            raise UnknownIdError(better, error.query) from None
 
     def print_json(self, document: dict[str, Any]) -> None:
         """Print a document as `--json` gives it (its terminal view is drawn from the same
@@ -166,16 +201,17 @@ def yes_or_no(question: str) -> bool | None:
 
 
 def confirm(question: str, yes: bool, what: str) -> None:
-    """Ask `question` unless `yes`; a no, or no answer at all, stops with 'nothing was <what>'."""
+    """Ask `question` unless `yes`. A no stops with 'nothing was <what>' and exit 0 (the
+    learner chose it); no answer at all (no terminal, no input) is an error: exit 1."""
     if yes:
         return
-    from roadmap_cli.core.errors import RoadmapError
+    from roadmap_cli.core.errors import Declined, RoadmapError
 
     confirmed = yes_or_no(question)
     if confirmed is None:
         raise RoadmapError(f"no answer, nothing was {what}; pass --yes to skip the question")
     if not confirmed:
-        raise RoadmapError(f"nothing was {what}")
+        raise Declined(f"nothing was {what}")
 
 
 def session_of(ctx: typer.Context) -> Session:

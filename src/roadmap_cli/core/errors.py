@@ -25,10 +25,19 @@ class RoadmapError(Exception):
     """
 
     exit_code: ExitCode = ExitCode.FAILED
+    # The command that raised it ("roadmap project add"), set on the way out: a usage error
+    # names that command's help.
+    command_path: str = ""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Declined(RoadmapError):
+    """The learner answered no to a question: nothing changed, and that is not a failure."""
+
+    exit_code = ExitCode.OK
 
 
 class UsageError(RoadmapError):
@@ -39,6 +48,10 @@ class UsageError(RoadmapError):
 
 class UnknownIdError(UsageError):
     """An id matched nothing, or more than one thing."""
+
+    def __init__(self, message: str, query: str = "") -> None:
+        super().__init__(message)
+        self.query = query  # what the learner typed
 
 
 class CatalogError(RoadmapError):

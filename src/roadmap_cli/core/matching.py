@@ -42,14 +42,20 @@ class IdIndex:
         }
         self._names = {**self._aliases, **self._ids}
 
+    def exact(self, query: str) -> str | None:
+        """The id `query` names exactly (an id or alias, in any case); no prefixes."""
+        return self._names.get(normalize(query))
+
     def resolve(self, query: str) -> str:
         """The canonical id for `query`, or an UnknownIdError that names the closest ids."""
         key = normalize(query)
         hint = f" ({self.list_command} lists them)" if self.list_command else ""
         if not key:
-            raise UnknownIdError(f"an empty {self.kind} id was given{hint}")
+            raise UnknownIdError(f"an empty {self.kind} id was given{hint}", query)
         if not self._ids:
-            raise UnknownIdError(f"unknown {self.kind} '{query}': there are no {self.kind}s yet")
+            raise UnknownIdError(
+                f"unknown {self.kind} '{query}': there are no {self.kind}s yet", query
+            )
         if key in self._names:
             return self._names[key]
         # A prefix of an id wins over a prefix of an alias, so `l` lists ids that start with l.
@@ -61,7 +67,8 @@ class IdIndex:
                 shown = by_prefix[:8] + (["..."] if len(by_prefix) > 8 else [])
                 raise UnknownIdError(
                     f"'{query}' matches several {self.kind}s: {', '.join(shown)};"
-                    " type more of the id"
+                    " type more of the id",
+                    query,
                 )
         import difflib
 
@@ -69,12 +76,15 @@ class IdIndex:
         suggestions = list(dict.fromkeys(self._names[name] for name in close))
         if suggestions:
             raise UnknownIdError(
-                f"unknown {self.kind} '{query}'; did you mean {_join(suggestions)}?{hint}"
+                f"unknown {self.kind} '{query}'; did you mean {_join(suggestions)}?{hint}",
+                query,
             )
         if len(self._ids) <= SHOW_ALL:
             every = _join(list(self._ids.values()), "and")
-            raise UnknownIdError(f"unknown {self.kind} '{query}'; the {self.kind}s are {every}")
-        raise UnknownIdError(f"unknown {self.kind} '{query}'{hint}")
+            raise UnknownIdError(
+                f"unknown {self.kind} '{query}'; the {self.kind}s are {every}", query
+            )
+        raise UnknownIdError(f"unknown {self.kind} '{query}'{hint}", query)
 
     def resolve_all(self, queries: Iterable[str]) -> list[str]:
         """Resolve every query before anything acts on them; duplicates are dropped."""

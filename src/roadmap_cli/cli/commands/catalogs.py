@@ -9,11 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import RoadmapGroup
 from roadmap_cli.cli.session import JsonOption, session_of
 
 HELP_ORDER = 7  # where --help lists this module's commands
 
 catalog_app = typer.Typer(
+    cls=RoadmapGroup,
     help=(
         "Catalogs: check one you wrote, and list the ones you can follow (the bundled one and"
         " those in the 'catalogs' folder of your config dir).\n\n"
@@ -21,7 +23,7 @@ catalog_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-app.add_typer(catalog_app, name="catalog")
+app.add_typer(catalog_app, name="catalog", rich_help_panel="Maintenance")
 
 _NAMED = re.compile(r"\b(?:track|topic|outcome)(?: id)? '([a-z0-9-]+)'")
 _AT_LINE = re.compile(r"at line (\d+)")
@@ -64,7 +66,9 @@ def check(path: Path) -> dict[str, Any]:
 @catalog_app.command("validate")
 def validate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The catalog file to check.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The catalog file to check.", show_default=False)
+    ],
     json_out: JsonOption = False,
 ) -> None:
     """Check a catalog file and report every problem at once, each with its line.

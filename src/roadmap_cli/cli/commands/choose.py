@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import choices
 from roadmap_cli.cli.session import JsonOption, ask, session_of, yes_or_no
 from roadmap_cli.core.errors import UsageError
 
@@ -59,15 +60,23 @@ def _text(catalog: Catalog, choice: Choice) -> str:
     return "\n".join(lines)
 
 
-@app.command()
+@app.command(rich_help_panel="Topics")
 def choose(
     ctx: typer.Context,
     goal: Annotated[
-        GoalChoice | None, typer.Option("--goal", help="What you want to do.", show_default=False)
+        GoalChoice | None,
+        typer.Option(
+            "--goal", metavar=choices(GoalChoice), help="What you want to do.", show_default=False
+        ),
     ] = None,
     background: Annotated[
         BackgroundChoice | None,
-        typer.Option("--background", help="Where you come from.", show_default=False),
+        typer.Option(
+            "--background",
+            metavar=choices(BackgroundChoice),
+            help="Where you come from.",
+            show_default=False,
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Make the recommended track your focus.")

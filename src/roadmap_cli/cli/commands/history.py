@@ -13,15 +13,25 @@ from roadmap_cli.core.errors import RoadmapError, UsageError
 HELP_ORDER = 4  # where --help lists this module's commands
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def log(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many changes.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many changes.")
+    ] = 20,
     calendar: Annotated[
         bool, typer.Option("--calendar", help="Activity per day as a heat-map, with streaks.")
     ] = False,
     weeks: Annotated[
-        int, typer.Option("--weeks", min=1, max=53, help="How many weeks the calendar shows.")
+        int,
+        typer.Option(
+            "--weeks",
+            min=1,
+            max=53,
+            metavar="N",
+            help="How many weeks the calendar shows (default: as many as fit).",
+            show_default=False,
+        ),
     ] = 12,
     json_out: JsonOption = False,
 ) -> None:
@@ -58,7 +68,7 @@ def log(
         session.print(terminal.render_log(doc))
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def undo(ctx: typer.Context) -> None:
     """Revert your last change; run it again to go further back.
 
@@ -84,7 +94,7 @@ def undo(ctx: typer.Context) -> None:
     session.print(render_undo(documents.undone(undone)))
 
 
-@app.command()
+@app.command(rich_help_panel="Maintenance")
 def doctor(
     ctx: typer.Context,
     repair: Annotated[

@@ -11,6 +11,7 @@ import typer
 
 from roadmap_cli.cli import completion
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import RoadmapGroup, choices
 from roadmap_cli.cli.session import (
     DateOption,
     JsonOption,
@@ -28,17 +29,19 @@ if TYPE_CHECKING:
     from roadmap_cli.core.state import Project, State
 
 project_app = typer.Typer(
+    cls=RoadmapGroup,
     help=(
         "Projects you build for a track: add, start, edit, done, show, list, remove, ideas.\n\n"
         'Example: roadmap project add "PDF Q&A bot" --track ai-developer'
     ),
     no_args_is_help=True,
 )
-app.add_typer(project_app, name="project")
+app.add_typer(project_app, name="project", rich_help_panel="Projects")
 
 ProjectArgument = Annotated[
     str,
     typer.Argument(
+        metavar="PROJECT",
         help="Project id (exact, any case or unique prefix).",
         show_default=False,
         autocompletion=completion.projects,
@@ -48,6 +51,7 @@ TopicOption = Annotated[
     list[str] | None,
     typer.Option(
         "--topic",
+        metavar="TOPIC",
         help="A topic the project applies (repeat for more).",
         show_default=False,
         autocompletion=completion.topics,
@@ -93,14 +97,12 @@ class ProjectStatusChoice(StrEnum):
     done = "done"
 
 
-def _resolve(session: Session, query: str) -> str:
-    from roadmap_cli.core.projects import project_index
-
-    return project_index(session.load_state()).resolve(query)
+def _resolve(session: Session, query: str, command: str) -> str:
+    return session.project_id(query, command)
 
 
 def _topics(session: Session, queries: list[str] | None) -> list[str] | None:
-    return session.catalog().resolve_topics(queries) if queries else None
+    return session.topic_ids(queries, "project") if queries else None
 
 
 def _outcome(session: Session, track_id: str, query: str | None) -> str | None:
@@ -140,12 +142,15 @@ def _said(session: Session, project_id: str, message: str) -> None:
 @project_app.command("add")
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What the project is called.", show_default=False)],
+    title: Annotated[
+        str, typer.Argument(metavar="TITLE", help="What the project is called.", show_default=False)
+    ],
     track: Annotated[
         str,
         typer.Option(
             "--track",
             "-t",
+            metavar="TRACK",
             help="The track it shows skills of.",
             show_default=False,
             autocompletion=completion.tracks,
@@ -156,14 +161,16 @@ def add(
         typer.Option(
             "--outcome",
             "-o",
-            help="The track's outcome idea it realises.",
+            metavar="IDEA",
+            help="The track's outcome idea it realises ('roadmap project ideas').",
             show_default=False,
             autocompletion=completion.outcomes,
         ),
     ] = None,
     topic: TopicOption = None,
     repo: Annotated[
-        str | None, typer.Option("--repo", help="Repository URL.", show_default=False)
+        str | None,
+        typer.Option("--repo", metavar="URL", help="Repository URL.", show_default=False),
     ] = None,
 ) -> None:
     """Record a project you plan to build (planned until you start it).
@@ -208,7 +215,7 @@ def _change_project(
     from roadmap_cli.core.state import now
 
     session = session_of(ctx)
-    project_id = _resolve(session, query)
+    project_id = _resolve(session, query, command.rpartition(" ")[2])
     moment = now()
 
     def apply(state: State) -> Any:
@@ -318,40 +325,65 @@ def edit(
     ctx: typer.Context,
     project: ProjectArgument,
     title: Annotated[
-        str | None, typer.Option("--title", help="A new title (the id stays).", show_default=False)
+        str | None,
+        typer.Option(
+            "--title", metavar="TITLE", help="A new title (the id stays).", show_default=False
+        ),
     ] = None,
     problem: Annotated[
         str | None,
-        typer.Option("--problem", help=f"What problem it solves. {TEXT_HELP}", show_default=False),
+        typer.Option(
+            "--problem",
+            metavar="TEXT",
+            help=f"What problem it solves. {TEXT_HELP}",
+            show_default=False,
+        ),
     ] = None,
     architecture: Annotated[
         str | None,
         typer.Option(
-            "--architecture", help=f"Why this architecture. {TEXT_HELP}", show_default=False
+            "--architecture",
+            metavar="TEXT",
+            help=f"Why this architecture. {TEXT_HELP}",
+            show_default=False,
         ),
     ] = None,
     evaluation: Annotated[
         str | None,
-        typer.Option("--evaluation", help=f"How it was evaluated. {TEXT_HELP}", show_default=False),
+        typer.Option(
+            "--evaluation",
+            metavar="TEXT",
+            help=f"How it was evaluated. {TEXT_HELP}",
+            show_default=False,
+        ),
     ] = None,
     deployment: Annotated[
         str | None,
         typer.Option(
-            "--deployment", help=f"How it is deployed or operated. {TEXT_HELP}", show_default=False
+            "--deployment",
+            metavar="TEXT",
+            help=f"How it is deployed or operated. {TEXT_HELP}",
+            show_default=False,
         ),
     ] = None,
     tradeoffs: Annotated[
         str | None,
         typer.Option(
-            "--tradeoffs", help=f"Which tradeoffs it handles. {TEXT_HELP}", show_default=False
+            "--tradeoffs",
+            metavar="TEXT",
+            help=f"Which tradeoffs it handles. {TEXT_HELP}",
+            show_default=False,
         ),
     ] = None,
     repo: Annotated[
         str | None,
-        typer.Option("--repo", help='Repository URL ("" removes it).', show_default=False),
+        typer.Option(
+            "--repo", metavar="URL", help='Repository URL ("" removes it).', show_default=False
+        ),
     ] = None,
     demo: Annotated[
-        str | None, typer.Option("--demo", help='Demo URL ("" removes it).', show_default=False)
+        str | None,
+        typer.Option("--demo", metavar="URL", help='Demo URL ("" removes it).', show_default=False),
     ] = None,
     topic: TopicOption = None,
     editor: Annotated[
@@ -387,7 +419,7 @@ def edit(
     if topic:
         values["topics"] = _topics(session, topic)
     if editor:
-        project_id = _resolve(session, project)
+        project_id = _resolve(session, project, "edit")
         current = session.load_state().projects[project_id]
         edited = _edit_in_editor(project_id, current)
         values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
@@ -419,7 +451,7 @@ def remove(
     """
 
     session = session_of(ctx)
-    project_id = _resolve(session, project)
+    project_id = _resolve(session, project, "remove")
     title = session.load_state().projects[project_id].title
     confirm(f"Remove project '{title}' ({project_id})?", yes, "removed")
 
@@ -439,7 +471,7 @@ def show(ctx: typer.Context, project: ProjectArgument, json_out: JsonOption = Fa
     from roadmap_cli.render import documents
 
     session = session_of(ctx)
-    project_id = _resolve(session, project)
+    project_id = _resolve(session, project, "show")
     state = session.load_state()
     doc = documents.project_doc(session.catalog(), project_id, state.projects[project_id])
     if json_out:
@@ -456,7 +488,13 @@ def list_(
     track: TrackOption = None,
     status: Annotated[
         ProjectStatusChoice | None,
-        typer.Option("--status", "-s", help="Only projects with this status.", show_default=False),
+        typer.Option(
+            "--status",
+            "-s",
+            metavar=choices(ProjectStatusChoice),
+            help="Only projects with this status.",
+            show_default=False,
+        ),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -497,7 +535,7 @@ def ideas(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = 
         session.print(terminal.render_ideas(doc))
 
 
-@app.command()
+@app.command(rich_help_panel="Projects")
 def portfolio(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = False) -> None:
     """What your done projects show, per track, and what they do not show yet.
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import choices
 from roadmap_cli.cli.session import JsonOption, TopicArgument, TrackOption, session_of
 
 HELP_ORDER = 1  # where --help lists this module's commands
@@ -28,11 +29,13 @@ class ExportFormat(StrEnum):
     svg = "svg"
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def status(
     ctx: typer.Context,
     track: TrackOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many suggestions.")] = 3,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many suggestions.")
+    ] = 3,
     json_out: JsonOption = False,
 ) -> None:
     """Your dashboard: progress per track, topics in progress and what to learn next.
@@ -53,7 +56,7 @@ def status(
         session.print(terminal.render_status(doc))
 
 
-@app.command()
+@app.command(rich_help_panel="Topics")
 def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """The four tracks, what each optimises for, and how far along you are.
 
@@ -71,13 +74,19 @@ def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
         session.print(terminal.render_tracks(doc))
 
 
-@app.command()
+@app.command(rich_help_panel="Topics")
 def topics(
     ctx: typer.Context,
     track: TrackOption = None,
     status: Annotated[
         StatusChoice | None,
-        typer.Option("--status", "-s", help="Only topics with this status.", show_default=False),
+        typer.Option(
+            "--status",
+            "-s",
+            metavar=choices(StatusChoice),
+            help="Only topics with this status.",
+            show_default=False,
+        ),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -91,7 +100,7 @@ def topics(
     cat = session.catalog()
     state = session.load_state()
     if track is not None:
-        wanted = cat.track_by_id[cat.resolve_track(track)].topics
+        wanted = cat.track_by_id[session.track_id(track) or ""].topics
         rows = [cat.topic_by_id[t] for t in wanted]
     else:
         order = [t for tr in cat.ordered_tracks for t in tr.topics]
@@ -107,7 +116,7 @@ def topics(
         session.print(terminal.render_topics(doc))
 
 
-@app.command()
+@app.command(rich_help_panel="Topics")
 def show(
     ctx: typer.Context,
     topic: TopicArgument,
@@ -121,7 +130,8 @@ def show(
 
     session = session_of(ctx)
     cat = session.catalog()
-    doc = documents.show(cat, session.load_state(), cat.topic_by_id[cat.resolve_topic(topic)])
+    (topic_id,) = session.topic_ids([topic], "show")
+    doc = documents.show(cat, session.load_state(), cat.topic_by_id[topic_id])
     if json_out:
         session.print_json(doc)
     else:
@@ -130,11 +140,13 @@ def show(
         session.print(terminal.render_show(doc))
 
 
-@app.command("next")
+@app.command("next", rich_help_panel="Topics")
 def next_(
     ctx: typer.Context,
     track: TrackOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many suggestions.")] = 5,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many suggestions.")
+    ] = 5,
     json_out: JsonOption = False,
 ) -> None:
     """Suggested next topics, each with the reason it was picked.
@@ -182,12 +194,17 @@ def _learner(name: str | None) -> str:
     return unicodedata.normalize("NFKC", user).split("@", 1)[0] or "learner"
 
 
-@app.command()
+@app.command(rich_help_panel="Sharing")
 def export(
     ctx: typer.Context,
     format: Annotated[
         ExportFormat,
-        typer.Option("--format", "-f", help="markdown for GitHub, json, or an svg progress card."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar=choices(ExportFormat),
+            help="markdown for GitHub, json, or an svg progress card.",
+        ),
     ] = ExportFormat.markdown,
     output: Annotated[
         Path | None,
@@ -204,6 +221,7 @@ def export(
         str | None,
         typer.Option(
             "--name",
+            metavar="NAME",
             help="Your name in a JSON export, for a mentor's cohort report (default: your"
             " user name; never an e-mail address).",
             show_default=False,

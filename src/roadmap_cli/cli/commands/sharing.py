@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import choices
 from roadmap_cli.cli.session import TrackOption, YesOption, confirm, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
@@ -41,10 +42,12 @@ def _changed(before: State, after: State) -> str:
     return f"{topics} topic(s) and {projects} project(s) changed{focus}"
 
 
-@app.command("import")
+@app.command("import", rich_help_panel="Sharing")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A JSON export ('roadmap export --format json').")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A JSON export ('roadmap export --format json').")
+    ],
     merge: Annotated[
         bool, typer.Option("--merge", help="Combine it with your progress (latest change wins).")
     ] = False,
@@ -119,16 +122,21 @@ class CohortFormat(StrEnum):
     csv = "csv"
 
 
-@app.command()
+@app.command(rich_help_panel="Sharing")
 def cohort(
     ctx: typer.Context,
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Export files, or folders of them (*.json).", show_default=False),
+        typer.Argument(
+            metavar="PATH...", help="Export files, or folders of them (*.json).", show_default=False
+        ),
     ],
     track: TrackOption = None,
     format: Annotated[
-        CohortFormat, typer.Option("--format", "-f", help="table, markdown, json or csv.")
+        CohortFormat,
+        typer.Option(
+            "--format", "-f", metavar=choices(CohortFormat), help="table, markdown, json or csv."
+        ),
     ] = CohortFormat.table,
     max_size: MaxSizeOption = None,
 ) -> None:

@@ -44,7 +44,7 @@ def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition
 
     session = session_of(ctx)
     cat = session.catalog()
-    ids = cat.resolve_topics(queries)
+    ids = session.topic_ids(queries, name)
     moment = now()
 
     def apply_all(state: State) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
@@ -61,7 +61,7 @@ def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition
     session.print(render_change(lines, progress))
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def start(ctx: typer.Context, topics: TopicsArgument) -> None:
     """Mark topics as in progress.
 
@@ -72,12 +72,13 @@ def start(ctx: typer.Context, topics: TopicsArgument) -> None:
     _apply(ctx, "start", topics, transitions.start)
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def done(
     ctx: typer.Context,
     topics: TopicsArgument,
     note: Annotated[
-        str | None, typer.Option("--note", help="Attach a note.", show_default=False)
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="Attach a note.", show_default=False),
     ] = None,
     when: DateOption = None,
 ) -> None:
@@ -97,7 +98,7 @@ def done(
     _apply(ctx, "done", topics, change)
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
     """Mark topics as skipped: they count as cleared, like done, but say you passed them by.
 
@@ -108,12 +109,13 @@ def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
     _apply(ctx, "skip", topics, transitions.skip)
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def reset(
     ctx: typer.Context,
     topics: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="TOPIC...",
             help="Topic ids to set back to pending.",
             show_default=False,
             autocompletion=completion.topics,
@@ -124,6 +126,7 @@ def reset(
         typer.Option(
             "--track",
             "-t",
+            metavar="TRACK",
             help="Reset every topic of this track.",
             show_default=False,
             autocompletion=completion.tracks,
@@ -145,7 +148,7 @@ def reset(
     assert track is not None
     session = session_of(ctx)
     cat = session.catalog()
-    chosen = cat.track_by_id[cat.resolve_track(track)]
+    chosen = cat.track_by_id[session.track_id(track) or ""]
     state = session.load_state()
     touched = [t for t in chosen.topics if state.status_of(t) != "pending"]
     if not touched:
@@ -160,11 +163,13 @@ def reset(
     _apply(ctx, "reset", touched, transitions.reset)
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def note(
     ctx: typer.Context,
     topic: TopicArgument,
-    text: Annotated[str, typer.Argument(help='The note; "" removes it.', show_default=False)],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help='The note; "" removes it.', show_default=False)
+    ],
 ) -> None:
     """Attach a note to a topic (replacing any earlier note).
 
@@ -181,13 +186,16 @@ def note(
     _apply(ctx, "note", [topic], change)
 
 
-@app.command()
+@app.command(rich_help_panel="Progress")
 def focus(
     ctx: typer.Context,
     track: Annotated[
         str | None,
         typer.Argument(
-            help="Track id or title.", show_default=False, autocompletion=completion.tracks
+            metavar="TRACK",
+            help="Track id or title.",
+            show_default=False,
+            autocompletion=completion.tracks,
         ),
     ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
@@ -206,7 +214,7 @@ def focus(
     if track is None and not clear:
         current = focus_of(cat, session.load_state())
     else:
-        current = cat.resolve_track(track) if track is not None else None
+        current = session.track_id(track)
 
         def set_focus(state: State) -> None:
             state.focus = current
