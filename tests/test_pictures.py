@@ -22,7 +22,16 @@ def at(day: date, hour: int = 12) -> datetime:
 
 
 def records_on(*days: date) -> list[Record]:
-    return [new_record("x", [FieldChange("focus", None, "deep")], at(day)) for day in days]
+    """A topic started on each day (the record made today, as `start --date` makes it)."""
+    now = datetime.now().astimezone()
+    return [
+        new_record(
+            f"start python --date {day}",
+            [FieldChange("topics.python", None, {"status": "in-progress", "started": at(day)})],
+            now,
+        )
+        for day in days
+    ]
 
 
 def test_streaks() -> None:
@@ -56,7 +65,7 @@ def test_calendar_in_the_terminal_and_as_json(run: Runner, state_file: Path) -> 
     doc = json.loads(run("log", "--calendar", "--weeks", "4", "--json").stdout)
     assert (doc["current_streak"], doc["longest_streak"]) == (2, 2)
     assert len(doc["weeks"]) == 4
-    counts = {d["day"]: d["changes"] for w in doc["weeks"] for d in w}
+    counts = {d["day"]: d["learned"] for w in doc["weeks"] for d in w}
     assert counts[today.isoformat()] == 3
     out = run("log", "--calendar", "--weeks", "4").stdout
     lines = out.splitlines()

@@ -1,30 +1,72 @@
-"""Activity over time, from the change history: changes per day, and streaks of active days."""
+"""Learning over time, from the change history: learning per day, and streaks of such days.
+
+A day counts when learning happened on it, not when a command was typed: the dates a topic
+or project was started, finished or skipped on (`--date` included), and the days a project
+was worked on (added, edited, started, done). Notes, focus, resets, undo and imports are
+bookkeeping; a change that was undone counts for nothing. Records that arrived with an import
+from the learner's other machine count by the dates they hold, like the learner's own.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from roadmap_cli.core.records import Record
+
+DATED = ("started", "finished")  # the fields of an entry that say when learning happened
 
 
 @dataclass(frozen=True)
 class Activity:
-    per_day: Counter[date]
-    current_streak: int  # active days in a row, ending today or yesterday
+    per_day: Counter[date]  # learning events per day
+    current_streak: int  # learning days in a row, ending today or yesterday
     longest_streak: int
 
 
-def activity(records: list[Record] | tuple[Record, ...], today: date) -> Activity:
+def _local_day(value: Any) -> date | None:
+    """The local date of a time as the history stores it; None for anything else."""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if moment.utcoffset() is None:
+            return None
+        return moment.astimezone().date()
+    except (OverflowError, ValueError, TypeError):  # a time at the edge of the calendar
+        return None
+
+
+def learning_days(records: Iterable[Record]) -> Counter[date]:
+    """How many things were learned on each day, from the records of the history."""
+    records = list(records)
+    undone = {r.undoes for r in records if r.undoes}
     per_day: Counter[date] = Counter()
     for record in records:
-        if record.foreign:
-            continue  # another history's word: its times say nothing of this learner's days
-        try:
-            per_day[record.time.astimezone().date()] += 1
-        except (OverflowError, ValueError):  # a time at the edge of the calendar: not a day
+        if record.undoes or record.imported or record.id in undone:
             continue
+        for change in record.changes:
+            kind, _, _ = change.key.partition(".")
+            if kind not in ("topics", "projects") or not isinstance(change.new, dict):
+                continue  # focus, or an entry removed (reset, project remove)
+            old = change.old if isinstance(change.old, dict) else {}
+            days = {
+                day
+                for name in DATED
+                if change.new.get(name) and change.new.get(name) != old.get(name)
+                if (day := _local_day(change.new[name])) is not None
+            }
+            if not days and kind == "projects":  # work on a project: the day it was done
+                day = _local_day(record.time)
+                days = {day} if day is not None else set()
+            for day in days:
+                per_day[day] += 1
+    return per_day
+
+
+def activity(records: list[Record] | tuple[Record, ...], today: date) -> Activity:
+    per_day = learning_days(records)
     return Activity(per_day, _current(per_day, today), _longest(per_day))
 
 

@@ -8,36 +8,57 @@ They are pure apart from that: `Store.update` may run them twice (a dry run, the
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from roadmap_cli.core.errors import UsageError
-from roadmap_cli.core.state import State, Status, TopicProgress
+from roadmap_cli.core.state import State, TopicProgress
 
 EARLIEST_DAY = date(1970, 1, 1)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAYS_AGO = re.compile(r"-(\d{1,5})d")
+DATE_FORMS = "YYYY-MM-DD, today, yesterday or -Nd (N days ago)"
 
 
-def parse_day(text: str) -> date:
-    """A `--date` value: strictly YYYY-MM-DD, not in the future, not before 1970."""
+def parse_day(text: str, today: date | None = None) -> date:
+    """A `--date` value: YYYY-MM-DD, `today`, `yesterday` or `-Nd` (N days ago); not in the
+    future, not before 1970."""
+    today = today or date.today()
+    word = text.strip().lower()
+    ago = _DAYS_AGO.fullmatch(word)
     try:
-        if not _DAY.fullmatch(text):
+        if word == "today":
+            day = today
+        elif word == "yesterday":
+            day = today - timedelta(days=1)
+        elif ago is not None:
+            day = today - timedelta(days=int(ago.group(1)))
+        elif _DAY.fullmatch(word):
+            day = date.fromisoformat(word)
+        else:
             raise ValueError(text)
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"invalid date '{text}': use YYYY-MM-DD, e.g. 2026-03-31") from None
-    if day > date.today():
-        raise UsageError(f"date {text} is in the future; give the day you finished")
+    except (ValueError, OverflowError):
+        raise UsageError(f"invalid date '{text}': use {DATE_FORMS}, e.g. 2026-03-31") from None
+    if day > today:
+        raise UsageError(f"date {text} is in the future; give the day it happened")
     if day < EARLIEST_DAY:
-        raise UsageError(f"date {text} is before {EARLIEST_DAY}; give the day you finished")
+        raise UsageError(f"date {text} is before {EARLIEST_DAY}; give the day it happened")
     return day
 
 
-def finished_at(day: date | None, moment: datetime) -> datetime:
-    """When a topic finished: now, or noon local time on an earlier `day` (noon keeps the
-    date the same in any nearby time zone, and the offset is that day's, DST included)."""
+def at_day(day: date | None, moment: datetime) -> datetime:
+    """When something happened: now, or noon local time on an earlier `day` (noon keeps the
+    date the same in any nearby time zone, and the offset is that day's, DST included).
+    Only the date of a back-dated time means anything: no view shows its time of day."""
     if day is None or day == moment.date():
         return moment
     return datetime.combine(day, time(12)).astimezone()
+
+
+finished_at = at_day
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment is not None else "none"
 
 
 def _entry(state: State, topic_id: str, moment: datetime) -> TopicProgress:
@@ -51,20 +72,30 @@ def _moved(before: str, after: str) -> str:
     return f"{before} → {after}"
 
 
-def _open_status(state: State, topic_id: str, moment: datetime, status: Status) -> str | None:
-    """Set a status that has no finish time (in progress, skipped)."""
+def _with_start(message: str, before: datetime | None, after: datetime | None) -> str:
+    """`message`, and what happened to the start date when a change moved it."""
+    if before is not None and after is not None and before.date() != after.date():
+        return f"{message} (start moved from {_day(before)} to {_day(after)})"
+    return message
+
+
+def start(
+    state: State, topic_id: str, moment: datetime, *, day: date | None = None
+) -> str | None:
+    """In progress since now or `day`. A topic already in progress gets the start `day`."""
     before = state.status_of(topic_id)
-    if before == status:
-        return None
+    entry = state.topics.get(topic_id)
+    if before == "in-progress" and entry is not None:
+        if day is None or (entry.started is not None and entry.started.date() == day):
+            return None
+        was = entry.started
+        entry.started, entry.updated = at_day(day, moment), moment
+        return f"start moved from {_day(was)} to {_day(entry.started)}"
     entry = _entry(state, topic_id, moment)
-    entry.status, entry.finished, entry.updated = status, None, moment
-    if status == "in-progress":
-        entry.started = entry.started or moment
-    return _moved(before, status)
-
-
-def start(state: State, topic_id: str, moment: datetime) -> str | None:
-    return _open_status(state, topic_id, moment, "in-progress")
+    entry.status, entry.finished, entry.updated = "in-progress", None, moment
+    if day is not None or entry.started is None:
+        entry.started = at_day(day, moment)
+    return _moved(before, "in-progress")
 
 
 def finish(
@@ -75,7 +106,8 @@ def finish(
     day: date | None = None,
     note: str | None = None,
 ) -> str | None:
-    """Mark done; `day` back-dates the finish, `note` (already cleaned) replaces the note."""
+    """Mark done; `day` back-dates the finish, `note` (already cleaned) replaces the note.
+    A finish before the recorded start moves the start to it, and says so."""
     before = state.status_of(topic_id)
     entry = state.topics.get(topic_id)
     if (
@@ -86,18 +118,51 @@ def finish(
     ):
         return None
     entry = _entry(state, topic_id, moment)
+    started = entry.started
     if before != "done" or day is not None:
-        entry.finished = finished_at(day, moment)
+        entry.finished = at_day(day, moment)
     entry.status, entry.updated = "done", moment
     if entry.started is None or (entry.finished and entry.started > entry.finished):
         entry.started = entry.finished
     if note is not None:
         entry.note = note
-    return _moved(before, "done") if before != "done" else "done (updated)"
+    message = _moved(before, "done") if before != "done" else "done (updated)"
+    return _with_start(message, started, entry.started)
 
 
-def skip(state: State, topic_id: str, moment: datetime) -> str | None:
-    return _open_status(state, topic_id, moment, "skipped")
+def skip(
+    state: State, topic_id: str, moment: datetime, *, day: date | None = None
+) -> str | None:
+    """Skipped (cleared without study) now or on `day`: the day is kept as `finished`. A done
+    topic loses its finish date; the command asks first (see `loses_finish`)."""
+    before = state.status_of(topic_id)
+    entry = state.topics.get(topic_id)
+    if (
+        before == "skipped"
+        and entry is not None
+        and (day is None or (entry.finished is not None and entry.finished.date() == day))
+    ):
+        return None
+    entry = _entry(state, topic_id, moment)
+    was = entry.finished if before == "done" else None
+    started = entry.started
+    entry.status, entry.finished, entry.updated = "skipped", at_day(day, moment), moment
+    if entry.started is not None and entry.started > entry.finished:
+        entry.started = entry.finished
+    if before == "skipped":
+        message = f"skipped (date changed to {_day(entry.finished)})"
+    else:
+        lost = f" (finish date {_day(was)} dropped)" if was is not None else ""
+        message = _moved(before, "skipped") + lost
+    return _with_start(message, started, entry.started)
+
+
+def loses_finish(state: State, topic_id: str) -> datetime | None:
+    """The finish date a skip, start or reset of `topic_id` would drop (None: nothing lost)."""
+    entry = state.topics.get(topic_id)
+    if entry is None or entry.status != "done":
+        return None
+    return entry.finished
 
 
 def reset(state: State, topic_id: str, moment: datetime) -> str | None:
@@ -106,11 +171,12 @@ def reset(state: State, topic_id: str, moment: datetime) -> str | None:
     entry = state.topics.get(topic_id)
     if entry is None or entry.status is None:
         return None
+    lost = f" (finish date {_day(entry.finished)} dropped)" if entry.status == "done" else ""
     if entry.note:
         state.topics[topic_id] = TopicProgress(note=entry.note, updated=moment)
-        return _moved(before, "pending") + " (note kept)"
+        return _moved(before, "pending") + " (note kept)" + lost
     del state.topics[topic_id]
-    return _moved(before, "pending")
+    return _moved(before, "pending") + lost
 
 
 def set_note(state: State, topic_id: str, moment: datetime, note: str | None) -> str:

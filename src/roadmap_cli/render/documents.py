@@ -330,7 +330,7 @@ def calendar(records: list[Record], today: date, weeks: int) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "today": today.isoformat(),
-        "weeks": [[{"day": d.isoformat(), "changes": seen.per_day[d]} for d in w] for w in columns],
+        "weeks": [[{"day": d.isoformat(), "learned": seen.per_day[d]} for d in w] for w in columns],
         "current_streak": seen.current_streak,
         "longest_streak": seen.longest_streak,
     }

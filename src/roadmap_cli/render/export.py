@@ -59,7 +59,7 @@ def _describe(entry: TopicProgress | None) -> str:
         return f"done {_day(entry.finished or entry.updated)}"
     if entry.status == "in-progress":
         return f"in progress since {_day(entry.started or entry.updated)}"
-    return f"skipped {_day(entry.updated)}"
+    return f"skipped {_day(entry.finished or entry.updated)}"
 
 
 def _selected(catalog: Catalog, state: State, track_id: str | None) -> list[TrackProgress]:

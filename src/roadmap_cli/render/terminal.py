@@ -259,9 +259,14 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Leads to", ", ".join(doc["required_by"]))
     if doc["aliases"]:
         facts.add_row("Aliases", ", ".join(doc["aliases"]))
-    for label, key in (("Started", "started"), ("Finished", "finished"), ("Changed", "updated")):
+    # Only the date of a start or finish means something (`--date` gives a day, not a time);
+    # the last change is a moment the program saw.
+    ended = "Skipped" if doc["status"] == "skipped" else "Finished"
+    for label, key in (("Started", "started"), (ended, "finished")):
         if doc[key]:
-            facts.add_row(label, f"{doc[key]:%Y-%m-%d %H:%M}")
+            facts.add_row(label, f"{doc[key]:%Y-%m-%d}")
+    if doc["updated"]:
+        facts.add_row("Changed", f"{doc['updated']:%Y-%m-%d %H:%M}")
     if doc["note"]:
         facts.add_row("Note", doc["note"])
     parts.append(facts)
@@ -518,17 +523,37 @@ def _heat(changes: int) -> Text:
 
 @_clean_doc
 def render_calendar(doc: dict[str, Any]) -> RenderableType:
-    """Days as rows (Monday first), weeks as columns, the newest week on the right."""
+    """Days as rows (Monday first), weeks as columns, the newest week on the right: as many
+    of the document's weeks as fit the width, under a row of month labels."""
+    return _FitToWidth(lambda width: _calendar(doc, width))
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _calendar(doc: dict[str, Any], width: int) -> RenderableType:
+    fit = max(1, (width - 4) // 2)  # "Mon " then two columns a week
+    weeks = doc["weeks"][-fit:]
+    months = Text("    ")
+    for week in weeks:
+        firsts = [d["day"] for d in week if d["day"].endswith("-01")]
+        label = ""
+        if firsts or week is weeks[0]:
+            label = date.fromisoformat(firsts[0] if firsts else week[0]["day"]).strftime("%b")
+        at = min(4 + 2 * weeks.index(week), width - len(label))  # the last may shift left
+        if label and len(months.plain) + (len(months.plain) > 4) <= at:
+            months.append(" " * (at - len(months.plain)))
+            months.append(label, style="dim")
     grid = Text()
-    for weekday, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+    for weekday, name in enumerate(_DAY_NAMES):
         grid.append(f"{name} ", style="dim")
-        for week in doc["weeks"]:
+        for week in weeks:
             day = week[weekday]
-            grid.append_text(_heat(day["changes"]) if day["day"] <= doc["today"] else Text(" "))
+            grid.append_text(_heat(day["learned"]) if day["day"] <= doc["today"] else Text(" "))
             grid.append(" ")
         if weekday < 6:
             grid.append("\n")
-    first, last = doc["weeks"][0][0]["day"], doc["today"]
+    first, last = weeks[0][0]["day"], doc["today"]
     legend = Text.assemble(
         ("less ", "dim"),
         *[(m + " ", s) for _, m, s in HEAT],
@@ -542,7 +567,7 @@ def render_calendar(doc: dict[str, Any]) -> RenderableType:
         ("   Longest: ", "bold"),
         f"{longest} day{'s' if longest != 1 else ''}",
     )
-    return Group(grid, legend, streak)
+    return Group(months, grid, legend, streak)
 
 
 @_clean_doc

@@ -142,7 +142,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
 def _entry_problems(state: State) -> list[Finding]:
     found = []
     for topic_id, entry in sorted(state.topics.items()):
-        if entry.finished and entry.status != "done":
+        if entry.finished and entry.status not in ("done", "skipped"):
             found.append(Finding("note", f"'{topic_id}' has a finish time but is {entry.status}"))
         if entry.started and entry.finished and entry.started > entry.finished:
             found.append(Finding("warning", f"'{topic_id}' finished before it started"))

@@ -11,6 +11,8 @@ from roadmap_cli.cli.session import JsonOption, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
 HELP_ORDER = 4  # where --help lists this module's commands
+DEFAULT_WEEKS = 12  # weeks in `log --calendar --json` unless --weeks says
+MAX_WEEKS = 53
 
 
 @app.command(rich_help_panel="Progress")
@@ -23,35 +25,38 @@ def log(
         bool, typer.Option("--calendar", help="Activity per day as a heat-map, with streaks.")
     ] = False,
     weeks: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--weeks",
             min=1,
-            max=53,
+            max=MAX_WEEKS,
             metavar="N",
             help="How many weeks the calendar shows (default: as many as fit).",
             show_default=False,
         ),
-    ] = 12,
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Your changes, newest first, with each value before and after; or a calendar of them.
+    """Your changes, newest first, with each value before and after; or a learning calendar.
 
-    With --calendar: the last weeks of activity as a heat-map, and your current and longest
-    streak of active days.
+    With --calendar: the days you learned on (the dates topics and projects were started,
+    finished or skipped, and projects worked on) as a heat-map of the last weeks, and your
+    current and longest streak of such days.
 
     Example: roadmap log --calendar
     """
     from roadmap_cli.render import documents
 
     session = session_of(ctx)
-    if weeks != 12 and not calendar:
+    if weeks is not None and not calendar:
         raise UsageError("--weeks goes with --calendar")
     records = session.store().history().records
     if calendar:
         from roadmap_cli.core.state import now
 
-        calendar_doc = documents.calendar(records, now().date(), weeks)
+        # The terminal view shows as many of the weeks as fit its width.
+        count = weeks or (DEFAULT_WEEKS if json_out else MAX_WEEKS)
+        calendar_doc = documents.calendar(records, now().date(), count)
         if json_out:
             session.print_json(calendar_doc)
         else:

@@ -228,22 +228,36 @@ def _change_project(
 
 
 @project_app.command("start")
-def start(ctx: typer.Context, project: ProjectArgument) -> None:
-    """Mark a project as in progress.
+def start(ctx: typer.Context, project: ProjectArgument, when: DateOption = None) -> None:
+    """Mark a project as in progress (since today, or --date).
 
-    Example: roadmap project start pdf-q-a-bot
+    Example: roadmap project start pdf-q-a-bot --date -2d
     """
+    from roadmap_cli.core.transitions import at_day, parse_day
+
+    day = parse_day(when) if when is not None else None
 
     def change(project_id: str, item: Project, moment: Any) -> str:
         if item.status == "in-progress":
-            return "already in-progress"
+            if day is None or (item.started is not None and item.started.date() == day):
+                return "already in-progress"
+            was = item.started
+            item.started, item.updated = at_day(day, moment), moment
+            return f"start moved from {_date(was)} to {_date(item.started)}"
         before = item.status
-        item.status, item.finished, item.updated = "in-progress", None, moment
-        item.started = item.started or moment
-        return f"{before} → in-progress"
+        item.status, item.updated = "in-progress", moment
+        lost = f" (finish date {_date(item.finished)} dropped)" if item.finished else ""
+        item.finished = None
+        if day is not None or item.started is None:
+            item.started = at_day(day, moment)
+        return f"{before} → in-progress{lost}"
 
     session, project_id, message = _change_project(ctx, project, "project start", change)
     _said(session, project_id, message)
+
+
+def _date(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d}" if moment is not None else "none"
 
 
 @project_app.command("done")
@@ -257,11 +271,12 @@ def done(
 ) -> None:
     """Mark a project done, once its five portfolio fields are written (or --force).
 
-    The fields: problem, architecture, evaluation, deployment, tradeoffs.
+    The fields: problem, architecture, evaluation, deployment, tradeoffs. A finish before the
+    recorded start moves the start to it, and says so.
 
     Example: roadmap project done pdf-q-a-bot --date 2026-11-20
     """
-    from roadmap_cli.core.transitions import finished_at, parse_day
+    from roadmap_cli.core.transitions import at_day, parse_day
 
     day = parse_day(when) if when is not None else None
 
@@ -278,13 +293,16 @@ def done(
                 f" {'is' if len(missing) == 1 else 'are'} missing. Fill them with"
                 f" 'roadmap project edit {project_id} {fill}' (or --editor), or pass --force"
             )
-        before = item.status
+        before, started = item.status, item.started
         item.status, item.updated = "done", moment
-        item.finished = finished_at(day, moment)
+        item.finished = at_day(day, moment)
         item.started = (
             item.started if item.started and item.started <= item.finished else item.finished
         )
-        return f"{before} → done" if before != "done" else "done (date changed)"
+        message = f"{before} → done" if before != "done" else "done (date changed)"
+        if started is not None and started.date() != item.started.date():
+            message += f" (start moved from {_date(started)} to {_date(item.started)})"
+        return message
 
     session, project_id, message = _change_project(ctx, project, "project done", change)
     _said(session, project_id, message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,6 +13,7 @@ from roadmap_cli.cli.app import app
 from roadmap_cli.cli.session import (
     DateOption,
     JsonOption,
+    Session,
     TopicArgument,
     TopicsArgument,
     YesOption,
@@ -32,11 +33,38 @@ if TYPE_CHECKING:
 Transition = Callable[["State", str, datetime], str | None]
 
 
-def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition) -> None:
+# What each command that can drop a finish date does to a done topic, in a question.
+_DROPS = {"start": ("start", "started"), "skip": ("skip", "skipped"), "reset": ("reset", "reset")}
+
+
+def _ask_before_dropping(session: Session, name: str, ids: list[str], yes: bool) -> None:
+    """Ask before a command drops the finish date of a done topic (unless --yes)."""
+    from roadmap_cli.core.transitions import loses_finish
+
+    if name not in _DROPS or yes:
+        return
+    state = session.load_state()
+    lost = [(t, when) for t in ids if (when := loses_finish(state, t)) is not None]
+    if not lost:
+        return
+    verb, what = _DROPS[name]
+    dates = ", ".join(f"{t} (finished {when:%Y-%m-%d})" for t, when in lost)
+    one = len(lost) == 1
+    question = (
+        f"{dates} {'is' if one else 'are'} done; to {verb} {'it' if one else 'them'} drops"
+        f" {'its finish date' if one else 'their finish dates'}. Go on?"
+    )
+    confirm(question, yes, what)
+
+
+def _apply(
+    ctx: typer.Context, name: str, queries: list[str], change: Transition, yes: bool = False
+) -> None:
     """Resolve every id first (nothing changes if one is wrong), then change them in one write.
 
     `change` is one of `core.transitions`: it changes one topic and returns what it did, or
-    None when the topic was already there.
+    None when the topic was already there. A change that drops a done topic's finish date
+    asks first, unless `yes`.
     """
     from roadmap_cli.core.progress import progress_of_tracks_with
     from roadmap_cli.core.state import now
@@ -45,6 +73,7 @@ def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition
     session = session_of(ctx)
     cat = session.catalog()
     ids = session.topic_ids(queries, name)
+    _ask_before_dropping(session, name, ids, yes)
     moment = now()
 
     def apply_all(state: State) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
@@ -61,15 +90,30 @@ def _apply(ctx: typer.Context, name: str, queries: list[str], change: Transition
     session.print(render_change(lines, progress))
 
 
-@app.command(rich_help_panel="Progress")
-def start(ctx: typer.Context, topics: TopicsArgument) -> None:
-    """Mark topics as in progress.
+def _day(when: str | None) -> date | None:
+    from roadmap_cli.core.transitions import parse_day
 
-    Example: roadmap start python ml-ai-basics
+    return parse_day(when) if when is not None else None
+
+
+@app.command(rich_help_panel="Progress")
+def start(
+    ctx: typer.Context, topics: TopicsArgument, when: DateOption = None, yes: YesOption = False
+) -> None:
+    """Mark topics as in progress (since today, or --date).
+
+    A done topic asks first: starting it again drops its finish date.
+
+    Example: roadmap start python ml-ai-basics --date yesterday
     """
     from roadmap_cli.core import transitions
 
-    _apply(ctx, "start", topics, transitions.start)
+    day = _day(when)
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        return transitions.start(state, topic_id, moment, day=day)
+
+    _apply(ctx, "start", topics, change, yes)
 
 
 @app.command(rich_help_panel="Progress")
@@ -89,7 +133,7 @@ def done(
     from roadmap_cli.core import transitions
     from roadmap_cli.core.sanitize import note_text
 
-    day = transitions.parse_day(when) if when is not None else None
+    day = _day(when)
     cleaned = note_text(note) if note is not None else None
 
     def change(state: State, topic_id: str, moment: datetime) -> str | None:
@@ -99,14 +143,23 @@ def done(
 
 
 @app.command(rich_help_panel="Progress")
-def skip(ctx: typer.Context, topics: TopicsArgument) -> None:
+def skip(
+    ctx: typer.Context, topics: TopicsArgument, when: DateOption = None, yes: YesOption = False
+) -> None:
     """Mark topics as skipped: they count as cleared, like done, but say you passed them by.
+
+    A done topic asks first: skipping it drops its finish date.
 
     Example: roadmap skip ml-math
     """
     from roadmap_cli.core import transitions
 
-    _apply(ctx, "skip", topics, transitions.skip)
+    day = _day(when)
+
+    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+        return transitions.skip(state, topic_id, moment, day=day)
+
+    _apply(ctx, "skip", topics, change, yes)
 
 
 @app.command(rich_help_panel="Progress")
@@ -136,14 +189,16 @@ def reset(
 ) -> None:
     """Set topics back to pending, or a whole track with --track (asks first).
 
-    Notes are kept. Example: roadmap reset rag; roadmap reset --track aiops --yes
+    A done topic asks first: resetting it drops its finish date. Notes are kept.
+
+    Example: roadmap reset rag; roadmap reset --track aiops --yes
     """
     from roadmap_cli.core import transitions
 
     if bool(topics) == (track is not None):
         raise UsageError("give topic ids or --track TRACK (not both); see 'roadmap reset --help'")
     if topics:
-        _apply(ctx, "reset", topics, transitions.reset)
+        _apply(ctx, "reset", topics, transitions.reset, yes)
         return
     assert track is not None
     session = session_of(ctx)
@@ -158,9 +213,11 @@ def reset(
     verb = "counts" if len(shared) == 1 else "count"
     also = f" ({', '.join(shared)} also {verb} in other tracks)" if shared else ""
     count = f"{len(touched)} topic{'s' if len(touched) > 1 else ''}"
-    question = f"Reset {count} of {chosen.title} to pending{also}?"
+    done = sum(state.status_of(t) == "done" for t in touched)
+    dropped = f", dropping {done} finish date{'s' if done > 1 else ''}" if done else ""
+    question = f"Reset {count} of {chosen.title} to pending{also}{dropped}?"
     confirm(question, yes, "reset")
-    _apply(ctx, "reset", touched, transitions.reset)
+    _apply(ctx, "reset", touched, transitions.reset, yes=True)
 
 
 @app.command(rich_help_panel="Progress")
