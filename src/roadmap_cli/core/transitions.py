@@ -79,9 +79,7 @@ def _with_start(message: str, before: datetime | None, after: datetime | None) -
     return message
 
 
-def start(
-    state: State, topic_id: str, moment: datetime, *, day: date | None = None
-) -> str | None:
+def start(state: State, topic_id: str, moment: datetime, *, day: date | None = None) -> str | None:
     """In progress since now or `day`. A topic already in progress gets the start `day`."""
     before = state.status_of(topic_id)
     entry = state.topics.get(topic_id)
@@ -130,9 +128,7 @@ def finish(
     return _with_start(message, started, entry.started)
 
 
-def skip(
-    state: State, topic_id: str, moment: datetime, *, day: date | None = None
-) -> str | None:
+def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = None) -> str | None:
     """Skipped (cleared without study) now or on `day`: the day is kept as `finished`. A done
     topic loses its finish date; the command asks first (see `loses_finish`)."""
     before = state.status_of(topic_id)

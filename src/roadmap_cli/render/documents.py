@@ -286,6 +286,7 @@ def ideas(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any
         "ideas": [
             {
                 "track": idea.track.id,
+                "track_title": idea.track.title,
                 "id": idea.outcome.id,
                 "title": idea.outcome.title,
                 "summary": idea.outcome.summary,

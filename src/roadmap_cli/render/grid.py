@@ -28,8 +28,15 @@ Overflow = Literal["fold", "ellipsis"]
 
 class _Column:
     def __init__(
-        self, header: str, style: str, no_wrap: bool, overflow: Overflow, justify: Justify
+        self,
+        header: str,
+        style: str,
+        no_wrap: bool,
+        overflow: Overflow,
+        justify: Justify,
+        min_width: int | None = None,
     ) -> None:
+        self.min_width = min_width  # with keep_words: words longer than this may break
         self.header = header
         self.style = style
         self.no_wrap = no_wrap
@@ -37,15 +44,34 @@ class _Column:
         self.justify = justify
 
 
+class _Line:
+    """A row that is one text across the table: it starts where `column` starts (plus
+    `indent`) and wraps within the rest of the width, each further line under its first."""
+
+    def __init__(self, text: Text, column: int, indent: int, hang: int) -> None:
+        self.text = text
+        self.column = column
+        self.indent = indent
+        self.hang = hang  # further lines start this much to the right of the first
+
+
 class Grid:
     """`Table(box=None, pad_edge=False, show_edge=False, show_header=..., header_style=...)`
-    with columns of text; add columns and rows as with Rich's Table."""
+    with columns of text; add columns and rows as with Rich's Table. `add_line` adds what
+    Rich's Table cannot: a row of one text that starts at a column and wraps under itself
+    (a note under a log entry, a project under the idea it takes on)."""
 
-    def __init__(self, *, show_header: bool = True, header_style: str = "bold") -> None:
+    def __init__(
+        self, *, show_header: bool = True, header_style: str = "bold", keep_words: bool = False
+    ) -> None:
         self.show_header = show_header
         self.header_style = header_style
+        # Never narrow a column below its longest word (an id, a title's word): when the
+        # columns cannot all fit so, the caller lays the view out in another way.
+        self.keep_words = keep_words
         self.columns: list[_Column] = []
         self.rows: list[list[Text]] = []
+        self._lines_at: dict[int, list[_Line]] = {}  # lines to draw before row n
 
     def add_column(
         self,
@@ -55,13 +81,38 @@ class Grid:
         no_wrap: bool = False,
         overflow: Overflow = "ellipsis",
         justify: Justify = "left",
+        min_width: int | None = None,
     ) -> None:
-        self.columns.append(_Column(header, style, no_wrap, overflow, justify))
+        self.columns.append(_Column(header, style, no_wrap, overflow, justify, min_width))
 
     def add_row(self, *cells: str | Text) -> None:
         row = [cell if isinstance(cell, Text) else Text(cell) for cell in cells]
         row += [Text() for _ in range(len(self.columns) - len(row))]
         self.rows.append(row)
+
+    def add_line(
+        self, text: str | Text, *, column: int = 0, indent: int = 0, hang: int = 0
+    ) -> None:
+        """A row of one text from `column` (plus `indent` spaces) to the right edge; its
+        further lines `hang` columns further in (under the text after a "- ")."""
+        line = _Line(text if isinstance(text, Text) else Text(text), column, indent, hang)
+        self._lines_at.setdefault(len(self.rows), []).append(line)
+
+    def _spanning(self, line: _Line, widths: list[int], console: Console) -> list[Text]:
+        start = sum(widths[: line.column]) + line.indent
+        if _longest_word(line.text) > sum(widths) - start:  # a long id: from the left edge
+            start = line.indent
+        room = max(sum(widths) - start - line.hang, 10)
+        if not line.text.plain:
+            return [Text()]
+        first = line.text.wrap(console, room + line.hang, overflow="fold")[0]
+        rest = line.text[len(first.plain) :]
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+        wrapped = [Text(" " * start) + first]
+        if rest.plain:
+            pad = Text(" " * (start + line.hang))
+            wrapped += [pad + part for part in rest.wrap(console, room, overflow="fold")]
+        return wrapped
 
     # --- drawing
 
@@ -84,7 +135,18 @@ class Grid:
             widths.append(min(longest + self._padding(index), max_width) or 1)
         if sum(widths) > max_width:
             wrapable = [not column.no_wrap for column in self.columns]
-            widths = shrink(widths, wrapable, max_width)
+            if self.keep_words:
+                floors = [
+                    min(
+                        max(_longest_word(row[i]) for row in rows),
+                        self.columns[i].min_width or max_width,
+                    )
+                    + self._padding(i)
+                    for i in range(len(self.columns))
+                ]
+                widths = _shrink_to(widths, floors, wrapable, max_width)
+            else:
+                widths = shrink(widths, wrapable, max_width)
             if sum(widths) > max_width:
                 return None
             # Rich measures the columns again at their new widths.
@@ -96,15 +158,27 @@ class Grid:
 
     def _lines(self, console: Console, max_width: int) -> list[Text] | None:
         rows = self._table_rows()
-        if not self.columns or not rows:
+        if not self.columns:
             return []
+        if not rows:  # lines alone
+            widths = [max_width] + [0] * (len(self.columns) - 1)
+            return [
+                part
+                for line in self._lines_at.get(0, [])
+                for part in self._spanning(line, widths, console)
+            ]
         if any(_UNUSUAL.search(cell.plain) for row in rows for cell in row):
             return None  # tabs and other line breaks: Rich's own handling
         widths = self._widths(rows, max_width)
         if widths is None:
             return None
+        if self._lines_at:  # the table spans the width, so that a line has room to wrap
+            widths[-1] = max(widths[-1], max_width - sum(widths[:-1]))
         lines: list[Text] = []
+        header = 1 if self.show_header else 0
         for row_number, row in enumerate(rows):
+            for spanning in self._lines_at.get(row_number - header, []):
+                lines += self._spanning(spanning, widths, console)
             cells = []
             for index, (cell, column) in enumerate(zip(row, self.columns, strict=True)):
                 room = widths[index] - self._padding(index)
@@ -137,6 +211,8 @@ class Grid:
                     if index < len(self.columns) - 1:
                         line.append(" ")
                 lines.append(line)
+        for spanning in self._lines_at.get(len(self.rows), []):
+            lines += self._spanning(spanning, widths, console)
         return lines
 
     def _rich_table(self) -> Table:
@@ -155,8 +231,14 @@ class Grid:
                 overflow=column.overflow,
                 justify=column.justify,
             )
-        for row in self.rows:
+        for number, row in enumerate(self.rows):
+            for spanning in self._lines_at.get(number, []):  # as a row of its own
+                table.add_row(
+                    *[Text()] * spanning.column, Text(" " * spanning.indent) + spanning.text
+                )
             table.add_row(*row)
+        for spanning in self._lines_at.get(len(self.rows), []):
+            table.add_row(*[Text()] * spanning.column, Text(" " * spanning.indent) + spanning.text)
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -165,6 +247,21 @@ class Grid:
             yield self._rich_table()
             return
         yield from _segments(console, lines)
+
+
+def _shrink_to(
+    widths: list[int], floors: list[int], wrapable: list[bool], max_width: int
+) -> list[int]:
+    """Column widths narrowed to fit `max_width`, the widest first, none below its floor
+    (its longest word): a table that keeps its words whole, or does not fit."""
+    widths = list(widths)
+    while sum(widths) > max_width:
+        open_ = [i for i, w in enumerate(widths) if wrapable[i] and w > floors[i]]
+        if not open_:
+            break
+        widest = max(open_, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
 
 
 def shrink(widths: list[int], wrapable: list[bool], max_width: int) -> list[int]:
@@ -200,6 +297,16 @@ def _segments(console: Console, lines: Iterable[Text]) -> Iterable[Segment]:
 
 # Characters Rich lays out in its own way: tabs, and the line breaks other than \\n.
 _UNUSUAL = re.compile("[\t\v\f\r\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _longest_word(text: Text) -> int:
+    return max((cell_len(word) for word in text.plain.split()), default=0)
+
+
+def fits(grid: Grid, width: int) -> bool:
+    """Whether `grid` can be drawn in `width` columns without breaking a word or squeezing
+    a column that must not wrap."""
+    return grid._widths(grid._table_rows(), width) is not None
 
 
 def _longest_line(text: Text) -> int:

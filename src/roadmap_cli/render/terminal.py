@@ -14,13 +14,12 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from roadmap_cli.core.sanitize import clean, clean_data
-from roadmap_cli.render.grid import Grid
+from roadmap_cli.render.grid import Grid, fits
 
-PIPE_WIDTH = 120
+PIPE_WIDTH = 80  # output that is no terminal, unless COLUMNS says otherwise
 
 STATUS_STYLE = {
     "done": "green",
@@ -37,7 +36,8 @@ def make_console(no_color: bool = False) -> Console:
     Text is never read as Rich markup or emoji codes: notes and catalog titles are shown as
     written. NO_COLOR, --no-color and output that is no terminal give plain text: no colour,
     and no bold or dim either (Rich alone keeps those under NO_COLOR). Output to a pipe or a
-    file is laid out for 120 columns unless COLUMNS says otherwise, so no column is dropped.
+    file is laid out for 80 columns unless COLUMNS says otherwise, so that `roadmap show rag |
+    less` reads as it would in an ordinary terminal.
     """
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     console = Console(
@@ -95,8 +95,13 @@ def status_text(status: str) -> Text:
     return Text(f"{STATUS_MARK[status]} {status}", style=STATUS_STYLE[status])
 
 
+def _grid(show_header: bool = True) -> Grid:
+    """A table that never breaks a word: the views below lay themselves out to fit."""
+    return Grid(show_header=show_header, keep_words=True)
+
+
 def _progress_table(tracks: list[dict[str, Any]]) -> Grid:
-    table = Grid()
+    table = _grid()
     table.add_column("Track", overflow="fold")
     table.add_column("Progress", no_wrap=True)
     table.add_column("Cleared", justify="right", no_wrap=True)
@@ -115,7 +120,7 @@ def _progress_table(tracks: list[dict[str, Any]]) -> Grid:
 
 
 def _suggestion_table(items: list[dict[str, Any]]) -> Grid:
-    table = Grid(show_header=False)
+    table = _grid(show_header=False)
     table.add_column("#", justify="right", no_wrap=True, style="dim")
     table.add_column("Topic", no_wrap=True, style="bold")
     table.add_column("Why", overflow="fold")
@@ -131,13 +136,14 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     if doc["fresh"]:
         parts.append(heading)
         if doc["focus"]:
-            how = "Begin with 'roadmap start <topic>' (see 'roadmap next' for where to begin)."
+            how = "Begin with 'roadmap start TOPIC' ('roadmap next' says where to begin)."
         else:
             first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
             how = (
-                "Pick a track with 'roadmap tracks', make it your focus with "
-                f"'roadmap focus {first}', then begin with 'roadmap start <topic>' "
-                "(see 'roadmap next' for where to begin)."
+                "Not sure where to start? 'roadmap choose' asks two questions and recommends"
+                " a track. Or pick one with 'roadmap tracks' and make it your focus with"
+                f" 'roadmap focus {first}'; then begin with 'roadmap start TOPIC'"
+                " ('roadmap next' says where to begin)."
             )
         parts.append(Text(f"Welcome! No progress yet. {how}"))
     else:
@@ -181,23 +187,35 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
 
 @_clean_doc
 def render_tracks(doc: dict[str, Any]) -> RenderableType:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    order = " → ".join(doc["progression"])
+    return Group(
+        _FitToWidth(lambda width: _tracks_table(doc["tracks"], width)),
+        Text(),
+        Text(f"Suggested order: {order}", style="dim"),
+        Text("'roadmap tracks ID' shows one track in full.", style="dim"),
+    )
+
+
+def _tracks_table(tracks: list[dict[str, Any]], width: int) -> Grid:
+    """Id, title, topics, cleared and what it optimises for; below 80 columns the title is
+    left out (the id says it)."""
+    wide = width >= 80
+    table = _grid()
     table.add_column("Id", no_wrap=True, style="bold")
-    table.add_column("Track", overflow="fold")
+    if wide:
+        table.add_column("Track")
     table.add_column("Topics", justify="right", no_wrap=True)
     table.add_column("Cleared", justify="right", no_wrap=True)
-    table.add_column("Optimises for", overflow="fold", ratio=1)
-    for t in doc["tracks"]:
+    table.add_column("Optimises for")
+    for t in tracks:
         p = t["progress"]
-        table.add_row(
-            t["id"],
-            ("★ " if p["focus"] else "") + t["title"],
-            str(p["total"]),
-            f"{p['percent']}%",
-            t["optimizes_for"],
-        )
-    order = " → ".join(doc["progression"])
-    return Group(table, Text(), Text(f"Suggested order: {order}", style="dim"))
+        star = "★ " if p["focus"] else ""
+        cells = [t["id"] if wide else star + t["id"]]
+        if wide:
+            cells.append(star + t["title"])
+        cells += [str(p["total"]), f"{p['percent']}%", t["optimizes_for"]]
+        table.add_row(*cells)
+    return table
 
 
 class _FitToWidth:
@@ -219,13 +237,13 @@ def render_topics(doc: dict[str, Any]) -> RenderableType:
 
 
 def _topics_table(rows: list[dict[str, Any]], width: int) -> Grid:
-    table = Grid()
+    table = _grid()
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
-    table.add_column("Topic", overflow="fold")
+    table.add_column("Topic")
     wide = width >= 100
     if wide:
-        table.add_column("Tracks", overflow="fold")
+        table.add_column("Tracks")
     for row in rows:
         cells: list[str | Text] = [row["id"], status_text(row["status"]), row["title"]]
         if wide:
@@ -241,9 +259,9 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
         Text(doc["summary"]),
         Text(),
     ]
-    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts = _grid(show_header=False)
     facts.add_column(style="bold", no_wrap=True)
-    facts.add_column(overflow="fold")
+    facts.add_column()
     facts.add_row("Tracks", ", ".join(doc["tracks"]))
     if doc["requires"]:
         reqs = Text()
@@ -273,9 +291,12 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     if doc["resources"]:
         parts.append(Text())
         parts.append(Text("Resources", style="bold"))
+        resources = _grid(show_header=False)
+        resources.add_column()
         for res in doc["resources"]:
-            parts.append(Text(f"  {res['title']}"))
-            parts.append(Text(f"    {res['url']}", style="blue", overflow="fold"))
+            resources.add_line(res["title"], indent=2)
+            resources.add_line(Text(res["url"], style="blue"), indent=4)
+        parts.append(resources)
     return Group(*parts)
 
 
@@ -291,13 +312,15 @@ def render_next(doc: dict[str, Any]) -> RenderableType:
     if doc["ideas"]:
         parts.append(Text())
         parts.append(Text("Ready to build (every topic it needs is done):", style="bold"))
+        ideas = _grid(show_header=False)
+        ideas.add_column()
         for idea in doc["ideas"]:
-            parts.append(
-                Text(
-                    f"  {idea['id']}: {idea['title']} ('roadmap project add TITLE --track"
-                    f" {idea['track']} --outcome {idea['id']}')"
-                )
+            ideas.add_line(
+                f"{idea['id']}: {idea['title']} ('roadmap project add TITLE --track"
+                f" {idea['track']} --outcome {idea['id']}')",
+                indent=2,
             )
+        parts.append(ideas)
     return Group(*parts)
 
 
@@ -317,16 +340,16 @@ def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) ->
 def render_log(doc: dict[str, Any]) -> RenderableType:
     if not doc["records"]:
         return Text("No changes recorded yet.")
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table = _grid(show_header=False)
     table.add_column("When", no_wrap=True, style="dim")
-    table.add_column("What", overflow="fold")
+    table.add_column("What")
     for item in doc["records"]:
         what = Text(item["command"], style="bold")
         if item["foreign"]:
             what.append(" (arrived with an import)", style="dim")
-        for change in item["changes"]:
-            what.append(f"\n  {change['summary']}")
         table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", what)
+        for change in item["changes"]:  # each wraps under its own first line
+            table.add_line(change["summary"], column=1, indent=2)
     shown, total = len(doc["records"]), doc["total"]
     more = f"{shown} of {total} changes; --limit shows more." if shown < total else ""
     return Group(table, Text(more, style="dim")) if more else table
@@ -357,9 +380,9 @@ DOCTOR_STYLE = {"ok": "green", "note": "cyan", "warning": "yellow", "error": "re
 
 @_clean_doc
 def render_doctor(doc: dict[str, Any]) -> RenderableType:
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table = _grid(show_header=False)
     table.add_column("Level", no_wrap=True)
-    table.add_column("Finding", overflow="fold")
+    table.add_column("Finding")
     for finding in doc["findings"]:
         table.add_row(Text(finding["level"], DOCTOR_STYLE[finding["level"]]), finding["message"])
     return table
@@ -377,9 +400,9 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", _project_status(doc["status"]))
     ]
-    facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    facts = _grid(show_header=False)
     facts.add_column(style="bold", no_wrap=True)
-    facts.add_column(overflow="fold")
+    facts.add_column()
     facts.add_row("Track", doc["track_title"] or doc["track"])
     if doc["outcome"]:
         facts.add_row("Outcome", f"{doc['outcome_title'] or doc['outcome']} ({doc['outcome']})")
@@ -395,7 +418,13 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
     for name in ("problem", "architecture", "evaluation", "deployment", "tradeoffs"):
         parts.append(Text())
         parts.append(Text(name.capitalize(), style="bold"))
-        parts.append(Text(doc[name]) if doc[name] else Text("(not written yet)", style="dim"))
+        if doc[name]:
+            text = _grid(show_header=False)
+            text.add_column()
+            text.add_line(doc[name], indent=2)
+            parts.append(text)
+        else:
+            parts.append(Text("  (not written yet)", style="dim"))
     if doc["missing"]:
         parts.append(Text())
         parts.append(
@@ -416,35 +445,69 @@ def render_projects(doc: dict[str, Any]) -> RenderableType:
 
 
 def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
-    """One row per project; below 90 columns, the id on a line of its own above the title."""
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    if width < 90:
-        table.add_column("Project", overflow="fold", ratio=1)
-        table.add_column("Status", no_wrap=True)
-        for row in rows:
-            name = Text.assemble((row["id"], "bold"), f"\n  {row['title']} ({row['track']})")
-            table.add_row(name, _project_status(row["status"]))
-        return table
+    """One row per project: id, status, title and track; where that does not fit, the title
+    and track on a line of their own under the id."""
+    table = _grid()
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
-    table.add_column("Project", overflow="fold", ratio=1)
-    table.add_column("Track", overflow="fold")
+    table.add_column("Project")
+    table.add_column("Track", no_wrap=True)
     for row in rows:
         table.add_row(row["id"], _project_status(row["status"]), row["title"], row["track"])
-    return table
+    if fits(table, width):
+        return table
+    stacked = _grid()
+    stacked.add_column("Project", no_wrap=True, style="bold")
+    stacked.add_column("Status", no_wrap=True)
+    for row in rows:
+        stacked.add_row(row["id"], _project_status(row["status"]))
+        stacked.add_line(f"{row['title']} ({row['track']})", indent=2)
+    return stacked
 
 
 @_clean_doc
 def render_ideas(doc: dict[str, Any]) -> RenderableType:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("Track", overflow="fold")
-    table.add_column("Idea", overflow="fold", style="bold")
-    table.add_column("Title", overflow="fold", ratio=1)
-    table.add_column("Your projects", overflow="fold")
-    for idea in doc["ideas"]:
-        mark = "✔ " if idea["covered"] else ""
-        table.add_row(idea["track"], idea["id"], idea["title"], mark + ", ".join(idea["projects"]))
-    return table
+    """Each track's ideas under its title; the projects that take one on under it."""
+    if not doc["ideas"]:
+        return Text("No outcome ideas in this catalog.")
+    return _FitToWidth(lambda width: _ideas(doc["ideas"], width))
+
+
+def _taken(idea: dict[str, Any]) -> Text:
+    """The projects that take an idea on: ✔ once one of them is done."""
+    projects = ", ".join(idea["projects"])
+    if idea["covered"]:
+        return Text(f"✔ covered by {projects}", style="green")
+    return Text(f"taken on by {projects}", style="cyan")
+
+
+def _ideas(ideas: list[dict[str, Any]], width: int) -> RenderableType:
+    parts: list[RenderableType] = []
+    by_track: dict[str, list[dict[str, Any]]] = {}
+    for idea in ideas:
+        by_track.setdefault(idea["track"], []).append(idea)
+    for track, items in by_track.items():
+        if parts:
+            parts.append(Text())
+        title = items[0].get("track_title") or track
+        parts.append(Text.assemble((title, "bold"), f" ({track})"))
+        table = _grid(show_header=False)
+        table.add_column("Idea", no_wrap=True, style="bold")
+        table.add_column("Title")
+        for idea in items:
+            table.add_row("  " + idea["id"], idea["title"])
+            if idea["projects"]:
+                table.add_line(_taken(idea), indent=4)
+        if not fits(table, width):  # the title under the id
+            table = _grid(show_header=False)
+            table.add_column("Idea", no_wrap=True, style="bold")
+            for idea in items:
+                table.add_row("  " + idea["id"])
+                table.add_line(idea["title"], indent=4)
+                if idea["projects"]:
+                    table.add_line(_taken(idea), indent=4)
+        parts.append(table)
+    return Group(*parts)
 
 
 @_clean_doc
@@ -454,9 +517,9 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
         if parts:
             parts.append(Text())
         parts.append(Text(track["title"], style="bold"))
-        facts = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        facts = _grid(show_header=False)
         facts.add_column(no_wrap=True, style="dim")
-        facts.add_column(overflow="fold")
+        facts.add_column()
         facts.add_row("Done projects", ", ".join(track["done_projects"]) or "none yet")
         facts.add_row("Ideas covered", ", ".join(track["outcomes_covered"]) or "none yet")
         facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")
@@ -472,12 +535,17 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
 
 @_clean_doc
 def render_cohort(doc: dict[str, Any]) -> RenderableType:
-    parts: list[RenderableType] = []
-    learners = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    learners.add_column("Learner", overflow="fold")
+    return _FitToWidth(lambda width: _cohort(doc, width))
+
+
+def _cohort_learners(doc: dict[str, Any], short: bool) -> Grid:
+    """A row per learner: per track the percent cleared, topics in progress and projects
+    done; `short`: each track's cell on two lines, and the last activity as MM-DD."""
+    learners = _grid()
+    learners.add_column("Learner", min_width=8, overflow="fold")  # a name, not an id to type
     for track in doc["tracks"]:
-        learners.add_column(track["title"], justify="right", overflow="fold")
-    learners.add_column("Last active", no_wrap=True)
+        learners.add_column(track["title"], justify="right")
+    learners.add_column("Active" if short else "Last active", no_wrap=True)
     for row in doc["learners"]:
         cells = [
             f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}"
@@ -485,19 +553,31 @@ def render_cohort(doc: dict[str, Any]) -> RenderableType:
             else "n/a"
             for c in row["tracks"]
         ]
-        learners.add_row(row["learner"], *cells, (row["last_active"] or "never")[:10])
+        last = (row["last_active"] or "never")[:10]
+        learners.add_row(row["learner"], *cells, last[5:] if short and last != "never" else last)
     medians = [
         f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else "-"
         for t in doc["tracks"]
     ]
     learners.add_row(Text("median", style="bold"), *medians, "")
-    parts += [learners, Text("▶ topics in progress, ✔ projects done", style="dim"), Text()]
+    return learners
+
+
+def _cohort(doc: dict[str, Any], width: int) -> RenderableType:
+    learners = _cohort_learners(doc, short=False)
+    if not fits(learners, width):
+        learners = _cohort_learners(doc, short=True)
+    parts: list[RenderableType] = [
+        learners,
+        Text("▶ topics in progress, ✔ projects done", style="dim"),
+        Text(),
+    ]
     stuck = sorted(doc["topics"], key=lambda t: t["done"])[:10]
     if stuck and doc["learners"]:
         parts.append(Text("Fewest learners done", style="bold"))
-        table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+        table = _grid(show_header=False)
         table.add_column(no_wrap=True, style="bold")
-        table.add_column(overflow="fold")
+        table.add_column()
         table.add_column(justify="right", no_wrap=True)
         for topic in stuck:
             table.add_row(topic["id"], topic["title"], f"{topic['done']} of {topic['of']}")
@@ -572,12 +652,12 @@ def _calendar(doc: dict[str, Any], width: int) -> RenderableType:
 
 @_clean_doc
 def render_catalogs(doc: dict[str, Any]) -> RenderableType:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table = _grid()
     table.add_column("Name", no_wrap=True, style="bold")
-    table.add_column("Catalog", overflow="fold", ratio=1)
+    table.add_column("Catalog")
     table.add_column("Tracks", justify="right", no_wrap=True)
     table.add_column("Topics", justify="right", no_wrap=True)
-    table.add_column("State", no_wrap=True)
+    table.add_column("State")
     for row in doc["catalogs"]:
         state = (
             Text("valid", "green") if row["valid"] else Text(f"{row['problems']} problems", "red")

@@ -16,6 +16,8 @@ from roadmap_cli.core.errors import UsageError
 HELP_ORDER = 6  # where --help lists this module's commands
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from roadmap_cli.core.catalog import Catalog
     from roadmap_cli.core.choose import Choice
     from roadmap_cli.core.state import State
@@ -53,11 +55,22 @@ def _ask(question: str, options: dict[str, str], flag: str) -> str:
     raise UsageError(f"'{answer}' is not one of the answers; give 1-{len(keys)} or use {flag}")
 
 
-def _text(catalog: Catalog, choice: Choice) -> str:
-    lines = [f"Start with {catalog.track_by_id[choice.recommended].title} ({choice.recommended})."]
-    lines += [f"  - {reason}" for reason in choice.why]
-    lines.append("Then: " + " → ".join(catalog.track_by_id[t].title for t in choice.then))
-    return "\n".join(lines)
+def _text(catalog: Catalog, choice: Choice) -> RenderableType:
+    """The recommendation, each reason wrapping under its own first line."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from roadmap_cli.render.grid import Grid
+
+    title = catalog.track_by_id[choice.recommended].title
+    reasons = Grid(show_header=False, keep_words=True)
+    reasons.add_column()
+    for reason in choice.why:
+        reasons.add_line(f"- {reason}", indent=2, hang=2)
+    then = " → ".join(catalog.track_by_id[t].title for t in choice.then)
+    return Group(
+        Text(f"Start with {title} ({choice.recommended})."), reasons, Text(f"Then: {then}")
+    )
 
 
 @app.command(rich_help_panel="Topics")
