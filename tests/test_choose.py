@@ -64,17 +64,38 @@ def test_answers_by_name_and_declining_the_focus(run: Runner, state_file: Path) 
     assert not state_file.exists()
 
 
-def test_no_answer_and_a_wrong_answer_are_usage_errors(run: Runner, state_file: Path) -> None:
+def test_no_answer_is_a_usage_error(run: Runner, state_file: Path) -> None:
     closed = run("choose", input="")
     assert closed.exit_code == 2
     assert closed.stderr.endswith(
         "roadmap: error: no answer was read;"
-        " give --goal (one of product, broaden, llms, operations)\n"
+        " give --goal (one of product, broaden, llms, operations);"
+        " see 'roadmap choose --help'\n"
     )
-    wrong = run("choose", "--goal", "product", input="7\n")
-    assert wrong.exit_code == 2 and "'7' is not one of the answers" in wrong.stderr
     assert run("choose", "--goal", "fame").exit_code == 2
     assert not state_file.exists()
+
+
+def test_an_unknown_answer_asks_again(run: Runner, state_file: Path) -> None:
+    result = run("choose", "--goal", "product", input="7\nfame\n2\ny\n")
+    assert result.exit_code == 0, result.stderr
+    assert "'7' is not one of the answers: give 1-4" in result.stderr
+    assert "'fame' is not one of the answers" in result.stderr
+    assert result.stderr.count("Your answer [1]:") == 3  # asked again after each
+    assert "Start with AI Developer (ai-developer)." in result.stdout  # 2: ML background
+    assert tomllib.loads(state_file.read_text())["focus"] == "ai-developer"
+
+
+def test_enter_takes_the_default(run: Runner, state_file: Path) -> None:
+    """The background's default is a software developer; the focus question's is yes."""
+    result = run("choose", "--goal", "llms", input="\n\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Where do you come from?" in result.stderr and "[Y/n]" in result.stderr
+    assert "Start with Generative AI (generative-ai)." in result.stdout
+    assert tomllib.loads(state_file.read_text())["focus"] == "generative-ai"
+    empty_goal = run("choose", input="\n1\n\n\n")  # no default for the goal: asked again
+    assert "Give 1-4." in empty_goal.stderr
+    assert "Start with AI Developer (ai-developer)." in empty_goal.stdout
 
 
 def test_stdout_holds_no_prompt_residue(run: Runner) -> None:

@@ -74,14 +74,15 @@ def test_done_date_earlier_than_start_moves_the_start_back(run: Runner, state_fi
     assert entry["finished"].date() == date(2025, 6, 1)
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "15/01/2026", "2026-02-30"])
+@pytest.mark.parametrize("bad", ["2026-13-01", "tomorrow", "15/01/2026", "2026-02-30", "-3"])
 def test_bad_date_is_a_usage_error_and_changes_nothing(
     run: Runner, state_file: Path, bad: str
 ) -> None:
     result = run("done", "rag", "--date", bad)
     assert result.exit_code == 2
     assert (
-        result.stderr == f"roadmap: error: invalid date '{bad}': use YYYY-MM-DD, e.g. 2026-03-31\n"
+        result.stderr == f"roadmap: error: invalid date '{bad}': use YYYY-MM-DD, today,"
+        " yesterday or -Nd (N days ago), e.g. 2026-03-31; see 'roadmap done --help'\n"
     )
     assert not state_file.exists()
 
@@ -110,10 +111,10 @@ def test_skip_counts_as_cleared(run: Runner) -> None:
 def test_reset_back_to_pending_keeps_the_note(run: Runner, state_file: Path) -> None:
     run("done", "rag", "--note", "keep me")
     run("done", "python")
-    result = run("reset", "rag", "python")
+    result = run("reset", "rag", "python", "--yes")
     assert result.exit_code == 0
-    assert "rag: done → pending (note kept)" in result.stdout
-    assert "python: done → pending" in result.stdout
+    assert "rag: done → pending (note kept) (finish date" in result.stdout
+    assert "python: done → pending (finish date" in result.stdout
     topics = saved(state_file).get("topics", {})
     assert "python" not in topics
     assert topics["rag"] == {"updated": topics["rag"]["updated"], "note": "keep me"}
@@ -126,7 +127,7 @@ def test_reset_track_asks_and_a_no_changes_nothing(run: Runner, state_file: Path
     before = state_file.read_bytes()
     result = run("reset", "--track", "deep", input="n\n")
     assert result.exit_code == 0  # a no is an answer, not a failure
-    assert "Reset 2 topics of Deep Models to pending?" in result.stderr
+    assert "Reset 2 topics of Deep Models to pending, dropping 2 finish dates?" in result.stderr
     assert result.stderr.endswith("roadmap: nothing was reset\n")
     assert state_file.read_bytes() == before
 

@@ -164,7 +164,7 @@ def test_both_old_and_new_ids_merge_and_a_reset_sticks(run: Runner, state_file: 
     assert "finetuning" in run("doctor").stdout
     shown = json.loads(run("show", "fine-tuning", "--json").stdout)
     assert (shown["status"], shown["note"]) == ("in-progress", "(from finetuning) old note")
-    run("reset", "fine-tuning")
+    run("reset", "fine-tuning", "--yes")
     shown = json.loads(run("show", "fine-tuning", "--json").stdout)
     assert shown["status"] == "pending" and shown["note"] == "(from finetuning) old note"
     assert "finetuning" not in tomllib.loads(state_file.read_text())["topics"]

@@ -1062,7 +1062,7 @@ def test_a_record_forged_under_another_machines_id_cannot_hide_it(
     with monkeypatch.context() as patch:
         patch.setenv("ROADMAP_STATE", str(tmp_path / "b" / "progress.toml"))
         assert run("done", "python").exit_code == 0
-        assert run("reset", "python").exit_code == 0
+        assert run("reset", "python", "--yes").exit_code == 0
         assert run("export", "-f", "json", "-o", str(b)).exit_code == 0
     real = json.loads(b.read_text())
     reset_id = next(r["id"] for r in real["history"] if r["command"].startswith("reset"))

@@ -90,7 +90,7 @@ def test_unanswered_confirmation_changes_nothing(state_file: Path) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.endswith(
-        "Reset 1 topic of Deep Models to pending? [y/N]: \n"
+        "Reset 1 topic of Deep Models to pending, dropping 1 finish date? [y/N]: \n"
         "roadmap: error: no answer, nothing was reset; pass --yes to skip the question\n"
     )
     assert "Traceback" not in proc.stderr

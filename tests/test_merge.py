@@ -156,7 +156,7 @@ def test_diverging_copies_merged_both_ways_end_equal(
     run("note", "python", "tutorial\n\nand the docs")
     monkeypatch.setenv("ROADMAP_STATE", str(work))
     run("done", "llm-apis")
-    run("reset", "python")
+    run("reset", "python", "--yes")
     run("project", "add", "Bot", "--track", "builder")
     export_to(run, tmp_path / "work.json")
     monkeypatch.setenv("ROADMAP_STATE", str(laptop))
@@ -186,7 +186,7 @@ def test_replace_asks_keeps_copies_and_restores(
 ) -> None:
     run("done", "python", "lora")
     export_to(run, tmp_path / "saved.json")
-    run("reset", "python", "lora")
+    run("reset", "python", "lora", "--yes")
     run("done", "rag")
     before = state_file.read_bytes()
     declined = run("import", str(tmp_path / "saved.json"), "--replace", input="n\n")
@@ -280,7 +280,7 @@ def test_an_imports_own_record_never_counts_as_the_learners_deletion(
     on(b, "done", "python")
     on(b, "export", "-f", "json", "-o", str(tmp_path / "b0.json"))
     on(a, "import", str(tmp_path / "b0.json"), "--merge")
-    on(a, "reset", "python")
+    on(a, "reset", "python", "--yes")
     on(a, "export", "-f", "json", "-o", str(tmp_path / "a1.json"))
     later = datetime.now(UTC) + timedelta(seconds=2)  # A's done comes after everything so far
     on(b, "import", str(tmp_path / "a1.json"), "--merge")

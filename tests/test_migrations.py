@@ -149,6 +149,6 @@ def test_comments_on_the_topics_header_survive_adding_and_removing(
         '[topics.llm-apis]\nstatus = "done"\nupdated = 2026-11-20T18:04:11Z\n'
     )
     run("done", "python")  # sorts after llm-apis: appended in place
-    run("reset", "python")
+    run("reset", "python", "--yes")
     text = state_file.read_text()
     assert "[topics] # all my topics" in text and "# keep me" in text

@@ -27,7 +27,11 @@ def records_on(*days: date) -> list[Record]:
     return [
         new_record(
             f"start python --date {day}",
-            [FieldChange("topics.python", None, {"status": "in-progress", "started": at(day)})],
+            [
+                FieldChange(
+                    "topics.python", None, {"status": "in-progress", "started": at(day).isoformat()}
+                )
+            ],
             now,
         )
         for day in days
@@ -68,9 +72,9 @@ def test_calendar_in_the_terminal_and_as_json(run: Runner, state_file: Path) -> 
     counts = {d["day"]: d["learned"] for w in doc["weeks"] for d in w}
     assert counts[today.isoformat()] == 3
     out = run("log", "--calendar", "--weeks", "4").stdout
-    lines = out.splitlines()
+    lines = out.splitlines()[1:]  # under the month labels
     assert [line[:3] for line in lines[:7]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    assert "▒" in lines[today.weekday()]  # three changes today
+    assert "▒" in lines[today.weekday()]  # three things learned today
     assert "Current streak: 2 days   Longest: 2 days" in out
 
 

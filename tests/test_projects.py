@@ -245,7 +245,7 @@ def test_ideas_show_which_outcomes_projects_take_on(run: Runner) -> None:
     fill(run, bot)
     run("project", "done", bot)
     assert json.loads(run("project", "ideas", "--json").stdout)["ideas"][0]["covered"] is True
-    assert "✔ pdf-q-a-bot" in run("project", "ideas").stdout
+    assert "✔ covered by pdf-q-a-bot" in run("project", "ideas").stdout
 
 
 def test_portfolio_applied_studied_and_what_recruiters_miss(run: Runner) -> None:

@@ -144,7 +144,8 @@ def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> 
     if name is None or name not in args:
         return list(args)
     at = args.index(name)
-    if name == HELP_COMMAND and not os.environ.get("_ROADMAP_COMPLETE"):
+    asks_own_help = any(word in ("-h", "--help") for word in args[at + 1 :])
+    if name == HELP_COMMAND and not asks_own_help and not os.environ.get("_ROADMAP_COMPLETE"):
         return globals_first([*args[:at], *args[at + 1 :], "--help"], options)
     front, rest = list(args[:at]), []
     words = iter(args[at:])

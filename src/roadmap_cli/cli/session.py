@@ -194,10 +194,15 @@ def ask(prompt: str) -> str | None:
     return line.strip()
 
 
-def yes_or_no(question: str) -> bool | None:
-    """A [y/N] question; None when no answer could be read."""
-    answer = ask(f"{question} [y/N]:")
-    return None if answer is None else answer.lower() in ("y", "yes")
+def yes_or_no(question: str, default: bool = False) -> bool | None:
+    """A [y/N] question ([Y/n] with a `default` of yes: Enter takes it); None when no answer
+    could be read."""
+    answer = ask(f"{question} {'[Y/n]' if default else '[y/N]'}:")
+    if answer is None:
+        return None
+    if not answer:
+        return default
+    return answer.lower() in ("y", "yes")
 
 
 def confirm(question: str, yes: bool, what: str) -> None:

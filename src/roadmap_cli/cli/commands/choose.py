@@ -37,22 +37,32 @@ class BackgroundChoice(StrEnum):
     non_cs = "non-cs"
 
 
-def _ask(question: str, options: dict[str, str], flag: str) -> str:
-    """A numbered question on stderr, answered on stdin (a terminal or a pipe)."""
+def _ask(question: str, options: dict[str, str], flag: str, default: str | None = None) -> str:
+    """A numbered question on stderr, answered on stdin (a terminal or a pipe) by number or
+    name; an answer it does not know asks again, and Enter takes the `default`."""
     from roadmap_cli.core.sanitize import one_line
 
     keys = list(options)
     sys.stderr.write(one_line(question) + "\n")
     for n, key in enumerate(keys, 1):
         sys.stderr.write(f"  {n}. {one_line(options[key])}\n")
-    answer = (ask("Your answer:") or "").lower()
-    if not answer:
-        raise UsageError(f"no answer was read; give {flag} (one of {', '.join(keys)})")
-    if answer.isdigit() and 1 <= int(answer) <= len(keys):
-        return keys[int(answer) - 1]
-    if answer in options:
-        return answer
-    raise UsageError(f"'{answer}' is not one of the answers; give 1-{len(keys)} or use {flag}")
+    prompt = "Your answer:" if default is None else f"Your answer [{keys.index(default) + 1}]:"
+    while True:
+        answer = ask(prompt)
+        if answer is None:
+            raise UsageError(f"no answer was read; give {flag} (one of {', '.join(keys)})")
+        answer = answer.lower()
+        if not answer and default is not None:
+            return default
+        if answer.isdigit() and 1 <= int(answer) <= len(keys):
+            return keys[int(answer) - 1]
+        if answer in options:
+            return answer
+        shown = one_line(answer, 40)
+        sys.stderr.write(
+            f"'{shown}' is not one of the answers: give 1-{len(keys)} or one of"
+            f" {', '.join(keys)}.\n" if answer else f"Give 1-{len(keys)}.\n"
+        )
 
 
 def _text(catalog: Catalog, choice: Choice) -> RenderableType:
@@ -124,6 +134,7 @@ def choose(
             "Where do you come from?",
             {k: v[0].upper() + v[1:] for k, v in BACKGROUNDS.items()},
             "--background",
+            default="developer",
         )
     )
     choice = recommend(catalog, goal_key, background_key)
@@ -131,7 +142,7 @@ def choose(
     if not json_out:
         session.print(_text(catalog, choice))
         if not yes:
-            yes = bool(yes_or_no(f"Make {title} your focus track?"))
+            yes = bool(yes_or_no(f"Make {title} your focus track?", default=True))
     if yes:
 
         def set_focus(state: State) -> None:
