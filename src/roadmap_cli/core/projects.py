@@ -182,8 +182,10 @@ class TrackPortfolio:
     done_projects: list[str] = field(default_factory=list)
     outcomes_covered: list[str] = field(default_factory=list)
     outcomes_open: list[str] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)  # done, and used by a done project
+    applied: list[str] = field(default_factory=list)  # used by a done project
     studied: list[str] = field(default_factory=list)  # done, in no done project
+    # Applied, but not marked done: the learner has shown it and may want to say so.
+    unmarked: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # what recruiters look for, shown
     not_shown: list[str] = field(default_factory=list)
 
@@ -191,13 +193,14 @@ class TrackPortfolio:
 def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> list[TrackPortfolio]:
     """Per track: what its done projects cover and show.
 
-    A topic is *applied* when it is done and some done project (of any track) uses it, and
-    *studied* when it is done and none does. What recruiters of a track look for is shown by
-    a done project of that track that uses one of the signal's `shown_by` topics, itself done
-    (or by any done project of the track, for a signal that names no topic).
+    A topic is *applied* when some done project (of any track) uses it, marked done or not:
+    the project shows it. It is *studied* when it is done and no done project uses it. What
+    recruiters of a track look for is shown by a done project of that track that uses one of
+    the signal's `shown_by` topics (or by any done project of the track, for a signal that
+    names no topic).
     """
     all_done = [p for p in state.projects.values() if p.status == "done"]
-    applied = {t for p in all_done for t in p.topics if state.status_of(t) == "done"}
+    applied = {t for p in all_done for t in p.topics}
     result = []
     for track in catalog.ordered_tracks:
         if track_id is not None and track.id != track_id:
@@ -207,7 +210,7 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> li
             for pid, p in state.projects.items()
             if p.track == track.id and p.status == "done"
         }
-        used = {t for p in done.values() for t in p.topics if state.status_of(t) == "done"}
+        used = {t for p in done.values() for t in p.topics}
         covered = {p.outcome for p in done.values() if p.outcome}
         view = TrackPortfolio(track, done_projects=sorted(done))
         for outcome in track.outcomes:
@@ -215,8 +218,12 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None = None) -> li
                 outcome.id
             )
         for topic_id in track.topics:
-            if state.status_of(topic_id) == "done":
-                (view.applied if topic_id in applied else view.studied).append(topic_id)
+            if topic_id in applied:
+                view.applied.append(topic_id)
+                if state.status_of(topic_id) != "done":
+                    view.unmarked.append(topic_id)
+            elif state.status_of(topic_id) == "done":
+                view.studied.append(topic_id)
         for signal in track.signals:
             shown = bool(done) and (not signal.shown_by or bool(used & set(signal.shown_by)))
             (view.shown if shown else view.not_shown).append(signal.what)

@@ -140,6 +140,41 @@ def tracks(catalog: Catalog, state: State) -> dict[str, Any]:
     }
 
 
+def track(catalog: Catalog, state: State, track_id: str) -> dict[str, Any]:
+    """One track in full: what `roadmap tracks ID` shows. Its topics with their status, its
+    outcome ideas with the projects that take them on, and what recruiters look for with
+    whether a done project shows it yet."""
+    from roadmap_cli.core.projects import ideas as find_ideas
+    from roadmap_cli.core.projects import portfolio as views_of
+
+    chosen = catalog.track_by_id[track_id]
+    progress = {p.id: p for p in all_track_progress(catalog, state)}[track_id]
+    (view,) = views_of(catalog, state, track_id)
+    ideas = {idea.outcome.id: idea for idea in find_ideas(catalog, state, track_id)}
+    summary = track_summary(chosen)
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        **summary,
+        "progress": track_progress(progress),
+        "topics": [
+            {"id": t, "title": catalog.topic_by_id[t].title, "status": state.status_of(t)}
+            for t in chosen.topics
+        ],
+        "outcomes": [
+            {
+                **outcome,
+                "projects": ideas[outcome["id"]].projects,
+                "covered": ideas[outcome["id"]].done,
+            }
+            for outcome in summary["outcomes"]
+        ],
+        "recruiters_look_for": [
+            {"what": signal.what, "shown": signal.what in view.shown} for signal in chosen.signals
+        ],
+    }
+
+
 def topic_row(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
     return {
         "id": topic.id,
@@ -314,6 +349,7 @@ def portfolio(catalog: Catalog, state: State, track_id: str | None) -> dict[str,
                 "outcomes_open": view.outcomes_open,
                 "topics_applied": view.applied,
                 "topics_studied": view.studied,
+                "topics_to_mark_done": view.unmarked,
                 "recruiters_see": view.shown,
                 "recruiters_miss": view.not_shown,
             }

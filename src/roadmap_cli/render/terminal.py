@@ -218,6 +218,72 @@ def _tracks_table(tracks: list[dict[str, Any]], width: int) -> Grid:
     return table
 
 
+@_clean_doc
+def render_track(doc: dict[str, Any]) -> RenderableType:
+    """One track in full, as `show` gives a topic."""
+    p = doc["progress"]
+    head = Text.assemble((doc["title"], "bold"), f"  ({doc['id']})")
+    if p["focus"]:
+        head.append("  ★ focus", style="bold")
+    head.append(f"  {p['cleared']}/{p['total']} cleared ({p['percent']}%)")
+    parts: list[RenderableType] = [head, Text(doc["summary"]), Text()]
+    facts = _grid(show_header=False)
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column()
+    facts.add_row("Optimises for", doc["optimizes_for"])
+    if doc["choose_when"]:
+        facts.add_row("Choose it", doc["choose_when"])
+    if doc["entry_from"]:
+        facts.add_row("Coming from", ", ".join(doc["entry_from"]))
+    parts.append(facts)
+
+    def section(title: str, lines: list[Text | str], hang: int = 2) -> None:
+        if not lines:
+            return
+        parts.append(Text())
+        parts.append(Text(title, style="bold"))
+        block = _grid(show_header=False)
+        block.add_column()
+        for line in lines:
+            block.add_line(line, indent=2, hang=hang)
+        parts.append(block)
+
+    section("Who it is for", [f"- {who}" for who in doc["audience"]])
+    section("Questions it answers", [f"- {q}" for q in doc["questions"]])
+    parts.append(Text())
+    parts.append(Text("Topics", style="bold"))
+    topics = _grid(show_header=False)
+    topics.add_column(no_wrap=True, style="bold")
+    topics.add_column(no_wrap=True)
+    topics.add_column()
+    for topic in doc["topics"]:
+        topics.add_row("  " + topic["id"], status_text(topic["status"]), topic["title"])
+    parts.append(_FitToWidth(lambda width: topics if fits(topics, width) else _stacked(doc)))
+    if doc["outcomes"]:
+        parts.append(Text())
+        parts.append(
+            Text("Outcome ideas ('roadmap project add TITLE --outcome IDEA')", style="bold")
+        )
+        parts.append(_FitToWidth(lambda width: _ideas(doc["outcomes"], width, heading=False)))
+    signals = [
+        Text.assemble(("✔ " if s["shown"] else "· ", "green" if s["shown"] else "dim"), s["what"])
+        for s in doc["recruiters_look_for"]
+    ]
+    section("Recruiters look for (✔ a done project shows it)", signals)
+    return Group(*parts)
+
+
+def _stacked(doc: dict[str, Any]) -> Grid:
+    """The topics of a track with each title under its id and status."""
+    topics = _grid(show_header=False)
+    topics.add_column(no_wrap=True, style="bold")
+    topics.add_column(no_wrap=True)
+    for topic in doc["topics"]:
+        topics.add_row("  " + topic["id"], status_text(topic["status"]))
+        topics.add_line(topic["title"], indent=4)
+    return topics
+
+
 class _FitToWidth:
     """A renderable built only once the width it will be drawn in is known."""
 
@@ -481,16 +547,17 @@ def _taken(idea: dict[str, Any]) -> Text:
     return Text(f"taken on by {projects}", style="cyan")
 
 
-def _ideas(ideas: list[dict[str, Any]], width: int) -> RenderableType:
+def _ideas(ideas: list[dict[str, Any]], width: int, heading: bool = True) -> RenderableType:
     parts: list[RenderableType] = []
     by_track: dict[str, list[dict[str, Any]]] = {}
     for idea in ideas:
-        by_track.setdefault(idea["track"], []).append(idea)
+        by_track.setdefault(idea.get("track", ""), []).append(idea)
     for track, items in by_track.items():
         if parts:
             parts.append(Text())
-        title = items[0].get("track_title") or track
-        parts.append(Text.assemble((title, "bold"), f" ({track})"))
+        if heading:
+            title = items[0].get("track_title") or track
+            parts.append(Text.assemble((title, "bold"), f" ({track})"))
         table = _grid(show_header=False)
         table.add_column("Idea", no_wrap=True, style="bold")
         table.add_column("Title")
@@ -525,6 +592,15 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")
         facts.add_row("Topics applied", ", ".join(track["topics_applied"]) or "none yet")
         facts.add_row("Only studied", ", ".join(track["topics_studied"]) or "none")
+        if track["topics_to_mark_done"]:
+            unmarked = " ".join(track["topics_to_mark_done"])
+            them = "them" if len(track["topics_to_mark_done"]) > 1 else "it"
+            facts.add_row(
+                "Mark done",
+                Text(
+                    f"{unmarked}: a done project applies {them} ('roadmap done {unmarked}')", "cyan"
+                ),
+            )
         if track["recruiters_see"] or track["recruiters_miss"]:
             facts.add_row("Recruiters see", ", ".join(track["recruiters_see"]) or "nothing yet")
         if track["recruiters_see"] or track["recruiters_miss"]:

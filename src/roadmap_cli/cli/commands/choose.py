@@ -61,7 +61,9 @@ def _ask(question: str, options: dict[str, str], flag: str, default: str | None 
         shown = one_line(answer, 40)
         sys.stderr.write(
             f"'{shown}' is not one of the answers: give 1-{len(keys)} or one of"
-            f" {', '.join(keys)}.\n" if answer else f"Give 1-{len(keys)}.\n"
+            f" {', '.join(keys)}.\n"
+            if answer
+            else f"Give 1-{len(keys)}.\n"
         )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from roadmap_cli.cli import completion
 from roadmap_cli.cli.app import app
 from roadmap_cli.cli.help import choices
 from roadmap_cli.cli.session import JsonOption, TopicArgument, TrackOption, session_of
@@ -57,21 +58,42 @@ def status(
 
 
 @app.command(rich_help_panel="Topics")
-def tracks(ctx: typer.Context, json_out: JsonOption = False) -> None:
-    """The four tracks, what each optimises for, and how far along you are.
+def tracks(
+    ctx: typer.Context,
+    track: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TRACK",
+            help="Show this track in full: who it is for, its topics, ideas and signals.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The four tracks, what each optimises for, and how far along you are; or one in full.
 
-    Example: roadmap tracks
+    With a track: what it optimises for and who it is for, the questions it answers, its
+    topics with their status, its outcome ideas with the projects that take them on, and
+    what recruiters look for.
+
+    Example: roadmap tracks llm-mastery
     """
     from roadmap_cli.render import documents
 
     session = session_of(ctx)
-    doc = documents.tracks(session.catalog(), session.load_state())
+    if track is not None:
+        track_id = session.track_id(track)
+        assert track_id is not None
+        doc = documents.track(session.catalog(), session.load_state(), track_id)
+    else:
+        doc = documents.tracks(session.catalog(), session.load_state())
     if json_out:
         session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
+        return
+    from roadmap_cli.render import terminal
 
-        session.print(terminal.render_tracks(doc))
+    session.print(terminal.render_track(doc) if track else terminal.render_tracks(doc))
 
 
 @app.command(rich_help_panel="Topics")
