@@ -237,8 +237,44 @@ def _change(change: FieldChange) -> dict[str, Any]:
     return {"key": change.key, "old": change.old, "new": change.new, "summary": describe(change)}
 
 
+SHORT = 32  # characters of a text shown before and after in `log`
+
+
+def _text(value: Any) -> str:
+    """A text value as `log` shows it: quoted, on one line, shortened; or (none)."""
+    from roadmap_cli.core.sanitize import one_line
+
+    return f'"{one_line(str(value), SHORT)}"' if value else "(none)"
+
+
+def _date(value: Any) -> str:
+    return str(value)[:10] if value else "none"
+
+
+def _edits(old: dict[str, Any], new: dict[str, Any], skip: set[str]) -> list[str]:
+    """What changed between two versions of an entry, field by field, with the values before
+    and after (texts shortened, times as dates, lists as what was added and removed)."""
+    said = []
+    for key in sorted({*old, *new} - skip - {"updated"}):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if isinstance(before, list) or isinstance(after, list):
+            added = [f"+{x}" for x in after or [] if x not in (before or [])]
+            removed = [f"-{x}" for x in before or [] if x not in (after or [])]
+            said.append(f"{key} {' '.join(added + removed) or 'reordered'}")
+        elif key in ("started", "finished", "created"):
+            said.append(f"{key} {_date(before)} → {_date(after)}")
+        elif key in ("status", "track", "outcome"):
+            said.append(f"{key} {before or 'none'} → {after or 'none'}")
+        else:
+            said.append(f"{key} {_text(before)} → {_text(after)}")
+    return said
+
+
 def describe(change: FieldChange) -> str:
-    """`rag: pending → done`, `focus: none → aiops`, `rag: note changed`."""
+    """`rag: pending → done`, `focus: none → aiops`, `rag: note "old" → "new"`: one line,
+    with the value before and after of each field that changed."""
     if change.key in LEARNER_FIELDS:  # focus, and any other top-level field
         return f"{change.key}: {change.old or 'none'} → {change.new or 'none'}"
     if change.key.startswith("projects."):
@@ -246,21 +282,22 @@ def describe(change: FieldChange) -> str:
         if change.old is None or change.new is None:
             return f"{name}: {'added' if change.old is None else 'removed'}"
         if change.old.get("status") != change.new.get("status"):
-            return f"{name}: {change.old.get('status')} → {change.new.get('status')}"
-        edited = sorted(
-            k
-            for k in {*change.old, *change.new} - {"updated"}
-            if change.old.get(k) != change.new.get(k)
-        )
-        return f"{name}: changed {', '.join(edited) or 'dates'}"
+            status = f"{change.old.get('status')} → {change.new.get('status')}"
+            rest = _edits(change.old, change.new, {"status", "started", "finished"})
+            return f"{name}: {'; '.join([status, *rest])}"
+        return f"{name}: {'; '.join(_edits(change.old, change.new, set())) or 'dates changed'}"
     topic_id = change.key.removeprefix("topics.")
-    old = (change.old or {}).get("status") or "pending"
-    new = (change.new or {}).get("status") or "pending"
-    if old != new:
-        return f"{topic_id}: {old} → {new}"
-    if (change.old or {}).get("note") != (change.new or {}).get("note"):
-        return f"{topic_id}: note changed"
-    return f"{topic_id}: dates changed"
+    old_entry, new_entry = change.old or {}, change.new or {}
+    old = old_entry.get("status") or "pending"
+    new = new_entry.get("status") or "pending"
+    said = [f"{old} → {new}"] if old != new else []
+    skip = {"status"}
+    if old != new:  # a start or finish that comes with the status is said by it; a moved
+        skip.add("finished")  # start is not
+        if not (old_entry.get("started") and new_entry.get("started")):
+            skip.add("started")
+    said += _edits(old_entry, new_entry, skip)
+    return f"{topic_id}: {'; '.join(said) or 'dates changed'}"
 
 
 def record(item: Record) -> dict[str, Any]:

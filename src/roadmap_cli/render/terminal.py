@@ -261,9 +261,9 @@ def render_track(doc: dict[str, Any]) -> RenderableType:
     parts.append(_FitToWidth(lambda width: topics if fits(topics, width) else _stacked(doc)))
     if doc["outcomes"]:
         parts.append(Text())
-        parts.append(
-            Text("Outcome ideas ('roadmap project add TITLE --outcome IDEA')", style="bold")
-        )
+        parts.append(Text("Outcome ideas", style="bold"))
+        hint = f"  Build one: roadmap project add TITLE --track {doc['id']} --outcome IDEA"
+        parts.append(Text(hint, style="dim"))
         parts.append(_FitToWidth(lambda width: _ideas(doc["outcomes"], width, heading=False)))
     signals = [
         Text.assemble(("✔ " if s["shown"] else "· ", "green" if s["shown"] else "dim"), s["what"])

@@ -397,16 +397,26 @@ class Store:
         """Write an export atomically, refusing this store's own files."""
         if Path(os.path.realpath(target)) in self.own_files():
             raise UsageError(f"{target} is where your progress is kept; export somewhere else")
-        self._write(target, data)
+        # An export is meant to be shared: readable by others, unless the file was already
+        # there with a mode of its own.
+        self._write(target, data, new_mode=0o644, what="the export")
 
-    def _write(self, target: Path, data: bytes, keep_mode_of: Path | None = None) -> None:
-        """Replace `target` atomically: temporary file beside it, fsync, rename, fsync dir."""
+    def _write(
+        self,
+        target: Path,
+        data: bytes,
+        keep_mode_of: Path | None = None,
+        new_mode: int = 0o600,
+        what: str = "progress",
+    ) -> None:
+        """Replace `target` atomically: temporary file beside it, fsync, rename, fsync dir.
+        A new file gets `new_mode`; `what` is written names the file in an error."""
         try:
             mode = (keep_mode_of or target).stat().st_mode & 0o777
         except FileNotFoundError:
-            mode = 0o600
+            mode = new_mode
         except OSError as exc:
-            raise StateError(f"cannot write {target}: {exc.strerror or exc}") from None
+            raise StateError(f"cannot write {what} to {target}: {exc.strerror or exc}") from None
         tmp_name = None
         try:
             fd, tmp_name = paths.new_temporary(target)
@@ -419,9 +429,11 @@ class Store:
             tmp_name = None
             _fsync_dir(target.parent)
         except OSError as exc:
+            unchanged = (
+                "the previous file is unchanged" if target.exists() else "nothing was written"
+            )
             raise StateError(
-                f"could not save progress to {target} ({exc.strerror or exc}); "
-                "the previous file is unchanged"
+                f"could not save {what} to {target} ({exc.strerror or exc}); {unchanged}"
             ) from None
         finally:
             if tmp_name is not None:

@@ -403,14 +403,44 @@ def edit(
         str | None,
         typer.Option("--demo", metavar="URL", help='Demo URL ("" removes it).', show_default=False),
     ] = None,
-    topic: TopicOption = None,
+    add_topic: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add-topic",
+            metavar="TOPIC",
+            help="A topic the project also applies (repeat for more).",
+            show_default=False,
+            autocompletion=completion.topics,
+        ),
+    ] = None,
+    remove_topic: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remove-topic",
+            metavar="TOPIC",
+            help="A topic the project no longer applies (repeat for more).",
+            show_default=False,
+            autocompletion=completion.topics,
+        ),
+    ] = None,
+    set_topics: Annotated[
+        str | None,
+        typer.Option(
+            "--set-topics",
+            metavar="TOPIC,...",
+            help='Replace the list of topics ("" empties it).',
+            show_default=False,
+        ),
+    ] = None,
     editor: Annotated[
         bool, typer.Option("--editor", "-e", help="Write the five portfolio fields in $EDITOR.")
     ] = False,
 ) -> None:
     """Change a project's title, links, topics or portfolio fields.
 
-    Example: roadmap project edit pdf-q-a-bot --problem @problem.md --demo https://pdfqa.example.com
+    Topics: --add-topic and --remove-topic change the list; --set-topics replaces it.
+
+    Example: roadmap project edit pdf-q-a-bot --problem @problem.md --add-topic agentic-ai
     """
     from roadmap_cli.core.projects import check_url
     from roadmap_cli.core.sanitize import note_text
@@ -434,24 +464,46 @@ def edit(
     for name, url in (("repo", repo), ("demo", demo)):
         if url is not None:
             values[name] = check_url(url) if url.strip() else None
-    if topic:
-        values["topics"] = _topics(session, topic)
+    if set_topics is not None and (add_topic or remove_topic):
+        raise UsageError(
+            "--set-topics replaces the list: give it alone, or use --add-topic and --remove-topic"
+        )
+    if set_topics is not None:
+        wanted = [t for t in (part.strip() for part in set_topics.split(",")) if t]
+        values["topics"] = _topics(session, wanted) or []
+    adding = _topics(session, add_topic) or []
+    removing = _topics(session, remove_topic) or []
+    if set(adding) & set(removing):
+        raise UsageError(
+            f"{', '.join(sorted(set(adding) & set(removing)))}: both added and removed"
+        )
     if editor:
         project_id = _resolve(session, project, "edit")
         current = session.load_state().projects[project_id]
         edited = _edit_in_editor(project_id, current)
         values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
-    if not values:
+    if not values and not adding and not removing:
         raise UsageError("nothing to change; see 'roadmap project edit --help'")
 
     def change(project_id: str, item: Project, moment: Any) -> str:
-        changed = [name for name, value in values.items() if getattr(item, name) != value]
+        wanted = dict(values)
+        if adding or removing:
+            kept = [t for t in item.topics if t not in removing]
+            wanted["topics"] = kept + [t for t in adding if t not in kept]
+        changed = [name for name, value in wanted.items() if getattr(item, name) != value]
         if not changed:
             return "nothing changed"
+        said = []
         for name in changed:
-            setattr(item, name, values[name])
+            if name == "topics":
+                gone = [f"-{t}" for t in item.topics if t not in wanted["topics"]]
+                new = [f"+{t}" for t in wanted["topics"] if t not in item.topics]
+                said.append(f"topics ({' '.join(new + gone) or 'reordered'})")
+            else:
+                said.append(name)
+            setattr(item, name, wanted[name])
         item.updated = moment
-        return "changed " + ", ".join(changed)
+        return "changed " + ", ".join(said)
 
     session, project_id, message = _change_project(ctx, project, "project edit", change)
     _said(session, project_id, message)

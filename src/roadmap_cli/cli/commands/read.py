@@ -216,18 +216,36 @@ def _learner(name: str | None) -> str:
     return unicodedata.normalize("NFKC", user).split("@", 1)[0] or "learner"
 
 
+# The extensions `export -o FILE` knows; any other is markdown, as with no file.
+EXTENSIONS = {
+    ".md": ExportFormat.markdown,
+    ".markdown": ExportFormat.markdown,
+    ".json": ExportFormat.json,
+    ".svg": ExportFormat.svg,
+}
+
+
+def _format_of(output: Path | None) -> ExportFormat:
+    """The format an output file's extension names (markdown for any other, or none)."""
+    if output is None:
+        return ExportFormat.markdown
+    return EXTENSIONS.get(output.suffix.lower(), ExportFormat.markdown)
+
+
 @app.command(rich_help_panel="Sharing")
 def export(
     ctx: typer.Context,
     format: Annotated[
-        ExportFormat,
+        ExportFormat | None,
         typer.Option(
             "--format",
             "-f",
             metavar=choices(ExportFormat),
-            help="markdown for GitHub, json, or an svg progress card.",
+            help="markdown for GitHub, json, or an svg progress card (default: from the"
+            " extension of --output, else markdown).",
+            show_default=False,
         ),
-    ] = ExportFormat.markdown,
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -252,7 +270,9 @@ def export(
 ) -> None:
     """Export your progress: GitHub-ready markdown, versioned JSON, or an SVG card.
 
-    The JSON holds your history too; 'roadmap import' and 'roadmap cohort' read it.
+    The JSON holds your history too; 'roadmap import' and 'roadmap cohort' read it. With
+    --output, the format follows the file's extension (.md, .json, .svg) unless --format is
+    given; the file is readable by others, as an export is meant to be shared.
 
     Example: roadmap export --output PROGRESS.md
     """
@@ -260,6 +280,8 @@ def export(
     from roadmap_cli.render import documents
     from roadmap_cli.render import export as exporters
 
+    if format is None:
+        format = _format_of(output)
     session = session_of(ctx)
     cat = session.catalog()
     track_id = session.track_id(track)
