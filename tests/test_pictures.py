@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -91,12 +92,40 @@ def test_svg_card_parses_and_holds_each_track(
     assert root.tag == f"{SVG}svg"
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
     assert "Builder" in texts and "Deep Models (focus)" in texts
-    assert "1/3 · 33%" in texts and "1/4 · 25%" in texts
+    assert "1 done of 3 · 33%" in texts and "1 done of 4 · 25%" in texts
     assert any(t.startswith("Streak: 1 day") for t in texts)
     assert "Projects: 0 done, 0 in progress" in texts
     assert not list(root.iter(f"{SVG}script"))
-    bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == "#1f883d"]
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "done"]
     assert len(bars) == 2 and int(bars[1].get("width", "0")) > int(bars[0].get("width", "0"))
+
+
+def bars_of(svg: str, kind: str) -> list[int]:
+    root = ET.fromstring(svg)
+    return [int(r.get("width", "0")) for r in root.iter(f"{SVG}rect") if r.get("class") == kind]
+
+
+def test_svg_card_tells_done_from_skipped(run: Runner) -> None:
+    """A track cleared by skipping is not a full bar of done: the skipped stretch has a
+    colour of its own, and the label counts each."""
+    run("skip", "python", "llm-apis", "rag")  # all of Builder, skipped
+    svg = run("export", "--format", "svg").stdout
+    texts = [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert "0 done, 3 skipped of 3 · 100%" in texts
+    done, skipped, track = bars_of(svg, "done"), bars_of(svg, "skipped"), bars_of(svg, "track")
+    assert done[0] == 0 and skipped[0] == track[0]  # cleared in full, none of it done
+    run("done", "python")
+    svg = run("export", "--format", "svg").stdout
+    done, skipped, track = bars_of(svg, "done"), bars_of(svg, "skipped"), bars_of(svg, "track")
+    assert 0 < done[0] < skipped[0] == track[0]
+    style = "".join(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}style"))
+    light, _, dark = style.partition("@media (prefers-color-scheme:dark)")
+    for css in (light, dark):  # each class has its colour in both schemes
+        for kind in (".done{", ".skipped{", ".card{", ".track{"):
+            assert kind in css
+    assert re.search(r"\.done\{fill:(#[0-9a-f]{6})", light).group(1) != re.search(  # type: ignore[union-attr]
+        r"\.skipped\{fill:(#[0-9a-f]{6})", light
+    ).group(1)  # type: ignore[union-attr]
 
 
 def test_svg_escapes_catalog_text(run: Runner, tmp_path: Path) -> None:

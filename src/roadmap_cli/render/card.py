@@ -28,6 +28,18 @@ def escape(text: str) -> str:
 
 
 ROW = 44
+# Colours by class: GitHub's light palette, and its dark one where the reader's system is dark
+# (an <img> of the card follows prefers-color-scheme in browsers and on GitHub).
+STYLE = (
+    "text{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;fill:#1f2328}"
+    ".small{font-size:12px;fill:#59636e}.name{font-size:14px;font-weight:600}"
+    ".head{font-size:18px;font-weight:700}"
+    ".card{fill:#ffffff;stroke:#d1d9e0}.track{fill:#e8ecf0}.done{fill:#1f883d}"
+    ".skipped{fill:#d4a72c}"
+    "@media (prefers-color-scheme:dark){text{fill:#f0f6fc}.small{fill:#9198a1}"
+    ".card{fill:#0d1117;stroke:#3d444d}.track{fill:#262c36}.done{fill:#3fb950}"
+    ".skipped{fill:#9e6a03}}"
+)
 
 
 def to_svg(
@@ -47,24 +59,27 @@ def to_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}"'
         f' viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="title">',
         f'<title id="title">{escape(catalog.title)}: progress</title>',
-        "<style>text{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;fill:#1f2328}"
-        ".small{font-size:12px;fill:#59636e}.name{font-size:14px;font-weight:600}"
-        ".head{font-size:18px;font-weight:700}</style>",
-        f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{height - 1}" rx="8" fill="#ffffff"'
-        ' stroke="#d1d9e0"/>',
+        f"<style>{STYLE}</style>",
+        f'<rect class="card" x="0.5" y="0.5" width="{WIDTH - 1}" height="{height - 1}" rx="8"/>',
         f'<text x="24" y="38" class="head">{escape(catalog.title)}</text>',
         f'<text x="24" y="60" class="small">Progress on {today:%Y-%m-%d}</text>',
     ]
     y = 96
+    bar = WIDTH - 48
     for progress in tracks:
         label = f"{progress.title}{' (focus)' if progress.focus else ''}"
-        filled = round((WIDTH - 48) * progress.percent / 100)
+        done_width = round(bar * progress.done / progress.total) if progress.total else 0
+        cleared_width = round(bar * progress.cleared / progress.total) if progress.total else 0
+        skipped = f", {progress.skipped} skipped" if progress.skipped else ""
         parts += [
             f'<text x="24" y="{y}" class="name">{escape(label)}</text>',
             f'<text x="{WIDTH - 24}" y="{y}" class="small" text-anchor="end">'
-            f"{progress.cleared}/{progress.total} · {progress.percent}%</text>",
-            f'<rect x="24" y="{y + 8}" width="{WIDTH - 48}" height="10" rx="5" fill="#e8ecf0"/>',
-            f'<rect x="24" y="{y + 8}" width="{filled}" height="10" rx="5" fill="#1f883d"/>',
+            f"{progress.done} done{skipped} of {progress.total} · {progress.percent}%</text>",
+            f'<rect class="track" x="24" y="{y + 8}" width="{bar}" height="10" rx="5"/>',
+            # Skipped topics clear a track without study: a paler stretch after the done one.
+            f'<rect class="skipped" x="24" y="{y + 8}" width="{cleared_width}" height="10"'
+            ' rx="5"/>',
+            f'<rect class="done" x="24" y="{y + 8}" width="{done_width}" height="10" rx="5"/>',
         ]
         y += ROW
     streak = (
