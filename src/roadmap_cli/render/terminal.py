@@ -135,17 +135,16 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     heading = Text(doc["catalog"]["title"], style="bold")
     if doc["fresh"]:
         parts.append(heading)
-        if doc["focus"]:
-            how = "Begin with 'roadmap start TOPIC' ('roadmap next' says where to begin)."
-        else:
-            first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
-            how = (
-                "Not sure where to start? 'roadmap choose' asks two questions and recommends"
-                " a track. Or pick one with 'roadmap tracks' and make it your focus with"
-                f" 'roadmap focus {first}'; then begin with 'roadmap start TOPIC'"
-                " ('roadmap next' says where to begin)."
-            )
-        parts.append(Text(f"Welcome! No progress yet. {how}"))
+        parts.append(Text("Welcome! No progress yet. To begin:"))
+        first = doc["tracks"][0]["id"] if doc["tracks"] else "TRACK"
+        steps = _grid(show_header=False)
+        steps.add_column(no_wrap=True, style="bold")
+        steps.add_column()
+        if not doc["focus"]:
+            steps.add_row("  roadmap choose", "which track suits you (two questions)")
+            steps.add_row(f"  roadmap focus {first}", "make a track your focus ('roadmap tracks')")
+        steps.add_row("  roadmap start TOPIC", "start a topic ('roadmap next' says where)")
+        parts.append(steps)
     else:
         heading.append(f"  ·  last active {when(doc['last_active'])}", style="")
         parts.append(heading)

@@ -87,7 +87,8 @@ def _apply(
     lines, progress = session.update(apply_all, f"{name} {' '.join(ids)}")
     from roadmap_cli.render.terminal import render_change
 
-    session.print(render_change(lines, progress))
+    # A note changes no progress: the tracks' bars would only repeat themselves.
+    session.print(render_change(lines, progress if name != "note" else []))
 
 
 def _day(when: str | None) -> date | None:
