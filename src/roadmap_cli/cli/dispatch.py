@@ -144,8 +144,9 @@ def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> 
     if name is None or name not in args:
         return list(args)
     at = args.index(name)
-    asks_own_help = any(word in ("-h", "--help") for word in args[at + 1 :])
-    if name == HELP_COMMAND and not asks_own_help and not os.environ.get("_ROADMAP_COMPLETE"):
+    # `roadmap help COMMAND...`, but not `roadmap help --help` (or any other option of its own)
+    names_only = not any(word.startswith("-") for word in args[at + 1 :])
+    if name == HELP_COMMAND and names_only and not os.environ.get("_ROADMAP_COMPLETE"):
         return globals_first([*args[:at], *args[at + 1 :], "--help"], options)
     front, rest = list(args[:at]), []
     words = iter(args[at:])
@@ -268,9 +269,10 @@ def adopt(group: typer.Typer) -> None:
 def _with(infos: Iterable[Any] | None) -> TyperGroup:
     """The click group of the app with only `infos` (commands and groups), or with every
     command registered so far (None, after `_import_all`)."""
-    adopt(app)
     if infos is None:
         _import_all()
+    adopt(app)
+    if infos is None:
         command = typer.main.get_command(app)
     else:
         chosen = list(infos)

@@ -27,7 +27,7 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
-from roadmap_cli.core.errors import RoadmapError
+from roadmap_cli.core.errors import Interrupted, RoadmapError
 
 # The groups of `roadmap --help`, in order; a command names its group as `rich_help_panel`.
 GROUPS = ("Progress", "Topics", "Projects", "Sharing", "Maintenance")
@@ -141,6 +141,18 @@ def summary(command: Any) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
 
 
+def _invoke(invoke: Any, ctx: Any) -> Any:
+    """Run a command: a usage error learns which command's help to name, and Ctrl-C becomes
+    `Interrupted` (Typer would turn it into a silent exit 130)."""
+    try:
+        return invoke(ctx)
+    except RoadmapError as error:
+        error.command_path = error.command_path or ctx.command_path
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted") from None
+
+
 class RoadmapCommand(TyperCommand):
     """A command with help in the words of a command line (see the module's docstring)."""
 
@@ -159,11 +171,7 @@ class RoadmapCommand(TyperCommand):
             _write_text(formatter, self.help)
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except RoadmapError as error:  # a usage error names this command's help
-            error.command_path = error.command_path or ctx.command_path
-            raise
+        return _invoke(super().invoke, ctx)
 
 
 class RoadmapGroup(TyperGroup):
@@ -199,11 +207,7 @@ class RoadmapGroup(TyperGroup):
                 _write_dl(formatter, grouped[group])
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except RoadmapError as error:
-            error.command_path = error.command_path or ctx.command_path
-            raise
+        return _invoke(super().invoke, ctx)
 
 
 # --- usage errors

@@ -15,7 +15,7 @@ from typing import NoReturn
 import typer
 
 from roadmap_cli.cli.dispatch import build_command, globals_first
-from roadmap_cli.core.errors import Declined, ExitCode, RoadmapError
+from roadmap_cli.core.errors import Declined, ExitCode, Interrupted, RoadmapError
 
 MESSAGE_LIMIT = 2_000  # characters of an error line: a message may quote someone else's data
 
@@ -33,7 +33,8 @@ def _interrupted() -> int:
     A change is written whole or not at all, so nothing is left half done."""
     sys.stderr.write("\n")
     _error("interrupted", prefix="roadmap: ")
-    return 130
+    sys.stderr.flush()
+    return ExitCode.INTERRUPTED
 
 
 def _with_help(error: RoadmapError) -> str:
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         args = globals_first(args)
         command = build_command(args)
         result = command.main(args=args, prog_name="roadmap", standalone_mode=False)
+    except Interrupted:
+        return _interrupted()
     except Declined as exc:  # a "no" to a question: nothing changed, and that is fine
         _error(exc.message, prefix="roadmap: ")
         return ExitCode.OK

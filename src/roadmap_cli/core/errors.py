@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # the operation could not be done: bad catalog, unreadable state, lock held
     USAGE = 2  # the command line was wrong: unknown command, option, id, date
+    INTERRUPTED = 130  # Ctrl-C, as shells report a process ended by SIGINT
 
 
 class RoadmapError(Exception):
@@ -32,6 +33,12 @@ class RoadmapError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Interrupted(RoadmapError):
+    """Ctrl-C while a command ran: a change is written whole or not at all."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class Declined(RoadmapError):

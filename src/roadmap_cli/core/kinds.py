@@ -33,6 +33,8 @@ def other_kind(
                 f"{quoted} is a track, not a project; 'roadmap project list --track {track}'"
                 " lists its projects"
             )
+        if command == "show":
+            return f"{quoted} is a track, not a topic; 'roadmap tracks {track}' shows it"
         return (
             f"{quoted} is a track, not a topic; 'roadmap topics --track {track}' lists its topics"
         )
