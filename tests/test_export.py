@@ -160,7 +160,8 @@ def test_export_one_track_to_a_file(run: Runner, tmp_path: Path) -> None:
 def test_export_to_an_unwritable_place_fails_cleanly(run: Runner, tmp_path: Path) -> None:
     result = run("export", "--output", str(tmp_path / "missing-dir" / "x.md"))
     assert result.exit_code == 1
-    assert result.stderr.startswith("roadmap: error: could not save progress to ")
+    assert result.stderr.startswith("roadmap: error: could not save the export to ")
+    assert result.stderr.endswith("(No such file or directory); nothing was written\n")
 
 
 def test_json_export_holds_the_state_and_catalog_ids(run: Runner, state_file: Path) -> None:

@@ -152,7 +152,7 @@ def test_edit_links_topics_and_title(run: Runner, state_file: Path) -> None:
         "Manual search",
         "--demo",
         "http://localhost:8000",
-        "--topic",
+        "--add-topic",
         "rag",
         "--repo",
         "",
@@ -336,7 +336,11 @@ def test_project_changes_are_recorded_and_undone(run: Runner, state_file: Path) 
     log = json.loads(run("log", "--json").stdout)["records"]
     assert [c["summary"] for r in log for c in r["changes"]] == [
         "project pdf-q-a-bot: planned → done",
-        "project pdf-q-a-bot: changed architecture, deployment, evaluation, problem, tradeoffs",
+        'project pdf-q-a-bot: architecture (none) → "FastAPI + pgvector, because the…";'
+        ' deployment (none) → "One container on Fly.io with ni…";'
+        ' evaluation (none) → "50 golden questions, 44 answere…";'
+        ' problem (none) → "Support staff lose hours search…";'
+        ' tradeoffs (none) → "Smaller chunks: better recall, …"',
         "project pdf-q-a-bot: added",
     ]
     run("undo")

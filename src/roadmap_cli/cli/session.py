@@ -120,16 +120,29 @@ class Session:
 
         return self.store().update(renamed_then_changed, command)
 
-    def print(self, renderable: str | RenderableType) -> None:
-        """Print a message (left to the terminal to wrap) or a renderable."""
+    def print(self, renderable: str | RenderableType, *, wrap: bool = True) -> None:
+        """Print a message (wrapped at spaces unless `wrap` is false: lines such as
+        `file:line: problem` that editors read) or a renderable."""
         from rich.text import Text
 
         from roadmap_cli.core.sanitize import clean
         from roadmap_cli.render.terminal import emit, make_console
 
         console = make_console(self.no_color)
-        if isinstance(renderable, str):  # a message: paths and commands stay whole
+        if isinstance(renderable, str) and not wrap:
             emit(console, Text(clean(renderable)), soft_wrap=True)
+        elif isinstance(renderable, str):  # a message: wrapped at spaces, a long path whole
+            import textwrap
+
+            lines = [
+                wrapped
+                for line in clean(renderable).split("\n")
+                for wrapped in textwrap.wrap(
+                    line, console.width, break_long_words=False, break_on_hyphens=False
+                )
+                or [""]
+            ]
+            emit(console, Text("\n".join(lines)), soft_wrap=True)
         else:
             emit(console, renderable)
 

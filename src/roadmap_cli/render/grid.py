@@ -18,6 +18,7 @@ from typing import Literal
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.padding import Padding
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -99,18 +100,22 @@ class Grid:
         self._lines_at.setdefault(len(self.rows), []).append(line)
 
     def _spanning(self, line: _Line, widths: list[int], console: Console) -> list[Text]:
-        start = sum(widths[: line.column]) + line.indent
-        if _longest_word(line.text) > sum(widths) - start:  # a long id: from the left edge
+        total = sum(widths)
+        start, hang = sum(widths[: line.column]) + line.indent, line.hang
+        longest = _longest_word(line.text)
+        if longest > total - start - hang:  # a long id: no hanging indent,
+            hang = 0
+        if longest > total - start:  # and from the left edge if need be
             start = line.indent
-        room = max(sum(widths) - start - line.hang, 10)
+        room = max(total - start - hang, 10)
         if not line.text.plain:
             return [Text()]
-        first = line.text.wrap(console, room + line.hang, overflow="fold")[0]
+        first = line.text.wrap(console, room + hang, overflow="fold")[0]
         rest = line.text[len(first.plain) :]
         rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
         wrapped = [Text(" " * start) + first]
         if rest.plain:
-            pad = Text(" " * (start + line.hang))
+            pad = Text(" " * (start + hang))
             wrapped += [pad + part for part in rest.wrap(console, room, overflow="fold")]
         return wrapped
 
@@ -231,14 +236,12 @@ class Grid:
                 overflow=column.overflow,
                 justify=column.justify,
             )
-        for number, row in enumerate(self.rows):
+        for number in range(len(self.rows) + 1):
             for spanning in self._lines_at.get(number, []):  # as a row of its own
-                table.add_row(
-                    *[Text()] * spanning.column, Text(" " * spanning.indent) + spanning.text
-                )
-            table.add_row(*row)
-        for spanning in self._lines_at.get(len(self.rows), []):
-            table.add_row(*[Text()] * spanning.column, Text(" " * spanning.indent) + spanning.text)
+                cell = Padding(spanning.text, (0, 0, 0, spanning.indent))
+                table.add_row(*[Text()] * spanning.column, cell)
+            if number < len(self.rows):
+                table.add_row(*self.rows[number])
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -405,19 +405,39 @@ def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) ->
 def render_log(doc: dict[str, Any]) -> RenderableType:
     if not doc["records"]:
         return Text("No changes recorded yet.")
+    shown, total = len(doc["records"]), doc["total"]
+    more = f"{shown} of {total} changes; --limit shows more." if shown < total else ""
+    table = _FitToWidth(lambda width: _log_table(doc["records"], width))
+    return Group(table, Text(more, style="dim")) if more else table
+
+
+def _log_table(records: list[dict[str, Any]], width: int) -> Grid:
+    """The time beside each command, its changes under it; where a command does not fit
+    beside the time (a long project id), each record as lines that wrap under themselves."""
     table = _grid(show_header=False)
     table.add_column("When", no_wrap=True, style="dim")
     table.add_column("What")
-    for item in doc["records"]:
-        what = Text(item["command"], style="bold")
-        if item["foreign"]:
-            what.append(" (arrived with an import)", style="dim")
-        table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", what)
+    for item in records:
+        table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", _command(item))
         for change in item["changes"]:  # each wraps under its own first line
             table.add_line(change["summary"], column=1, indent=2)
-    shown, total = len(doc["records"]), doc["total"]
-    more = f"{shown} of {total} changes; --limit shows more." if shown < total else ""
-    return Group(table, Text(more, style="dim")) if more else table
+    if fits(table, width):
+        return table
+    lines = _grid(show_header=False)
+    lines.add_column()
+    for item in records:
+        when = Text(f"{item['time']:%Y-%m-%d %H:%M}  ", style="dim")
+        lines.add_line(when + _command(item), hang=18)
+        for change in item["changes"]:
+            lines.add_line(change["summary"], indent=20)
+    return lines
+
+
+def _command(item: dict[str, Any]) -> Text:
+    what = Text(item["command"], style="bold")
+    if item["foreign"]:
+        what.append(" (arrived with an import)", style="dim")
+    return what
 
 
 @_clean_doc

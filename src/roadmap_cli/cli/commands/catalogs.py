@@ -91,7 +91,7 @@ def validate(
             ]
         else:
             lines.append(f"{len(doc['problems'])} problem(s) in {file}")
-        session.print("\n".join(lines))
+        session.print("\n".join(lines), wrap=False)  # file:line: lines, as editors read them
     if not doc["valid"]:
         raise typer.Exit(1)
 

@@ -137,7 +137,7 @@ def doctor(
                 "The damaged file was not TOML, so the new one is written afresh: comments and"
                 f" keys of your own are only in {done.moved_to.name}"
             )
-        session.print("\n".join(lines))
+        session.print("\n".join(lines), wrap=False)  # paths, whole, one a line
         return
     findings = checks.diagnose(store, session.catalog(checked=True))
     doc = checks.to_json(findings)
