@@ -340,7 +340,7 @@ def test_project_changes_are_recorded_and_undone(run: Runner, state_file: Path) 
         ' deployment (none) → "One container on Fly.io with ni…";'
         ' evaluation (none) → "50 golden questions, 44 answere…";'
         ' problem (none) → "Support staff lose hours search…";'
-        ' tradeoffs (none) → "Smaller chunks: better recall, …"',
+        ' tradeoffs (none) → "Smaller chunks: better recall,…"',
         "project pdf-q-a-bot: added",
     ]
     run("undo")

@@ -79,7 +79,7 @@ def one_line(text: str, limit: int | None = None) -> str:
     is one space, and none at either end; with `limit`, no longer than that (an ellipsis
     ends what was cut)."""
     line = _SPACES.sub(" ", clean(text)).strip()
-    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
+    return line if limit is None or len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def clean_data(value: Any) -> Any:
