@@ -274,8 +274,8 @@ def usage_message(error: Any) -> str:
             what = f"{path} needs {_param_name(param)} {metavar(param)}"
     elif kind == "NoSuchOption":
         option = str(getattr(error, "option_name", "") or "")
-        commands = [ctx.command, ctx.find_root().command] if ctx is not None else []
-        known = [name for c in commands for p in c.params for name in p.opts if len(name) > 2]
+        owners = [ctx.command, ctx.find_root().command] if ctx is not None else []
+        known = [name for c in owners for p in c.params for name in p.opts if len(name) > 2]
         what = f"{path} has no option {option}" + _did_you_mean(option, known)
     elif param is not None:
         what = f"{_param_name(param)}: {plain_words(message)}"

@@ -166,11 +166,11 @@ class Grid:
         if not self.columns:
             return []
         if not rows:  # lines alone
-            widths = [max_width] + [0] * (len(self.columns) - 1)
+            alone = [max_width] + [0] * (len(self.columns) - 1)
             return [
                 part
                 for line in self._lines_at.get(0, [])
-                for part in self._spanning(line, widths, console)
+                for part in self._spanning(line, alone, console)
             ]
         if any(_UNUSUAL.search(cell.plain) for row in rows for cell in row):
             return None  # tabs and other line breaks: Rich's own handling

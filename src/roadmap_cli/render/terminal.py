@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -236,7 +236,7 @@ def render_track(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Coming from", ", ".join(doc["entry_from"]))
     parts.append(facts)
 
-    def section(title: str, lines: list[Text | str], hang: int = 2) -> None:
+    def section(title: str, lines: Sequence[Text | str], hang: int = 2) -> None:
         if not lines:
             return
         parts.append(Text())
