@@ -144,6 +144,9 @@ def test_columns_that_say_nothing_are_left_out(run: Runner, learner: dict[str, l
     assert "Your projects" not in one_track and "covered by" not in one_track
     every = run("project", "ideas").stdout
     assert "✔ covered by" in every and "taken on by pdf-q-a-bot" in every
+    mine = run("project", "list", "--track", "ai-developer").stdout
+    assert mine.splitlines()[0].split() == ["Id", "Status", "Project"]  # no track column
+    assert "Track" in run("project", "list").stdout.splitlines()[0]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -526,19 +526,22 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
 def render_projects(doc: dict[str, Any]) -> RenderableType:
     if not doc["projects"]:
         return Text("No projects yet. Add one with 'roadmap project add TITLE --track TRACK'.")
-    return _FitToWidth(lambda width: _projects_table(doc["projects"], width))
+    one_track = len({row["track"] for row in doc["projects"]}) == 1
+    return _FitToWidth(lambda width: _projects_table(doc["projects"], width, one_track))
 
 
-def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
-    """One row per project: id, status, title and track; where that does not fit, the title
-    and track on a line of their own under the id."""
+def _projects_table(rows: list[dict[str, Any]], width: int, one_track: bool) -> RenderableType:
+    """One row per project: id, status, title and track (left out when all are of one
+    track); where that does not fit, the title on a line of its own under the id."""
     table = _grid()
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
     table.add_column("Project")
-    table.add_column("Track", no_wrap=True)
+    if not one_track:
+        table.add_column("Track", no_wrap=True)
     for row in rows:
-        table.add_row(row["id"], _project_status(row["status"]), row["title"], row["track"])
+        cells = [row["id"], _project_status(row["status"]), row["title"]]
+        table.add_row(*cells, *([] if one_track else [row["track"]]))
     if fits(table, width):
         return table
     stacked = _grid()
@@ -546,7 +549,8 @@ def _projects_table(rows: list[dict[str, Any]], width: int) -> RenderableType:
     stacked.add_column("Status", no_wrap=True)
     for row in rows:
         stacked.add_row(row["id"], _project_status(row["status"]))
-        stacked.add_line(f"{row['title']} ({row['track']})", indent=2)
+        title = row["title"] if one_track else f"{row['title']} ({row['track']})"
+        stacked.add_line(title, indent=2)
     return stacked
 
 
