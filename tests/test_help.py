@@ -170,6 +170,29 @@ def test_numbers_out_of_range_are_said_in_words(run: Runner) -> None:
         assert words in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["status", "foo"], "too many arguments: foo; see 'roadmap status --help'"),
+        (["done", "rag", "--date"], "--date needs a value; see 'roadmap done --help'"),
+        (["project", "add", "x", "-t"], "-t needs a value; see 'roadmap project add --help'"),
+        (["export", "-f"], "-f needs a value; see 'roadmap export --help'"),
+    ],
+)
+def test_click_errors_in_plain_words(run: Runner, args: list[str], words: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    plain(result.stderr)
+    assert result.stderr == f"roadmap: error: {words}\n"
+
+
+@pytest.mark.parametrize("group", ["project", "catalog"])
+def test_a_group_alone_shows_its_commands(run: Runner, group: str) -> None:
+    result = run(group)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == run(group, "--help").stdout
+
+
 def test_an_unknown_command_or_option_suggests_the_close_one(run: Runner) -> None:
     assert run("stauts").stderr == (
         "roadmap: error: unknown command 'stauts'; did you mean status or start?"

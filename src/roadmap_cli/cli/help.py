@@ -223,6 +223,9 @@ _LIBRARY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Input should be greater than (\S+)$", "give more than {0}"),
         (r"^Input should be less than (\S+)$", "give less than {0}"),
         (r"^Input should be (.*)$", "the value should be {0}"),
+        (r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", "too many arguments: {0}"),
+        (r"^Option '(.*)' requires an argument\.?$", "{0} needs a value"),
+        (r"^Option '(.*)' requires (\d+) arguments\.?$", "{0} needs {1} values"),
     )
 )
 
@@ -260,10 +263,24 @@ def _did_you_mean(word: str, names: Iterable[str]) -> str:
     return f"; did you mean {_either(close)}?" if close else ""
 
 
-def usage_message(error: Any) -> str:
-    """One line for one of Typer's usage errors: what is wrong, then the command's help."""
+def command_path(root: Any, args: list[str]) -> str:
+    """`roadmap project add` for the words of `args` that name commands (options skipped)."""
+    path, group = ["roadmap"], root
+    for word in args:
+        commands = getattr(group, "commands", None)
+        if not commands:
+            break
+        if word in commands:
+            path.append(word)
+            group = commands[word]
+    return " ".join(path)
+
+
+def usage_message(error: Any, fallback_path: str = "roadmap") -> str:
+    """One line for one of Typer's usage errors: what is wrong, then the command's help
+    (`fallback_path`'s when the error does not say which command it came from)."""
     ctx = getattr(error, "ctx", None)
-    path = getattr(ctx, "command_path", "") or "roadmap"
+    path = getattr(ctx, "command_path", "") or fallback_path
     param = getattr(error, "param", None)
     message = str(getattr(error, "message", "") or "")
     kind = type(error).__name__

@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
         plain_completion_descriptions()
     args = sys.argv[1:] if argv is None else argv
+    command = None
     try:
         args = globals_first(args)
         command = build_command(args)
@@ -78,9 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         _error("cancelled; nothing was changed")
         return ExitCode.FAILED
     except typer.TyperException as exc:  # Typer's usage errors: unknown command, option, value
-        from roadmap_cli.cli.help import usage_message
+        from roadmap_cli.cli.help import command_path, usage_message
 
-        _error(usage_message(exc))
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stdout.write(ctx.get_help() + "\n")  # `roadmap project`: its commands
+            return ExitCode.OK
+        _error(usage_message(exc, command_path(command, args)))
         return int(getattr(exc, "exit_code", ExitCode.USAGE))
     except KeyboardInterrupt:
         return _interrupted()
