@@ -161,3 +161,22 @@ def test_any_change_reads_back_exactly(before: State, data: st.DataObject) -> No
         if after.topics.get(topic_id) == entry:
             block = previous.split(f"[topics.{topic_id}]\n", 1)[1].split("\n\n", 1)[0]
             assert f"[topics.{topic_id}]\n{block}" in text
+
+
+def test_three_quotes_inside_one_line_strings_are_only_text() -> None:
+    """A title or note of quotes is a one-line string: the file is still edited in place,
+    while a value that starts a multi-line string is not (its lines may look like keys)."""
+    quotes = "'" * 3
+    before = State(
+        catalog="mini",
+        topics={"rag": TopicProgress(status="done", note='say """hi"""', updated=T0)},
+        projects={"bot": Project(title=quotes, track="builder", created=T0, updated=T0)},
+    )
+    previous = "# mine\n" + render(before)
+    after = before.copy()
+    after.projects["bot"].status = "in-progress"
+    text = edit(after, previous, before)
+    assert text is not None and text.startswith("# mine\n")
+    assert read(text) == after and read(text).projects["bot"].title == quotes
+    multi = previous + "memo = " + quotes + "\nstatus = 'x'\n" + quotes + "\n"
+    assert edit(after, multi, read(multi)) is None

@@ -147,16 +147,20 @@ _ONE_LINE = re.compile(
 
 def _line_based(text: str) -> bool:
     """Whether every line is blank, a comment, a table header, or a key with its whole value.
-    Only two kinds of TOML value may go on to the next line: multi-line strings (none may be
-    in the file) and arrays (a line whose value is an array must read on its own)."""
-    if '"""' in text or "'''" in text:
-        return False
+    Only three kinds of TOML value may go on to the next line: multi-line strings (no value
+    may start as one), and arrays and inline tables (a line whose value is one must read on
+    its own, so that no multi-line string hides in it). Three quotes inside a one-line
+    string, such as a title of three apostrophes, are only text."""
     for line in text.split("\n"):  # TOML's lines (splitlines() would also cut at U+2028)
         match = _ONE_LINE.fullmatch(line)
         if match is None:
             return False
         value = match.group(1)
-        if value is not None and value.startswith("["):
+        if value is None:
+            continue
+        if value.startswith(('"""', "'''")):
+            return False
+        if value.startswith(("[", "{")):
             try:
                 toml_text.loads(line)
             except toml_text.TOMLDecodeError:
