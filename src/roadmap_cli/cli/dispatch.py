@@ -138,16 +138,13 @@ def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> 
     `roadmap status --no-color` and `roadmap next --state FILE` work as `roadmap --no-color
     status` does. Nothing after `--` moves, and no command has an option of the same name
     (tests/test_help.py checks). `roadmap help [COMMAND...]` becomes `roadmap COMMAND...
-    --help`."""
+    --help`. A global option after the command with no value is a usage error here: taking
+    the command's name for its value would run another command."""
     options = options or global_options()
     name = command_name(args, options)
     if name is None or name not in args:
         return list(args)
     at = args.index(name)
-    # `roadmap help COMMAND...`, but not `roadmap help --help` (or any other option of its own)
-    names_only = not any(word.startswith("-") for word in args[at + 1 :])
-    if name == HELP_COMMAND and names_only and not os.environ.get("_ROADMAP_COMPLETE"):
-        return globals_first([*args[:at], *args[at + 1 :], "--help"], options)
     front, rest = list(args[:at]), []
     words = iter(args[at:])
     for word in words:
@@ -161,10 +158,17 @@ def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> 
             front.append(word)
             if "=" not in word:
                 value = next(words, None)
-                if value is not None:
-                    front.append(value)
+                if value is None:
+                    from roadmap_cli.core.errors import UsageError
+
+                    raise UsageError(f"{word} needs a value; see 'roadmap {name} --help'")
+                front.append(value)
         else:
             rest.append(word)
+    # `roadmap help COMMAND...`, but not `roadmap help --help` (or any other option of its own)
+    names_only = not any(word.startswith("-") for word in rest[1:])
+    if rest[:1] == [HELP_COMMAND] and names_only and not os.environ.get("_ROADMAP_COMPLETE"):
+        return [*front, *rest[1:], "--help"]
     return front + rest
 
 

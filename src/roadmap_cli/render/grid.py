@@ -105,8 +105,8 @@ class Grid:
         longest = _longest_word(line.text)
         if longest > total - start - hang:  # a long id: no hanging indent,
             hang = 0
-        if longest > total - start:  # and from the left edge if need be
-            start = line.indent
+        if longest > total - start:  # and nearer the left edge if need be
+            start = min(line.indent, 2)
         room = max(total - start - hang, 10)
         if not line.text.plain:
             return [Text()]
@@ -149,6 +149,9 @@ class Grid:
                     + self._padding(i)
                     for i in range(len(self.columns))
                 ]
+                for i, floor in enumerate(floors):
+                    if wrapable[i] and floor > max_width:  # wider than any view: it folds
+                        floors[i] = max(1 + self._padding(i), max_width - sum(floors) + floor)
                 widths = _shrink_to(widths, floors, wrapable, max_width)
             else:
                 widths = shrink(widths, wrapable, max_width)
@@ -196,8 +199,9 @@ class Grid:
                     cells.append([text])
                 elif column.no_wrap:
                     return None
-                else:
-                    wrapped = text.wrap(console, room, overflow=column.overflow)
+                else:  # a word longer than the column is folded, never cut short
+                    overflow: Overflow = "fold" if self.keep_words else column.overflow
+                    wrapped = text.wrap(console, room, overflow=overflow)
                     cells.append(list(wrapped) or [Text()])
             for depth in range(max(len(cell) for cell in cells)):
                 line = Text()
@@ -233,7 +237,7 @@ class Grid:
                 column.header,
                 style=column.style or None,
                 no_wrap=column.no_wrap,
-                overflow=column.overflow,
+                overflow="fold" if self.keep_words else column.overflow,
                 justify=column.justify,
             )
         for number in range(len(self.rows) + 1):

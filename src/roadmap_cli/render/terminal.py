@@ -261,8 +261,11 @@ def render_track(doc: dict[str, Any]) -> RenderableType:
     if doc["outcomes"]:
         parts.append(Text())
         parts.append(Text("Outcome ideas", style="bold"))
-        hint = f"  Build one: roadmap project add TITLE --track {doc['id']} --outcome IDEA"
-        parts.append(Text(hint, style="dim"))
+        hint = _grid(show_header=False)
+        hint.add_column()
+        build = f"Build one: roadmap project add TITLE --track {doc['id']} --outcome IDEA"
+        hint.add_line(Text(build, style="dim"), indent=2, hang=11)
+        parts.append(hint)
         parts.append(_FitToWidth(lambda width: _ideas(doc["outcomes"], width, heading=False)))
     signals = [
         Text.assemble(("✔ " if s["shown"] else "· ", "green" if s["shown"] else "dim"), s["what"])
@@ -641,7 +644,7 @@ def _cohort_learners(doc: dict[str, Any], short: bool) -> Grid:
     """A row per learner: per track the percent cleared, topics in progress and projects
     done; `short`: each track's cell on two lines, and the last activity as MM-DD."""
     learners = _grid()
-    learners.add_column("Learner", min_width=8, overflow="fold")  # a name, not an id to type
+    learners.add_column("Learner", min_width=12, overflow="fold")  # a name, not an id to type
     for track in doc["tracks"]:
         learners.add_column(track["title"], justify="right")
     learners.add_column("Active" if short else "Last active", no_wrap=True)

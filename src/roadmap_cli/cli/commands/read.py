@@ -280,6 +280,10 @@ def export(
     from roadmap_cli.render import documents
     from roadmap_cli.render import export as exporters
 
+    if output is not None and (not output.name or output.is_dir()):
+        from roadmap_cli.core.errors import UsageError
+
+        raise UsageError(f"--output '{output}' is no file name: give the export's file")
     if format is None:
         format = _format_of(output)
     session = session_of(ctx)
