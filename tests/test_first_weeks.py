@@ -327,3 +327,54 @@ def test_tracks_id_shows_a_track_in_full(run: Runner) -> None:
     ):
         assert words in out, words
     assert run("tracks", "nope").exit_code == 2
+
+
+def test_a_moved_date_says_from_what_to_what(run: Runner) -> None:
+    run("done", "python", "--date", "2026-01-05")
+    assert (
+        "python: finish moved from 2026-01-05 to 2026-01-03"
+        in run("done", "python", "--date", "2026-01-03").stdout
+    )
+    run("skip", "lora", "--date", "2026-01-05")
+    assert (
+        "lora: skip moved from 2026-01-05 to 2026-01-04"
+        in run("skip", "lora", "--date", "2026-01-04").stdout
+    )
+    started = run("start", "python", "--yes")
+    assert "python: done → in-progress (finish date 2026-01-03 dropped)" in started.stdout
+    run("project", "add", "Bot", "--track", "builder")
+    run("project", "done", "bot", "--force", "--date", "2026-01-05")
+    moved = run("project", "done", "bot", "--force", "--date", "2026-01-06")
+    assert moved.stdout == "bot: finish moved from 2026-01-05 to 2026-01-06\n"
+
+
+def test_a_corrected_date_counts_on_the_new_day_only(run: Runner) -> None:
+    run("start", "rag", "--date", "-6d")
+    run("start", "rag", "--date", "-4d")  # a mistake put right: rag was started 4 days ago
+    doc = json.loads(run("log", "--calendar", "--json").stdout)
+    learned = {d["day"]: d["learned"] for week in doc["weeks"] for d in week if d["learned"]}
+    assert learned == {(TODAY - timedelta(days=4)).isoformat(): 1}
+
+
+def test_an_answer_that_is_neither_yes_nor_no_asks_again(run: Runner, state_file: Path) -> None:
+    run("done", "python")
+    result = run("reset", "python", input="maybe\nyes\n")
+    assert result.exit_code == 0 and "Please answer y or n:" in result.stderr
+    assert "python: done → pending" in result.stdout
+
+
+def test_a_file_that_is_not_json_is_said_so_in_words(run: Runner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\n  nope\n}")
+    result = run("import", str(bad), "--merge")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"roadmap: error: {bad} is not JSON (it stops making sense at line 2, column 3);"
+        " give a file made by 'roadmap export --format json'\n"
+    )
+
+
+def test_a_long_unknown_id_is_quoted_shortened(run: Runner) -> None:
+    result = run("done", "x" * 300)
+    assert result.exit_code == 2 and len(result.stderr) < 200
+    assert "'" + "x" * 59 + "…'" in result.stderr

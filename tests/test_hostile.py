@@ -1077,7 +1077,7 @@ def test_a_record_forged_under_another_machines_id_cannot_hide_it(
     assert run("import", str(b), "--merge").exit_code == 0
     assert json.loads(run("show", "python", "--json").stdout)["status"] == "pending"
     again = run("import", str(b), "--merge")  # and it is taken once: a second time is nothing
-    assert "0 topic(s) and 0 project(s) changed" in " ".join(again.stdout.split())
+    assert "0 topics and 0 projects changed" in " ".join(again.stdout.split())
 
 
 def test_a_note_made_too_long_by_hand_is_a_finding_not_a_crash(

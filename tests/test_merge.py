@@ -175,7 +175,7 @@ def test_diverging_copies_merged_both_ways_end_equal(
     statuses = {t["id"]: t["status"] for t in on_work["topics"]}
     assert (statuses["rag"], statuses["llm-apis"]) == ("in-progress", "done")
     # and again: nothing more changes
-    assert "0 topic(s) and 0 project(s) changed" in " ".join(
+    assert "0 topics and 0 projects changed" in " ".join(
         run("import", str(tmp_path / "work.json"), "--merge").stdout.split()
     )
 
@@ -302,7 +302,7 @@ def test_a_merge_that_brings_nothing_new_writes_nothing(
     export_to(run, tmp_path / "me.json")
     before = state_file.read_bytes(), state_file.with_name("progress.history.jsonl").read_bytes()
     result = run("import", str(tmp_path / "me.json"), "--merge")
-    assert "0 topic(s) and 0 project(s) changed" in " ".join(result.stdout.split())
+    assert "0 topics and 0 projects changed" in " ".join(result.stdout.split())
     after = state_file.read_bytes(), state_file.with_name("progress.history.jsonl").read_bytes()
     assert after == before
 

@@ -210,12 +210,16 @@ def ask(prompt: str) -> str | None:
 def yes_or_no(question: str, default: bool = False) -> bool | None:
     """A [y/N] question ([Y/n] with a `default` of yes: Enter takes it); None when no answer
     could be read."""
-    answer = ask(f"{question} {'[Y/n]' if default else '[y/N]'}:")
-    if answer is None:
-        return None
-    if not answer:
-        return default
-    return answer.lower() in ("y", "yes")
+    prompt = f"{question} {'[Y/n]' if default else '[y/N]'}:"
+    while True:  # an answer that is neither asks again
+        answer = ask(prompt)
+        if answer is None:
+            return None
+        if not answer:
+            return default
+        if answer.lower() in ("y", "yes", "n", "no"):
+            return answer.lower() in ("y", "yes")
+        prompt = "Please answer y or n:"
 
 
 def confirm(question: str, yes: bool, what: str) -> None:

@@ -39,10 +39,13 @@ def _local_day(value: Any) -> date | None:
 
 
 def learning_days(records: Iterable[Record]) -> Counter[date]:
-    """How many things were learned on each day, from the records of the history."""
+    """How many things were learned on each day, from the records of the history, oldest
+    first. A date that a later change corrects (a start moved from one day to another) counts
+    on the new day only."""
     records = list(records)
     undone = {r.undoes for r in records if r.undoes}
     per_day: Counter[date] = Counter()
+    counted: dict[tuple[str, str], date] = {}  # the day each dated field last counted on
     for record in records:
         if record.undoes or record.imported or record.id in undone:
             continue
@@ -51,12 +54,21 @@ def learning_days(records: Iterable[Record]) -> Counter[date]:
             if kind not in ("topics", "projects") or not isinstance(change.new, dict):
                 continue  # focus, or an entry removed (reset, project remove)
             old = change.old if isinstance(change.old, dict) else {}
-            days = {
-                day
-                for name in DATED
-                if change.new.get(name) and change.new.get(name) != old.get(name)
-                if (day := _local_day(change.new[name])) is not None
-            }
+            days = set()
+            for name in DATED:
+                new_value, old_value = change.new.get(name), old.get(name)
+                if not new_value or new_value == old_value:
+                    continue
+                day = _local_day(new_value)
+                if day is None:
+                    continue
+                corrected = counted.get((change.key, name))
+                if old_value and corrected is not None and corrected == _local_day(old_value):
+                    per_day[corrected] -= 1  # the earlier date was a mistake, not learning
+                    if not per_day[corrected]:
+                        del per_day[corrected]
+                counted[(change.key, name)] = day
+                days.add(day)
             if not days and kind == "projects":  # work on a project: the day it was done
                 day = _local_day(record.time)
                 days = {day} if day is not None else set()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from roadmap_cli.core.errors import UnknownIdError
 
 _SEPARATORS = re.compile(r"[\s_]+")
+QUOTED = 60  # characters of what was typed that an error quotes
 SHOW_ALL = 8  # a kind with this few ids lists them all when a name matches none
 
 
@@ -48,6 +49,15 @@ class IdIndex:
 
     def resolve(self, query: str) -> str:
         """The canonical id for `query`, or an UnknownIdError that names the closest ids."""
+        try:
+            return self._resolve(query)
+        except UnknownIdError as error:
+            if len(query) <= QUOTED:
+                raise
+            shown = query[: QUOTED - 1] + "…"  # what was typed, shortened in the message
+            raise UnknownIdError(error.message.replace(query, shown), query) from None
+
+    def _resolve(self, query: str) -> str:
         key = normalize(query)
         hint = f" ({self.list_command} lists them)" if self.list_command else ""
         if not key:

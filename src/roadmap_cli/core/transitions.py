@@ -90,10 +90,11 @@ def start(state: State, topic_id: str, moment: datetime, *, day: date | None = N
         entry.started, entry.updated = at_day(day, moment), moment
         return f"start moved from {_day(was)} to {_day(entry.started)}"
     entry = _entry(state, topic_id, moment)
+    lost = f" (finish date {_day(entry.finished)} dropped)" if before == "done" else ""
     entry.status, entry.finished, entry.updated = "in-progress", None, moment
     if day is not None or entry.started is None:
         entry.started = at_day(day, moment)
-    return _moved(before, "in-progress")
+    return _moved(before, "in-progress") + lost
 
 
 def finish(
@@ -116,7 +117,7 @@ def finish(
     ):
         return None
     entry = _entry(state, topic_id, moment)
-    started = entry.started
+    started, was = entry.started, entry.finished
     if before != "done" or day is not None:
         entry.finished = at_day(day, moment)
     entry.status, entry.updated = "done", moment
@@ -124,7 +125,12 @@ def finish(
         entry.started = entry.finished
     if note is not None:
         entry.note = note
-    message = _moved(before, "done") if before != "done" else "done (updated)"
+    if before != "done":
+        message = _moved(before, "done")
+    elif was is not None and entry.finished is not None and was.date() != entry.finished.date():
+        message = f"finish moved from {_day(was)} to {_day(entry.finished)}"
+    else:
+        message = "done (note updated)" if note is not None else "done (updated)"
     return _with_start(message, started, entry.started)
 
 
@@ -140,13 +146,14 @@ def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = No
     ):
         return None
     entry = _entry(state, topic_id, moment)
-    was = entry.finished if before == "done" else None
+    previous = entry.finished
+    was = previous if before == "done" else None
     started = entry.started
     entry.status, entry.finished, entry.updated = "skipped", at_day(day, moment), moment
     if entry.started is not None and entry.started > entry.finished:
         entry.started = entry.finished
     if before == "skipped":
-        message = f"skipped (date changed to {_day(entry.finished)})"
+        message = f"skip moved from {_day(previous)} to {_day(entry.finished)}"
     else:
         lost = f" (finish date {_day(was)} dropped)" if was is not None else ""
         message = _moved(before, "skipped") + lost

@@ -286,8 +286,13 @@ def parse(
         raise RoadmapError(f"{path} is not a valid export: it is nested too deeply") from None
     except MemoryError:
         raise RoadmapError(f"{path} is not a valid export: it is too large to read") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RoadmapError(f"{path} is not JSON ({exc})") from None
+    except json.JSONDecodeError as exc:  # where, in words; not the json module's own
+        raise RoadmapError(
+            f"{path} is not JSON (it stops making sense at line {exc.lineno}, column"
+            f" {exc.colno}); give a file made by 'roadmap export --format json'"
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise RoadmapError(f"{path} is not JSON text (not UTF-8)") from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT_NAME:
         raise RoadmapError(f'{path} is not a roadmap export (no "format": "{EXPORT_FORMAT_NAME}")')
     version = data.get("version")

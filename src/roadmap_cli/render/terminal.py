@@ -226,9 +226,7 @@ def render_track(doc: dict[str, Any]) -> RenderableType:
         head.append("  ★ focus", style="bold")
     head.append(f"  {p['cleared']}/{p['total']} cleared ({p['percent']}%)")
     parts: list[RenderableType] = [head, Text(doc["summary"]), Text()]
-    facts = _grid(show_header=False)
-    facts.add_column(style="bold", no_wrap=True)
-    facts.add_column()
+    facts = _Facts("bold")
     facts.add_row("Optimises for", doc["optimizes_for"])
     if doc["choose_when"]:
         facts.add_row("Choose it", doc["choose_when"])
@@ -286,6 +284,34 @@ def _stacked(doc: dict[str, Any]) -> Grid:
     return topics
 
 
+class _Facts:
+    """Labels and values side by side; where a value holds a word (an id) too long to sit
+    beside the labels, each value on the lines under its label instead."""
+
+    def __init__(self, label_style: str) -> None:
+        self.label_style = label_style
+        self.rows: list[tuple[str, str | Text]] = []
+
+    def add_row(self, label: str, value: str | Text) -> None:
+        self.rows.append((label, value))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        side = _grid(show_header=False)
+        side.add_column(style=self.label_style, no_wrap=True)
+        side.add_column()
+        for label, value in self.rows:
+            side.add_row(label, value)
+        if fits(side, options.max_width):
+            yield side
+            return
+        stacked = _grid(show_header=False)
+        stacked.add_column()
+        for label, value in self.rows:
+            stacked.add_line(Text(label, style=self.label_style))
+            stacked.add_line(value, indent=2)
+        yield stacked
+
+
 class _FitToWidth:
     """A renderable built only once the width it will be drawn in is known."""
 
@@ -327,9 +353,7 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
         Text(doc["summary"]),
         Text(),
     ]
-    facts = _grid(show_header=False)
-    facts.add_column(style="bold", no_wrap=True)
-    facts.add_column()
+    facts = _Facts("bold")
     facts.add_row("Tracks", ", ".join(doc["tracks"]))
     if doc["requires"]:
         reqs = Text()
@@ -488,9 +512,7 @@ def render_project(doc: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [
         Text.assemble((doc["title"], "bold"), f"  ({doc['id']})  ", _project_status(doc["status"]))
     ]
-    facts = _grid(show_header=False)
-    facts.add_column(style="bold", no_wrap=True)
-    facts.add_column()
+    facts = _Facts("bold")
     facts.add_row("Track", doc["track_title"] or doc["track"])
     if doc["outcome"]:
         facts.add_row("Outcome", f"{doc['outcome_title'] or doc['outcome']} ({doc['outcome']})")
@@ -610,9 +632,7 @@ def render_portfolio(doc: dict[str, Any]) -> RenderableType:
         if parts:
             parts.append(Text())
         parts.append(Text(track["title"], style="bold"))
-        facts = _grid(show_header=False)
-        facts.add_column(no_wrap=True, style="dim")
-        facts.add_column()
+        facts = _Facts("dim")
         facts.add_row("Done projects", ", ".join(track["done_projects"]) or "none yet")
         facts.add_row("Ideas covered", ", ".join(track["outcomes_covered"]) or "none yet")
         facts.add_row("Ideas open", ", ".join(track["outcomes_open"]) or "none")

@@ -293,13 +293,16 @@ def done(
                 f" {'is' if len(missing) == 1 else 'are'} missing. Fill them with"
                 f" 'roadmap project edit {project_id} {fill}' (or --editor), or pass --force"
             )
-        before, started = item.status, item.started
+        before, started, finished = item.status, item.started, item.finished
         item.status, item.updated = "done", moment
         item.finished = at_day(day, moment)
         item.started = (
             item.started if item.started and item.started <= item.finished else item.finished
         )
-        message = f"{before} → done" if before != "done" else "done (date changed)"
+        if before != "done":
+            message = f"{before} → done"
+        else:
+            message = f"finish moved from {_date(finished)} to {_date(item.finished)}"
         if started is not None and started.date() != item.started.date():
             message += f" (start moved from {_date(started)} to {_date(item.started)})"
         return message

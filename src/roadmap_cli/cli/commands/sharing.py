@@ -31,6 +31,10 @@ MaxSizeOption = Annotated[
 ]
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _changed(before: State, after: State) -> str:
     topics = sum(
         before.topics.get(k) != after.topics.get(k) for k in {*before.topics, *after.topics}
@@ -39,7 +43,7 @@ def _changed(before: State, after: State) -> str:
         before.projects.get(k) != after.projects.get(k) for k in {*before.projects, *after.projects}
     )
     focus = ", focus" if before.focus != after.focus else ""
-    return f"{topics} topic(s) and {projects} project(s) changed{focus}"
+    return f"{_count(topics, 'topic')} and {_count(projects, 'project')} changed{focus}"
 
 
 @app.command("import", rich_help_panel="Sharing")
@@ -91,7 +95,7 @@ def import_(
         held: Any = export.state
         confirm(
             f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
-            f" {len(held.topics)} topics, {len(held.projects)} projects)?"
+            f" {_count(len(held.topics), 'topic')}, {_count(len(held.projects), 'project')})?"
             " A copy of your current files is kept.",
             yes,
             "imported",
