@@ -311,3 +311,38 @@ def test_the_exported_project_has_every_field_of_a_project() -> None:
     exported = set(export_schema.Project.model_fields)
     assert exported == {f.name for f in dataclasses.fields(state.Project)}
     assert exported == set(state.PROJECT_FIELDS)
+
+
+def test_every_bundled_topic_has_three_questions_of_its_own(bundled: Catalog) -> None:
+    """Self-check questions: at least three a topic, none the same as another topic's (nor
+    nearly the same: compared without case, punctuation and spacing), each a question or a
+    prompt such as "Name two ..."."""
+    seen: dict[str, str] = {}
+    for topic in bundled.topics:
+        assert len(topic.questions) >= 3, topic.id
+        for question in topic.questions:
+            assert question.endswith(("?", ".")) and 20 <= len(question) <= 200, question
+            key = re.sub(r"[^a-z0-9]+", " ", question.lower()).strip()
+            assert key not in seen, f"{topic.id} repeats a question of {seen.get(key)}"
+            seen[key] = topic.id
+
+
+def test_questions_are_optional_checked_and_shown(run: Runner, tmp_path: Path) -> None:
+    import json
+
+    assert (
+        json.loads(run("--catalog", str(MINI), "show", "rag", "--json").stdout)["questions"] == []
+    )
+    asked = tmp_path / "asked.toml"
+    asked.write_text(
+        MINI.read_text().replace(
+            'summary = "Retrieval-augmented generation."',
+            'summary = "Retrieval-augmented generation."\nquestions = ["Why chunk at all?"]',
+        )
+    )
+    shown = run("--catalog", str(asked), "show", "rag").stdout
+    assert "Check yourself" in shown and "  1. Why chunk at all?" in shown
+    bad = tmp_path / "bad.toml"
+    bad.write_text(asked.read_text().replace('["Why chunk at all?"]', '["", 3]'))
+    result = run("catalog", "validate", str(bad))
+    assert result.exit_code == 1 and "questions" in result.stdout

@@ -30,6 +30,7 @@ class Topic(NamedTuple):
     requires: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
+    questions: tuple[str, ...] = ()  # self-check questions, answered out loud
 
 
 class Outcome(NamedTuple):
@@ -195,6 +196,7 @@ def _topic(data: dict[str, Any]) -> Topic:
         requires=_texts(data.get("requires", [])),
         aliases=_texts(data.get("aliases", [])),
         resources=tuple(Resource(r["title"], r["url"]) for r in data.get("resources", [])),
+        questions=_texts(data.get("questions", [])),
     )
 
 
@@ -228,6 +230,7 @@ def sound(catalog: Catalog) -> bool:
     texts = [catalog.title, catalog.description, catalog.source]
     for topic in catalog.topics:
         texts += (topic.title, topic.summary, *(t for r in topic.resources for t in r))
+        texts += topic.questions
     for track in catalog.tracks:
         texts += (track.title, track.summary, track.optimizes_for, track.choose_when)
         texts += (*track.entry_from, *track.audience, *track.questions)

@@ -65,6 +65,8 @@ class Topic(_Model):
     requires: tuple[Id, ...] = ()
     aliases: tuple[Id, ...] = ()
     resources: tuple[Resource, ...] = ()
+    # Self-check questions a learner answers out loud in a minute or two (optional).
+    questions: tuple[Text, ...] = ()
 
 
 class Outcome(_Model):

@@ -207,6 +207,7 @@ def show(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
         ],
         "required_by": [t.id for t in catalog.topics if topic.id in t.requires],
         "resources": [{"title": r.title, "url": r.url} for r in topic.resources],
+        "questions": list(topic.questions),
     }
 
 

@@ -380,6 +380,14 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     if doc["note"]:
         facts.add_row("Note", doc["note"])
     parts.append(facts)
+    if doc["questions"]:
+        parts.append(Text())
+        parts.append(Text("Check yourself (answer out loud, a minute or two each)", style="bold"))
+        questions = _grid(show_header=False)
+        questions.add_column()
+        for number, question in enumerate(doc["questions"], 1):
+            questions.add_line(f"{number}. {question}", indent=2, hang=3)
+        parts.append(questions)
     if doc["resources"]:
         parts.append(Text())
         parts.append(Text("Resources", style="bold"))
