@@ -346,3 +346,31 @@ def test_questions_are_optional_checked_and_shown(run: Runner, tmp_path: Path) -
     bad.write_text(asked.read_text().replace('["Why chunk at all?"]', '["", 3]'))
     result = run("catalog", "validate", str(bad))
     assert result.exit_code == 1 and "questions" in result.stdout
+
+
+def test_every_bundled_topic_has_an_estimate_of_hours(bundled: Catalog) -> None:
+    estimates = [topic.hours for topic in bundled.topics]
+    assert all(h is not None and 1 <= h <= 100 for h in estimates), estimates
+    assert 500 <= sum(h or 0 for h in estimates) <= 1_500  # the roadmap is months of study
+
+
+@pytest.mark.parametrize("bad", ["true", "0", '"5"', "-2", "1001", "nan"])
+def test_hours_must_be_a_plain_number_of_hours(run: Runner, tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "hours.toml"
+    path.write_text(MINI.read_text().replace('title = "RAG"', f'title = "RAG"\nhours = {bad}'))
+    result = run("catalog", "validate", str(path))
+    assert result.exit_code == 1 and "hours" in result.stdout
+
+
+def test_hours_are_shown_where_there_is_room(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "hours.toml"
+    path.write_text(MINI.read_text().replace('title = "RAG"', 'title = "RAG"\nhours = 12.5'))
+    assert "Effort    about 12.5 h of study" in run("--catalog", str(path), "show", "rag").stdout
+    monkeypatch.setenv("COLUMNS", "80")
+    wide = run("--catalog", str(path), "topics").stdout.splitlines()
+    assert wide[0].split()[-1] == "Hours" and any(line.endswith("12.5 h") for line in wide)
+    monkeypatch.setenv("COLUMNS", "60")
+    assert "Hours" not in run("--catalog", str(path), "topics").stdout
+    assert "Hours" not in run("--catalog", str(MINI), "topics").stdout  # no estimates at all

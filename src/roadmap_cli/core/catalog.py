@@ -31,6 +31,7 @@ class Topic(NamedTuple):
     aliases: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
     questions: tuple[str, ...] = ()  # self-check questions, answered out loud
+    hours: float | None = None  # estimated study hours (docs/catalog-format.md says how)
 
 
 class Outcome(NamedTuple):
@@ -197,6 +198,7 @@ def _topic(data: dict[str, Any]) -> Topic:
         aliases=_texts(data.get("aliases", [])),
         resources=tuple(Resource(r["title"], r["url"]) for r in data.get("resources", [])),
         questions=_texts(data.get("questions", [])),
+        hours=data.get("hours"),
     )
 
 
@@ -237,6 +239,8 @@ def sound(catalog: Catalog) -> bool:
         texts += (*(s.what for s in track.signals), *(o.title for o in track.outcomes))
         texts += tuple(o.summary for o in track.outcomes)
     if not all(type(text) is str for text in texts):  # what is shown must be text
+        return False
+    if not all(t.hours is None or type(t.hours) is float for t in catalog.topics):
         return False
     for topic in catalog.topics:
         if not topic_ids.issuperset(topic.requires) or not all(map(kebab, topic.aliases)):

@@ -41,6 +41,17 @@ def _https_url(value: str) -> str:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+MAX_HOURS = 1_000  # study hours of one topic
+
+
+def _hours(value: object) -> float:
+    # `true` is no number of hours (bool is an int to Python), nor is NaN
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_HOURS:
+        raise ValueError(f"hours {value!r} is not a number of hours from 0 to {MAX_HOURS:,}")
+    return float(value)
+
+
+Hours = Annotated[float, BeforeValidator(_hours)]
 
 
 def _format_number(value: object) -> object:
@@ -67,6 +78,7 @@ class Topic(_Model):
     resources: tuple[Resource, ...] = ()
     # Self-check questions a learner answers out loud in a minute or two (optional).
     questions: tuple[Text, ...] = ()
+    hours: Hours | None = None  # estimated study hours for a working developer (optional)
 
 
 class Outcome(_Model):

@@ -182,6 +182,7 @@ def topic_row(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
         "status": state.status_of(topic.id),
         "tracks": [t.id for t in catalog.tracks_of_topic[topic.id]],
         "requires": list(topic.requires),
+        "hours": topic.hours,
         **topic_entry(state.topics.get(topic.id)),
     }
 

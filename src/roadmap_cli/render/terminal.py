@@ -330,16 +330,27 @@ def render_topics(doc: dict[str, Any]) -> RenderableType:
     return _FitToWidth(lambda width: _topics_table(doc["topics"], width))
 
 
+def hours(value: float | None) -> str:
+    """`16 h`, `1.5 h`; empty when the catalog gives no estimate."""
+    return "" if value is None else f"{value:g} h"
+
+
 def _topics_table(rows: list[dict[str, Any]], width: int) -> Grid:
+    """Id, status and title; from 80 columns the estimated hours, from 100 the tracks."""
     table = _grid()
     table.add_column("Id", no_wrap=True, style="bold")
     table.add_column("Status", no_wrap=True)
     table.add_column("Topic")
+    with_hours = width >= 80 and any(row["hours"] is not None for row in rows)
+    if with_hours:
+        table.add_column("Hours", justify="right", no_wrap=True)
     wide = width >= 100
     if wide:
         table.add_column("Tracks")
     for row in rows:
         cells: list[str | Text] = [row["id"], status_text(row["status"]), row["title"]]
+        if with_hours:
+            cells.append(hours(row["hours"]))
         if wide:
             cells.append(", ".join(row["tracks"]))
         table.add_row(*cells)
@@ -369,6 +380,8 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Leads to", ", ".join(doc["required_by"]))
     if doc["aliases"]:
         facts.add_row("Aliases", ", ".join(doc["aliases"]))
+    if doc["hours"] is not None:
+        facts.add_row("Effort", f"about {hours(doc['hours'])} of study (the catalog's estimate)")
     # Only the date of a start or finish means something (`--date` gives a day, not a time);
     # the last change is a moment the program saw.
     ended = "Skipped" if doc["status"] == "skipped" else "Finished"
