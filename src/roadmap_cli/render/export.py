@@ -20,7 +20,7 @@ from roadmap_cli.core.state import (
     TopicProgress,
     to_json,
 )
-from roadmap_cli.render import documents
+from roadmap_cli.render import documents, graph
 
 PORTFOLIO_LABELS = {
     "problem": "Problem solved",
@@ -114,6 +114,9 @@ def to_markdown(
             lines.append(f"- [{box}] **{title}** (`{topic_id}`){words}")
             if entry is not None and entry.note:
                 lines.append(f"  Note: {md_escape(entry.note)}")
+        # The track's prerequisite graph, which GitHub draws as a diagram.
+        drawn = graph.to_mermaid(graph.graph(catalog, state, track.id))
+        lines += ["", "```mermaid", drawn.rstrip("\n"), "```"]
     lines += _projects_markdown(catalog, state, [p.id for p in selected])
     return "\n".join(lines) + "\n"
 

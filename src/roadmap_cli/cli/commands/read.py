@@ -28,6 +28,8 @@ class ExportFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     svg = "svg"
+    mermaid = "mermaid"
+    dot = "dot"
 
 
 @app.command(rich_help_panel="Progress")
@@ -222,6 +224,10 @@ EXTENSIONS = {
     ".markdown": ExportFormat.markdown,
     ".json": ExportFormat.json,
     ".svg": ExportFormat.svg,
+    ".mmd": ExportFormat.mermaid,
+    ".mermaid": ExportFormat.mermaid,
+    ".dot": ExportFormat.dot,
+    ".gv": ExportFormat.dot,
 }
 
 
@@ -241,8 +247,8 @@ def export(
             "--format",
             "-f",
             metavar=choices(ExportFormat),
-            help="markdown for GitHub, json, or an svg progress card (default: from the"
-            " extension of --output, else markdown).",
+            help="markdown for GitHub, json, an svg progress card, or the prerequisite graph"
+            " as mermaid or dot (default: from the extension of --output, else markdown).",
             show_default=False,
         ),
     ] = None,
@@ -268,7 +274,7 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export your progress: GitHub-ready markdown, versioned JSON, or an SVG card.
+    """Export your progress: GitHub-ready markdown, versioned JSON, an SVG card, or a graph.
 
     The JSON holds your history too; 'roadmap import' and 'roadmap cohort' read it. With
     --output, the format follows the file's extension (.md, .json, .svg) unless --format is
@@ -301,6 +307,11 @@ def export(
 
         records = session.store().history().records
         text = to_svg(cat, state, records, today=now().date(), track_id=track_id)
+    elif format in (ExportFormat.mermaid, ExportFormat.dot):
+        from roadmap_cli.render import graph
+
+        drawn = graph.graph(cat, state, track_id)
+        text = graph.to_mermaid(drawn) if format is ExportFormat.mermaid else graph.to_dot(drawn)
     else:
         text = exporters.to_markdown(cat, state, track_id=track_id, when=now())
     if output is None:
