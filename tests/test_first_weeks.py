@@ -58,9 +58,17 @@ def test_a_date_is_a_day_today_yesterday_or_days_ago(text: str, expected: date) 
 def test_other_dates_are_refused_with_the_forms(text: str) -> None:
     with pytest.raises(UsageError) as raised:
         parse_day(text)
-    assert "YYYY-MM-DD, today, yesterday or -Nd" in raised.value.message or "future" in (
-        raised.value.message
+    assert raised.value.message == (
+        f"invalid date '{text}': use YYYY-MM-DD, today, yesterday or -Nd (N days ago),"
+        " e.g. 2026-03-31"
     )
+
+
+def test_a_date_in_the_future_or_before_1970_is_refused() -> None:
+    for text, words in (("2999-01-01", "in the future"), ("1969-12-31", "before 1970-01-01")):
+        with pytest.raises(UsageError) as raised:
+            parse_day(text)
+        assert words in raised.value.message
 
 
 DATED = [

@@ -18,9 +18,7 @@ left with Typer's own help.
 
 from __future__ import annotations
 
-import difflib
 import re
-import textwrap
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 from typer.core import TyperCommand, TyperGroup
 
 from roadmap_cli.core.errors import Interrupted, RoadmapError
+from roadmap_cli.core.matching import join_words
 
 # The groups of `roadmap --help`, in order; a command names its group as `rich_help_panel`.
 GROUPS = ("Progress", "Topics", "Projects", "Sharing", "Maintenance")
@@ -84,6 +83,8 @@ def _option_record(param: Any) -> tuple[str, str]:
 def _wrap(text: str, width: int) -> list[str]:
     """Lines of at most `width` columns, broken only at spaces: never inside an id such as
     `document-qa-system`, which the learner is meant to copy."""
+    import textwrap  # only for help: every run imports this module
+
     return textwrap.wrap(text, max(width, 20), break_on_hyphens=False, break_long_words=False) or [
         ""
     ]
@@ -141,19 +142,29 @@ def summary(command: Any) -> str:
     return " ".join(text.strip().split("\n\n")[0].split())
 
 
-def _invoke(invoke: Any, ctx: Any) -> Any:
-    """Run a command: a usage error learns which command's help to name, and Ctrl-C becomes
-    `Interrupted` (Typer would turn it into a silent exit 130)."""
-    try:
-        return invoke(ctx)
-    except RoadmapError as error:
-        error.command_path = error.command_path or ctx.command_path
-        raise
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted") from None
+class _Plain:
+    """What a command and a group share: their help text, and how they run."""
+
+    help: str | None
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        if self.help:
+            formatter.write_paragraph()
+            _write_text(formatter, self.help)
+
+    def invoke(self, ctx: Any) -> Any:
+        """A usage error learns which command's help to name, and Ctrl-C becomes
+        `Interrupted` (Typer would turn it into a silent exit 130)."""
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]  # the click class beside it
+        except RoadmapError as error:
+            error.command_path = error.command_path or ctx.command_path
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
 
 
-class RoadmapCommand(TyperCommand):
+class RoadmapCommand(_Plain, TyperCommand):
     """A command with help in the words of a command line (see the module's docstring)."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
@@ -165,16 +176,8 @@ class RoadmapCommand(TyperCommand):
         _format_params(self, ctx, formatter)
         self.format_epilog(ctx, formatter)
 
-    def format_help_text(self, ctx: Any, formatter: Any) -> None:
-        if self.help:
-            formatter.write_paragraph()
-            _write_text(formatter, self.help)
 
-    def invoke(self, ctx: Any) -> Any:
-        return _invoke(super().invoke, ctx)
-
-
-class RoadmapGroup(TyperGroup):
+class RoadmapGroup(_Plain, TyperGroup):
     """A group of commands with its commands listed in groups and their summaries whole."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
@@ -186,11 +189,6 @@ class RoadmapGroup(TyperGroup):
         _format_params(self, ctx, formatter)
         self.format_commands(ctx, formatter)
         self.format_epilog(ctx, formatter)
-
-    def format_help_text(self, ctx: Any, formatter: Any) -> None:
-        if self.help:
-            formatter.write_paragraph()
-            _write_text(formatter, self.help)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         grouped: dict[str, list[tuple[str, str]]] = {}
@@ -206,49 +204,41 @@ class RoadmapGroup(TyperGroup):
             with formatter.section(title):
                 _write_dl(formatter, grouped[group])
 
-    def invoke(self, ctx: Any) -> Any:
-        return _invoke(super().invoke, ctx)
-
 
 # --- usage errors
 
 _LIBRARY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
-        (r"^Value error, ", ""),
-        (r"^'(.*)' is not one of (.*?)\.?$", "'{0}' is not one of {1}"),
-        (r"^Input should be a valid integer.*$", "give a whole number"),
-        (r"^Input should be greater than or equal to (\S+)$", "give {0} or more"),
-        (r"^Input should be less than or equal to (\S+)$", "give {0} or less"),
-        (r"^Input should be greater than (\S+)$", "give more than {0}"),
-        (r"^Input should be less than (\S+)$", "give less than {0}"),
-        (r"^Input should be (.*)$", "the value should be {0}"),
-        (r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$", "too many arguments: {0}"),
-        (r"^Option '(.*)' requires an argument\.?$", "{0} needs a value"),
-        (r"^Option '(.*)' requires (\d+) arguments\.?$", "{0} needs {1} values"),
+        (r"Input should be a valid integer.*", "give a whole number"),
+        (r"Input should be greater than or equal to (\S+)", "give {0} or more"),
+        (r"Input should be less than or equal to (\S+)", "give {0} or less"),
+        (r"Input should be greater than (\S+)", "give more than {0}"),
+        (r"Input should be less than (\S+)", "give less than {0}"),
+        (r"Input should be (.*)", "the value should be {0}"),
+        (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "too many arguments: {0}"),
+        (r"Option '(.*)' requires an argument\.?", "{0} needs a value"),
+        (r"Option '(.*)' requires (\d+) arguments\.?", "{0} needs {1} values"),
     )
 )
+_CHOICE = re.compile(r"'(.*)' is not one of (.*?)\.?")
 
 
 def plain_words(message: str) -> str:
     """A library's message about a value in plain words (and choices without quotes)."""
-    text = message.strip()
+    text = message.strip().removeprefix("Value error, ")  # pydantic's prefix
+    if (found := _CHOICE.fullmatch(text)) is not None:
+        options = [o.strip().strip("'") for o in found.group(2).split(",")]
+        return f"'{found.group(1)}' is not one of {join_words(options)}"
     for pattern, words in _LIBRARY_WORDS:
-        found = pattern.match(text)
-        if found is None:
-            continue
-        if words == "":
-            text = text[found.end() :]
-            continue
-        if found.re.pattern.startswith("^'(.*)' is not one of"):
-            options = [o.strip().strip("'") for o in found.group(2).split(",")]
-            return f"'{found.group(1)}' is not one of {_either(options)}"
-        return words.format(*found.groups())
+        if (found := pattern.fullmatch(text)) is not None:
+            return words.format(*found.groups())
     return text.rstrip(".")
 
 
-def _either(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def see_help(what: str, path: str) -> str:
+    """A usage error's words, then the help of the command it is about."""
+    return f"{what}{' See' if what.endswith('?') else '; see'} '{path} --help'"
 
 
 def _param_name(param: Any) -> str:
@@ -259,8 +249,10 @@ def _param_name(param: Any) -> str:
 
 
 def _did_you_mean(word: str, names: Iterable[str]) -> str:
+    import difflib  # only for an error: every run imports this module
+
     close = difflib.get_close_matches(word, list(names), n=3, cutoff=0.6)
-    return f"; did you mean {_either(close)}?" if close else ""
+    return f"; did you mean {join_words(close)}?" if close else ""
 
 
 def command_path(root: Any, args: list[str]) -> str:
@@ -302,4 +294,4 @@ def usage_message(error: Any, fallback_path: str = "roadmap") -> str:
     else:
         what = plain_words(message)
         what = what[:1].lower() + what[1:]
-    return f"{what}{' See' if what.endswith('?') else '; see'} '{path} --help'"
+    return see_help(what, path)

@@ -45,8 +45,9 @@ def _with_help(error: RoadmapError) -> str:
         or not error.command_path
     ):
         return error.message
-    joint = " See" if error.message.endswith("?") else "; see"
-    return f"{error.message}{joint} '{error.command_path} --help'"
+    from roadmap_cli.cli.help import see_help
+
+    return see_help(error.message, error.command_path)
 
 
 def main(argv: list[str] | None = None) -> int:

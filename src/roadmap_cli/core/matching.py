@@ -17,7 +17,8 @@ def normalize(text: str) -> str:
     return _SEPARATORS.sub("-", text.strip().lower())
 
 
-def _join(names: list[str], conjunction: str = "or") -> str:
+def join_words(names: list[str], conjunction: str = "or") -> str:
+    """`a`, `a or b`, `a, b or c` (or `and`)."""
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
@@ -86,11 +87,11 @@ class IdIndex:
         suggestions = list(dict.fromkeys(self._names[name] for name in close))
         if suggestions:
             raise UnknownIdError(
-                f"unknown {self.kind} '{query}'; did you mean {_join(suggestions)}?{hint}",
+                f"unknown {self.kind} '{query}'; did you mean {join_words(suggestions)}?{hint}",
                 query,
             )
         if len(self._ids) <= SHOW_ALL:
-            every = _join(list(self._ids.values()), "and")
+            every = join_words(list(self._ids.values()), "and")
             raise UnknownIdError(
                 f"unknown {self.kind} '{query}'; the {self.kind}s are {every}", query
             )

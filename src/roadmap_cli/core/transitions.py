@@ -54,9 +54,6 @@ def at_day(day: date | None, moment: datetime) -> datetime:
     return datetime.combine(day, time(12)).astimezone()
 
 
-finished_at = at_day
-
-
 def _day(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d}" if moment is not None else "none"
 

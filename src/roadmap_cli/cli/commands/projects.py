@@ -47,16 +47,20 @@ ProjectArgument = Annotated[
         autocompletion=completion.projects,
     ),
 ]
-TopicOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--topic",
+
+
+def _topics_option(flag: str, what: str) -> Any:
+    """A repeatable option that names topics: `--topic`, `--add-topic`, `--remove-topic`."""
+    return typer.Option(
+        flag,
         metavar="TOPIC",
-        help="A topic the project applies (repeat for more).",
+        help=f"A topic the project {what} (repeat for more).",
         show_default=False,
         autocompletion=completion.topics,
-    ),
-]
+    )
+
+
+TopicOption = Annotated[list[str] | None, _topics_option("--topic", "applies")]
 TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
 
 
@@ -406,25 +410,9 @@ def edit(
         str | None,
         typer.Option("--demo", metavar="URL", help='Demo URL ("" removes it).', show_default=False),
     ] = None,
-    add_topic: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--add-topic",
-            metavar="TOPIC",
-            help="A topic the project also applies (repeat for more).",
-            show_default=False,
-            autocompletion=completion.topics,
-        ),
-    ] = None,
+    add_topic: Annotated[list[str] | None, _topics_option("--add-topic", "also applies")] = None,
     remove_topic: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--remove-topic",
-            metavar="TOPIC",
-            help="A topic the project no longer applies (repeat for more).",
-            show_default=False,
-            autocompletion=completion.topics,
-        ),
+        list[str] | None, _topics_option("--remove-topic", "no longer applies")
     ] = None,
     set_topics: Annotated[
         str | None,
