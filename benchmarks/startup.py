@@ -50,8 +50,8 @@ from typing import Any, Literal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from roadmap_cli.core import records  # noqa: E402
-from roadmap_cli.core.state import Project, State, TopicProgress  # noqa: E402
+from roadmap_cli.core import records, transitions  # noqa: E402
+from roadmap_cli.core.state import RATINGS, Project, State, TopicProgress  # noqa: E402
 from roadmap_cli.storage import history_file, paths  # noqa: E402
 from roadmap_cli.storage.state_file import render  # noqa: E402
 
@@ -74,7 +74,12 @@ RATIO_TARGETS = {
     "topics": 1.25,
     "done": 1.25,
     "completion": 1.20,
+    # Spaced review (issue "Remember what you learned"): within the start-up targets.
+    "review-status": 1.25,
+    "review-list": 1.25,
 }
+REVIEWED_TOPICS = 60  # done topics of the reviewing learner
+REVIEWS = 2_000  # their reviews, each in the progress file and a record in the history
 SCALE_STATUS_TARGET = 3.0  # status at 5,000 topics over status on the bundled catalog
 SCALE_EXPORT_TARGET = 1.0  # seconds for export at 5,000 topics
 SCALE_RSS_TARGET = 2.0  # peak RSS at 5,000 topics over the floor's
@@ -500,6 +505,32 @@ def write_learner(folder: Path, ids: CatalogIds, events: int, target: str) -> Pa
     return state_file
 
 
+def write_reviewer(folder: Path, ids: CatalogIds) -> Path:
+    """A learner with `REVIEWED_TOPICS` done topics and `REVIEWS` reviews of them over the
+    past year, each review made as `roadmap review` makes it: one recorded change."""
+    from roadmap_cli.core import review
+
+    folder.mkdir(parents=True)
+    state_file = folder / "progress.toml"
+    rng = random.Random("reviewer")
+    done = ids.topics[:REVIEWED_TOPICS]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    state = State(catalog=ids.id, focus=next(iter(ids.tracks)))
+    for n, topic_id in enumerate(done):
+        transitions.finish(state, topic_id, start + timedelta(hours=n))
+    lines = []
+    for n, moment in enumerate(moments(REVIEWS)):
+        topic_id = done[n % len(done)]
+        before = state.copy()
+        rating = rng.choices(RATINGS, [1, 2, 6, 2])[0]
+        review.rate(state, topic_id, rating, moment)
+        changes = records.diff(before, state)
+        lines.append(records.new_record(f"review {topic_id} {rating}", changes, moment).to_json())
+    state_file.write_text(render(state), encoding="utf-8")
+    history_file.path_for(state_file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return state_file
+
+
 # The two sections
 
 
@@ -552,6 +583,8 @@ def bundled_commands(
             raise BenchmarkError(f"`roadmap done {target}` added no record to {log_file}")
         restore()
 
+    reviewer = write_reviewer(root / "reviewer", ids)
+    reviewer_env = {**env, "ROADMAP_STATE": str(reviewer)}
     cold_cache = root / "empty-cache"
 
     def empty_cache() -> None:
@@ -605,6 +638,22 @@ def bundled_commands(
             completion_env,
             "typer-floor",
             target,
+        ),
+        Command(
+            "review-status",
+            f"roadmap status ({REVIEWED_TOPICS} done topics, {REVIEWS:,} reviews)",
+            [roadmap, "status"],
+            reviewer_env,
+            "floor",
+            "Reviews:",
+        ),
+        Command(
+            "review-list",
+            f"roadmap review --list ({REVIEWED_TOPICS} done topics, {REVIEWS:,} reviews)",
+            [roadmap, "review", "--list"],
+            reviewer_env,
+            "floor",
+            "Recall",
         ),
         Command(
             "cold-status",

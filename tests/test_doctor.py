@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Runner
+from roadmap_cli.core.state import SCHEMA_VERSION
 
 pytestmark = pytest.mark.usefixtures("mini")
 
@@ -30,7 +31,7 @@ def test_a_healthy_file(run: Runner) -> None:
 
 def test_drift_and_odd_entries_are_explained(run: Runner, state_file: Path) -> None:
     state_file.write_text(
-        'schema_version = 2\ncatalog = "other-roadmap"\nfocus = "gone-track"\n'
+        'schema_version = 3\ncatalog = "other-roadmap"\nfocus = "gone-track"\n'
         '[topics.python]\nstatus = "in-progress"\nupdated = 2026-01-01T10:00:00Z\n'
         "finished = 2026-01-01T09:00:00Z\nstarted = 2026-01-02T09:00:00Z\n"
         '[topics.old-topic]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
@@ -102,7 +103,7 @@ def test_repair_of_a_file_that_is_not_toml_at_all(run: Runner, state_file: Path)
     result = run("doctor", "--repair")
     assert result.exit_code == 0
     assert "with 0 entries" in result.stdout
-    assert tomllib.loads(state_file.read_text())["schema_version"] == 2
+    assert tomllib.loads(state_file.read_text())["schema_version"] == SCHEMA_VERSION
 
 
 def test_undo_stops_at_a_repair(run: Runner, state_file: Path) -> None:
@@ -135,12 +136,12 @@ def test_repair_keeps_the_mode_and_never_overwrites_an_earlier_corrupt_file(
 
 
 def test_repair_refuses_a_file_from_a_newer_roadmap(run: Runner, state_file: Path) -> None:
-    state_file.write_text('schema_version = 3\nfocus = 5\n[topics.rag]\nstatus = "mastered"\n')
+    state_file.write_text('schema_version = 4\nfocus = 5\n[topics.rag]\nstatus = "mastered"\n')
     before = state_file.read_bytes()
     status = run("status")
     assert status.exit_code == 1
     assert (
-        "was written by a newer roadmap (schema 3) in a form this one cannot read" in status.stderr
+        "was written by a newer roadmap (schema 4) in a form this one cannot read" in status.stderr
     )
     result = run("doctor", "--repair")
     assert result.exit_code == 1
@@ -157,7 +158,7 @@ def test_doctor_reports_a_path_that_cannot_be_read(run: Runner, state_file: Path
 
 def test_both_old_and_new_ids_merge_and_a_reset_sticks(run: Runner, state_file: Path) -> None:
     state_file.write_text(
-        'schema_version = 2\ncatalog = "mini"\n'
+        'schema_version = 3\ncatalog = "mini"\n'
         '[topics.finetuning]\nstatus = "done"\nupdated = 2026-11-20T18:04:11Z\nnote = "old note"\n'
         '[topics.fine-tuning]\nstatus = "in-progress"\nupdated = 2026-11-21T18:04:11Z\n'
     )

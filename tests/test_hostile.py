@@ -777,7 +777,7 @@ def test_a_fifo_in_place_of_the_history_stops_every_write(run: Runner, state_fil
 def test_deep_toml_is_invalid_toml_never_a_crash(
     run: Runner, state_file: Path, tmp_path: Path
 ) -> None:
-    state_file.write_text('schema_version = 2\ncatalog = "mini"\nx = ' + _nest(100_000) + "\n")
+    state_file.write_text('schema_version = 3\ncatalog = "mini"\nx = ' + _nest(100_000) + "\n")
     doctor = run("doctor")
     assert doctor.exit_code == 1 and "not valid TOML" in doctor.stdout
     assert "unexpected" not in doctor.stderr

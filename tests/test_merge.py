@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import Runner
 from roadmap_cli.core.merge import Side, merge
 from roadmap_cli.core.records import FieldChange, Record
-from roadmap_cli.core.state import Project, State, TopicProgress
+from roadmap_cli.core.state import Project, Review, State, TopicProgress
 from roadmap_cli.formats import export_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +26,26 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 times = st.integers(min_value=0, max_value=5).map(lambda h: T0 + timedelta(hours=h))
 ids = st.sampled_from(["python", "rag", "lora"])
 notes = st.none() | st.sampled_from(["a", "b", "a\n\nb", "c\n\na"])
+# Reviews from a shared pool too: two machines may hold the same review, or others of their own.
+review_pool = [
+    Review(T0 + timedelta(hours=h, minutes=m), rating)
+    for h, m, rating in [(1, 0, "good"), (2, 0, "again"), (2, 0, "easy"), (4, 30, "hard")]
+] + [Review((T0 + timedelta(hours=3)).astimezone(timezone(timedelta(hours=2))), "good")]
 topic_entries = st.builds(
-    TopicProgress,
-    status=st.sampled_from([None, "in-progress", "done", "skipped"]),
-    updated=times,
-    note=notes,
+    lambda status, updated, note, finished, reviews: TopicProgress(
+        status=status,
+        updated=updated,
+        note=note,
+        finished=finished if status in ("done", "skipped") else None,
+        reviews=reviews,
+    ),
+    st.sampled_from([None, "in-progress", "done", "skipped"]),
+    times,
+    notes,
+    st.sampled_from([T0, T0 + timedelta(hours=2)]),
+    st.lists(st.sampled_from(review_pool), max_size=3, unique=True).map(
+        lambda found: sorted(found, key=lambda r: (r.at, r.rating))
+    ),
 ).filter(lambda e: e.status is not None or e.note is not None)  # as the program keeps them
 project_entries = st.builds(
     lambda status, updated, title: Project(
@@ -62,6 +77,7 @@ def sides(draw: st.DrawFn) -> Side:
     state = State(
         catalog="mini",
         focus=draw(st.none() | st.sampled_from(["builder", "deep"])),
+        retention=draw(st.none() | st.sampled_from([0.8, 0.95])),
         topics=draw(st.dictionaries(ids, topic_entries, max_size=3)),
         projects=draw(st.dictionaries(st.sampled_from(["p1", "p2"]), project_entries, max_size=2)),
     )
@@ -106,6 +122,25 @@ def test_merge_loses_no_note_paragraph_and_no_record(a: Side, b: Side) -> None:
             for paragraph in (entry.note or "").split("\n\n"):
                 if paragraph:
                     assert paragraph in (merged.state.topics[topic_id].note or "")
+
+
+@PROPERTIES
+@given(sides(), sides())
+def test_merge_keeps_every_review_and_schedules_from_all_of_them(a: Side, b: Side) -> None:
+    """Each review of either side is in the merged entry once, and the schedule of a done
+    topic is the replay of the merged reviews (what the scheduler itself says of them)."""
+    from roadmap_cli.core import review
+
+    merged = merge(a, b).state
+    for topic_id in {*a.state.topics, *b.state.topics}:
+        held = [s.topics[topic_id] for s in (a.state, b.state) if topic_id in s.topics]
+        wanted = {(r.at, r.rating) for e in held for r in e.reviews}
+        entry = merged.topics.get(topic_id)
+        found = [(r.at, r.rating) for r in entry.reviews] if entry else []
+        assert sorted(found) == sorted(wanted) and len(found) == len(set(found))
+        if entry is not None and entry.status == "done":
+            card = review.card(topic_id, entry, review.retention_of(merged))
+            assert card is not None and entry.due == card.due
 
 
 def test_latest_change_wins_and_ties_are_fixed() -> None:

@@ -30,7 +30,7 @@ def test_every_older_version_has_a_step_and_a_fixture() -> None:
         assert data["schema_version"] == version
 
 
-@pytest.mark.parametrize("name", ["v1.toml", "v2.toml"])
+@pytest.mark.parametrize("name", ["v1.toml", "v2.toml", "v3.toml"])
 def test_every_version_reads_the_same_progress(run: Runner, state_file: Path, name: str) -> None:
     before = use(name, state_file)
     doc = json.loads(run("topics", "--json").stdout)
@@ -52,7 +52,7 @@ def test_a_v1_file_is_backed_up_then_migrated_on_the_first_change(
     backup = state_file.with_name("progress.toml.bak-v1")
     assert backup.read_bytes() == original
     data = tomllib.loads(state_file.read_text())
-    assert data["schema_version"] == 2 and data["catalog"] == "mini"
+    assert data["schema_version"] == SCHEMA_VERSION and data["catalog"] == "mini"
     assert data["topics"]["python"]["note"] == "the official tutorial"
     assert data["topics"]["llm-apis"]["status"] == "done"
     # A later change keeps the first backup as it was.
@@ -61,18 +61,18 @@ def test_a_v1_file_is_backed_up_then_migrated_on_the_first_change(
 
 
 def test_a_newer_file_is_shown_but_never_changed(run: Runner, state_file: Path) -> None:
-    before = use("v3-newer.toml", state_file)
+    before = use("v4-newer.toml", state_file)
     shown = run("topics", "--status", "done", "--json")
     assert shown.exit_code == 0
     assert [t["id"] for t in json.loads(shown.stdout)["topics"]] == ["python"]
     assert shown.stderr == (
-        "roadmap: note: the progress file was written by a newer roadmap (schema 3);"
+        "roadmap: note: the progress file was written by a newer roadmap (schema 4);"
         " showing what this version understands\n"
     )
     for args in (["done", "rag"], ["focus", "builder"], ["undo"]):
         result = run(*args)
         assert result.exit_code == 1, args
-        assert "was written by a newer roadmap (schema 3); this one can show it but will not" in (
+        assert "was written by a newer roadmap (schema 4); this one can show it but will not" in (
             result.stderr
         )
     assert state_file.read_bytes() == before
@@ -99,7 +99,7 @@ def test_comments_and_unknown_keys_survive_a_rewrite(run: Runner, state_file: Pa
 
 
 def test_a_rewrite_changes_only_the_lines_that_changed(run: Runner, state_file: Path) -> None:
-    before = use("v2.toml", state_file).decode().splitlines()
+    before = use(f"v{SCHEMA_VERSION}.toml", state_file).decode().splitlines()
     run("note", "rag", "read the paper twice")
     after = state_file.read_text().splitlines()
     assert len(after) == len(before)
@@ -145,7 +145,7 @@ def test_comments_on_the_topics_header_survive_adding_and_removing(
     run: Runner, state_file: Path
 ) -> None:
     state_file.write_text(
-        'schema_version = 2\ncatalog = "mini"\n[topics] # all my topics\n# keep me\n'
+        'schema_version = 3\ncatalog = "mini"\n[topics] # all my topics\n# keep me\n'
         '[topics.llm-apis]\nstatus = "done"\nupdated = 2026-11-20T18:04:11Z\n'
     )
     run("done", "python")  # sorts after llm-apis: appended in place

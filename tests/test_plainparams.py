@@ -20,6 +20,7 @@ SAMPLES: dict[Any, list[Any]] = {
     str: ["", "rag", "Ünïcode text", " spaced "],
     Path: ["", "a/b.toml", "~/x", Path("p"), "nul\x00byte"],
     int: [0, 1, 3, "0", "7", "53", "-1", "54", "x", " 3", "3.0", "٣", "9" * 5000],
+    float: [0.9, "0.85", "1", "x", "inf", "1e-3", " 0.9", "90%"],
 }
 
 

@@ -73,6 +73,17 @@ def test_the_export_model_has_every_field_with_its_type(name: str) -> None:
             assert [c.max_length for c in limits] == [sanitize.MAX_TEXT], k.name
         elif k.kind == "ids":
             assert typing.get_origin(base) is list, k.name
+        elif k.kind == "number":  # a number in the range its declaration gives
+            number, *limits = typing.get_args(base) or (base, *info.metadata)
+            assert number is float, k.name
+            flat = [m for c in limits for m in getattr(c, "metadata", [c])]
+            found = {type(c).__name__: c for c in flat}
+            assert (found["Ge"].ge, found["Le"].le) == k.range, k.name
+        elif k.kind == "reviews":
+            assert typing.get_origin(base) is list, k.name
+            (review,) = typing.get_args(base)
+            assert list(review.model_fields) == list(state.Review._fields), k.name
+            assert typing.get_args(review.model_fields["rating"].annotation) == state.RATINGS
         else:
             assert "AwareDatetime" in str(base), k.name
             assert "AfterValidator" in repr(info), k.name  # aware, and a plausible year
@@ -104,6 +115,18 @@ def value_for(k: state.FieldKind) -> st.SearchStrategy[Any]:
         good = good | st.sampled_from(["yesterday", "2026-13-01T00:00:00Z", ""])
     elif k.kind == "choice":
         good = st.sampled_from([*k.choices, "pending", "Done", ""])
+    elif k.kind == "number":
+        assert k.range is not None
+        good = st.floats(k.range[0] - 1, k.range[1] + 1) | st.integers(-2, 2) | st.just("1.5")
+    elif k.kind == "reviews":
+        review = st.fixed_dictionaries(
+            {
+                "at": AWARE.map(lambda t: t.isoformat()) | st.sampled_from(["", "2026-01-01"]),
+                "rating": st.sampled_from([*state.RATINGS, "Good", "fine", ""]),
+            },
+            optional={"extra": st.just(1)},
+        )
+        good = st.lists(review, max_size=3) | st.lists(st.integers(), max_size=2)
     else:
         ids = st.sampled_from(["rag", "llm-apis", "Rag", "two words", "rag-", "a1-b2"])
         good = st.lists(ids, max_size=3) | st.lists(st.integers(), max_size=2)

@@ -25,7 +25,7 @@ from roadmap_cli.storage.store import Store
 pytestmark = pytest.mark.usefixtures("mini")
 
 ENTRY = '[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
-GOOD = 'schema_version = 2\ncatalog = "mini"\n' + ENTRY
+GOOD = 'schema_version = 3\ncatalog = "mini"\n' + ENTRY
 
 BAD_FILES = {
     "not toml": (

@@ -18,7 +18,7 @@ T1 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 
 HAND_EDITED = """\
 # My progress. Keep this comment.
-schema_version = 2
+schema_version = 3
 catalog = "mini"
 mood = "keen"  # a key of my own
 
@@ -78,7 +78,7 @@ def test_removing_tables_and_setting_the_focus() -> None:
 
 def test_a_header_inside_a_multi_line_note_is_not_taken_for_a_table() -> None:
     text = (
-        'schema_version = 2\n\n[topics.deep]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
+        'schema_version = 3\n\n[topics.deep]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
         'note = """\n[topics.python]\nstatus = "done"\n"""\n'
     )
     before = read(text)
@@ -94,7 +94,7 @@ def test_a_file_with_a_value_over_several_lines_is_left_to_the_full_writer() -> 
     """A line that looks like `key = value` may be inside such a value: the line editor
     declines, and the whole-file writer keeps the value as it is."""
     text = (
-        'schema_version = 2\n\n[projects.bot]\ntitle = "Bot"\ntrack = "builder"\ntopics = [\n'
+        'schema_version = 3\n\n[projects.bot]\ntitle = "Bot"\ntrack = "builder"\ntopics = [\n'
         '  "python",\n]\nstatus = "planned"\ncreated = 2026-01-01T10:00:00Z\n'
         "updated = 2026-01-01T10:00:00Z\n"
         'memo = """\nstatus = "my old plan"\n"""\n'
@@ -110,7 +110,7 @@ def test_a_file_with_a_value_over_several_lines_is_left_to_the_full_writer() -> 
 
 
 def test_topics_defined_before_the_tables_are_left_to_the_full_writer() -> None:
-    text = 'schema_version = 2\ncatalog = "mini"\ntopics = {}\n'
+    text = 'schema_version = 3\ncatalog = "mini"\ntopics = {}\n'
     before = read(text)
     after = before.copy()
     after.topics["rag"] = TopicProgress(status="done", updated=T1)

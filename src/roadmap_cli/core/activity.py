@@ -1,10 +1,11 @@
 """Learning over time, from the change history: learning per day, and streaks of such days.
 
 A day counts when learning happened on it, not when a command was typed: the dates a topic
-or project was started, finished or skipped on (`--date` included), and the days a project
-was worked on (added, edited, started, done). Notes, focus, resets, undo and imports are
-bookkeeping; a change that was undone counts for nothing. Records that arrived with an import
-from the learner's other machine count by the dates they hold, like the learner's own.
+or project was started, finished or skipped on (`--date` included), the days a done topic
+was reviewed on, and the days a project was worked on (added, edited, started, done). Notes,
+focus, resets, undo and imports are bookkeeping; a change that was undone counts for nothing.
+Records that arrived with an import from the learner's other machine count by the dates they
+hold, like the learner's own.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def _local_day(value: Any) -> date | None:
         return None
 
 
+def _review_times(entry: dict[str, Any]) -> set[str]:
+    """The times of an entry's reviews as the history holds them (what is no review, none)."""
+    reviews = entry.get("reviews")
+    if not isinstance(reviews, list):
+        return set()
+    return {r["at"] for r in reviews if isinstance(r, dict) and isinstance(r.get("at"), str)}
+
+
 def learning_days(records: Iterable[Record]) -> Counter[date]:
     """How many things were learned on each day, from the records of the history, oldest
     first. A date that a later change corrects (a start moved from one day to another) counts
@@ -69,6 +78,13 @@ def learning_days(records: Iterable[Record]) -> Counter[date]:
                         del per_day[corrected]
                 counted[(change.key, name)] = day
                 days.add(day)
+            if kind == "topics":  # a self-check of a done topic: the day of each new one
+                before = _review_times(old)
+                days |= {
+                    day
+                    for at in _review_times(change.new) - before
+                    if (day := _local_day(at)) is not None
+                }
             if not days and kind == "projects":  # work on a project: the day it was done
                 day = _local_day(record.time)
                 days = {day} if day is not None else set()

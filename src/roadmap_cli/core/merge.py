@@ -12,8 +12,11 @@ tests in tests/test_merge.py check all three), whatever order machines are merge
   paragraph of them once, in sorted order, as many as fit in the longest note allowed (the
   rest are left out, the same ones whatever the order of the merges).
 - History records are unioned by id and ordered by (time, id).
-- The focus is the one set by the latest focus change in the merged history; without one,
-  the greater of the two (any focus beats none).
+- Reviews of a topic are unioned (each review once, whichever entry wins), and the schedule of
+  every done topic is then replayed from them (`core.review`): the same reviews give the same
+  schedule on every machine.
+- The focus (and the review retention) is the one set by the latest change of it in the
+  merged history; without one, the greater of the two (any value beats none).
 - Records that arrived in an earlier import (`foreign`) count for nothing: the record of that
   import holds what it changed, at the importing machine's time.
 
@@ -35,9 +38,11 @@ from roadmap_cli.core.state import (
     ID,
     LEARNER_FIELDS,
     Entry,
+    Invalid,
     Project,
     State,
     TopicProgress,
+    head_value_from,
     to_json,
 )
 
@@ -72,6 +77,10 @@ def merge(a: Side, b: Side) -> Side:
             if winner is not None:
                 merged[item_id] = winner
         setattr(state, name, merged)
+    if any(entry.status == "done" for entry in state.topics.values()):
+        from roadmap_cli.core import review
+
+        review.reschedule_all(state)
     return Side(state, records)
 
 
@@ -84,9 +93,18 @@ def _topic(entries: list[TopicProgress], deleted_at: datetime | None) -> TopicPr
         return None
     best = max(candidates, key=lambda e: (e.updated, _canonical(e)))
     note = _notes([e.note for e in entries])
-    if best.status is None and note is None:
+    reviews = _reviews(entries)
+    if best.status is None and note is None and not reviews:
         return None  # pending with nothing to keep: no entry
-    return replace(best, note=note)
+    return replace(best, note=note, reviews=reviews)
+
+
+def _reviews(entries: list[TopicProgress]) -> list[Any]:
+    if not any(e.reviews for e in entries):
+        return []
+    from roadmap_cli.core import review
+
+    return review.union(entries)
 
 
 def _project(entries: list[Project], deleted_at: datetime | None) -> Project | None:
@@ -160,7 +178,11 @@ def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
 
 
 def _canonical(entry: Entry) -> str:
-    return json.dumps(to_json(entry, exclude=("note",)), sort_keys=True)
+    """The entry as JSON without what a merge unions or derives (notes, reviews, schedule)."""
+    return json.dumps(to_json(entry, exclude=_UNIONED), sort_keys=True)
+
+
+_UNIONED = ("note", "reviews", "due", "stability")
 
 
 def _notes(notes: list[str | None]) -> str | None:
@@ -180,6 +202,15 @@ def _notes(notes: list[str | None]) -> str | None:
     return "\n\n".join(kept) or min(present)  # (a note past the limit was written by hand)
 
 
+def _fitting(name: str, value: Any) -> Any:
+    """`value` if it fits the top-level field `name` (the focus an id), else None."""
+    try:
+        value = head_value_from(name, value)
+    except Invalid:
+        return None
+    return None if isinstance(value, str) and not ID.fullmatch(value) else value
+
+
 def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
     """A top-level field (focus): the latest recorded change of it on either side wins; with
     none, the greater of the two values, so that the merge is the same in any order."""
@@ -187,8 +218,7 @@ def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
         if record.foreign:
             continue
         for change in record.changes:
-            if change.key == name:  # an id, or no focus (a record may say anything)
-                new = change.new
-                return new if isinstance(new, str) and ID.fullmatch(new) else None
+            if change.key == name:  # a record may say anything: what does not fit is none
+                return _fitting(name, change.new)
     candidates = [v for v in (getattr(a.state, name), getattr(b.state, name)) if v]
     return max(candidates) if candidates else None

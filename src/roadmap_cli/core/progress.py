@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
 
 from roadmap_cli.core.catalog import Catalog, Track
+from roadmap_cli.core.review import due_reviews
 from roadmap_cli.core.state import State
 
 CLEARED = frozenset({"done", "skipped"})
@@ -85,13 +87,18 @@ def is_available(catalog: Catalog, state: State, topic_id: str) -> bool:
 
 
 def suggest_next(
-    catalog: Catalog, state: State, track_id: str | None = None, limit: int | None = 5
+    catalog: Catalog,
+    state: State,
+    track_id: str | None = None,
+    limit: int | None = 5,
+    today: date | None = None,
 ) -> list[Suggestion]:
     """What to learn next, each with the reason it was picked.
 
-    Topics in progress come first, then available topics of the focus track in catalog
-    order, then those of the other tracks in the progression order. With `track_id`, only
-    that track's topics are considered.
+    Topics in progress come first, then done topics due for review, then available topics
+    of the focus track in catalog order, then those of the other tracks in the progression
+    order. When a review is overdue (due before today), the reviews come first of all. With
+    `track_id`, only that track's topics are considered.
     """
     focus = focus_of(catalog, state)
     if track_id is not None:
@@ -100,6 +107,16 @@ def suggest_next(
         tracks = tracks_in_order(catalog, focus)
 
     picked: dict[str, Suggestion] = {}
+    in_tracks = {topic_id: track for track in reversed(tracks) for topic_id in track.topics}
+    due = [d for d in due_reviews(state, today or date.today()) if d.topic_id in in_tracks]
+    reviews = {
+        d.topic_id: _suggestion(
+            catalog, d.topic_id, in_tracks[d.topic_id], "review", _overdue(d.overdue_days)
+        )
+        for d in due
+    }
+    if any(d.overdue_days > 0 for d in due):
+        picked.update(reviews)
 
     for track in tracks:
         for topic_id in track.topics:
@@ -111,6 +128,7 @@ def suggest_next(
                 catalog, topic_id, track, "in-progress", f"in progress{since}"
             )
 
+    picked.update(reviews)
     for track in tracks:
         for topic_id in track.topics:
             if topic_id in picked or state.status_of(topic_id) != "pending":
@@ -135,6 +153,12 @@ def suggest_next(
     return suggestions[:limit] if limit is not None else suggestions
 
 
+def _overdue(days: int) -> str:
+    if days > 1:
+        return f"due for review {days} days ago"
+    return "due for review " + ("yesterday" if days == 1 else "today")
+
+
 def _suggestion(
     catalog: Catalog, topic_id: str, track: Track, status: str, reason: str
 ) -> Suggestion:
@@ -157,7 +181,8 @@ def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
     """Move progress kept under an old id to the topic that now lists it as an alias.
 
     When both ids have an entry, the one changed last wins and the other's note is added to
-    its note, so nothing a learner wrote is dropped. Returns the (old, new) pairs that moved.
+    its note, so nothing a learner wrote is dropped; the reviews of both are kept. Returns
+    the (old, new) pairs that moved.
     """
     aliases = {alias: topic.id for topic in catalog.topics for alias in topic.aliases}
     moved = []
@@ -172,6 +197,11 @@ def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
             if other.note and other.note != kept.note:
                 earlier = f" (from {old_id if other is old else new_id}) {other.note}"
                 kept.note = f"{kept.note or ''}{earlier}".strip()
+            if other.reviews:
+                from roadmap_cli.core import review
+
+                kept.reviews = review.union([kept, other])
+                review.reschedule(new_id, kept, review.retention_of(state))
             old = kept
         state.topics[new_id] = old
         moved.append((old_id, new_id))

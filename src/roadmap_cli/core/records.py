@@ -70,8 +70,9 @@ class Record(NamedTuple):
         for item in data["changes"]:
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise ValueError("not a change")
-            kind = str | None if item["key"] in LEARNER_FIELDS else dict | None
-            if not isinstance(item.get("old"), kind) or not isinstance(item.get("new"), kind):
+            kind = str | float | None if item["key"] in LEARNER_FIELDS else dict | None
+            values = (item.get("old"), item.get("new"))
+            if not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
                 raise ValueError("not a value of its key")
             changes.append(FieldChange(item["key"], item.get("old"), item.get("new")))
         time = datetime.fromisoformat(str(data["time"]))

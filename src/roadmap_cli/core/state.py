@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from roadmap_cli.core.sanitize import MAX_TEXT
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Status = Literal["in-progress", "done", "skipped"]
 STATUSES: tuple[str, ...] = ("pending", *typing.get_args(Status))
@@ -23,6 +23,19 @@ ProjectStatus = Literal["planned", "in-progress", "done"]
 PROJECT_STATUSES: tuple[str, ...] = typing.get_args(ProjectStatus)
 # What a strong portfolio shows about a project; all five are needed to mark it done.
 PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
+Rating = Literal["again", "hard", "good", "easy"]
+RATINGS: tuple[str, ...] = typing.get_args(Rating)  # FSRS's 1 to 4, in order
+# The share of reviews that should find a topic still remembered, as FSRS schedules them.
+RETENTION_RANGE = (0.7, 0.99)
+DEFAULT_RETENTION = 0.9
+
+
+class Review(NamedTuple):
+    """One self-check of a done topic: when, and how well it was recalled."""
+
+    at: datetime
+    rating: Rating
+
 
 # The three dataclasses below are the one declaration of the progress file's fields: their
 # names, types and defaults. Everything else is derived from them: the field lists, the strict
@@ -40,6 +53,13 @@ class TopicProgress:
     finished: datetime | None = None
     updated: datetime
     note: str | None = None
+    # Spaced review of a done topic (core.review): when the next self-check falls due and how
+    # long the topic is remembered (in days), as FSRS makes them of the reviews that follow:
+    # every self-check, oldest first. The first two are derived from the reviews and kept so
+    # that `status` can count what is due without the scheduler.
+    due: datetime | None = field(default=None, metadata={"future": True})
+    stability: float | None = field(default=None, metadata={"range": (0.0, 1e6)})
+    reviews: list[Review] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -77,6 +97,8 @@ class State:
     schema_version: int = SCHEMA_VERSION
     catalog: str | None = None  # id of the catalog this progress follows
     focus: str | None = None
+    # The desired retention of spaced review (None: DEFAULT_RETENTION).
+    retention: float | None = field(default=None, metadata={"range": RETENTION_RANGE})
     topics: dict[str, TopicProgress] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
 
@@ -103,7 +125,8 @@ class State:
 
 
 def _copy(entry: Any) -> Any:
-    return replace(entry, **{name: list(getattr(entry, name)) for name in LIST_FIELDS[type(entry)]})
+    lists = LIST_FIELDS[type(entry)] | REVIEW_FIELDS[type(entry)]
+    return replace(entry, **{name: list(getattr(entry, name)) for name in lists})
 
 
 TOPIC_FIELDS = tuple(f.name for f in fields(TopicProgress))
@@ -124,6 +147,11 @@ TIME_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(f.name for f in fields(cls) if "datetime" in str(f.type))
     for cls in (TopicProgress, Project)
 }
+# The times that may lie ahead (a schedule); every other time says when something happened.
+FUTURE_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls) if f.metadata.get("future"))
+    for cls in (TopicProgress, Project)
+}
 # The fields that hold one of a few words, with those words, read the same way: a field is
 # declared with one of these aliases.
 _CHOICE_ALIASES = {"ProjectStatus": PROJECT_STATUSES, "Status": typing.get_args(Status)}
@@ -136,8 +164,16 @@ CHOICE_FIELDS: dict[type, dict[str, tuple[str, ...]]] = {
     for cls in (TopicProgress, Project)
 }
 LIST_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list["))
+    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list[str"))
     for cls in (TopicProgress, Project)
+}
+REVIEW_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list[Review"))
+    for cls in (TopicProgress, Project)
+}
+NUMBER_FIELDS: dict[type, dict[str, tuple[float, float]]] = {
+    cls: {f.name: f.metadata["range"] for f in fields(cls) if "range" in f.metadata}
+    for cls in (TopicProgress, Project, State)
 }
 
 
@@ -145,11 +181,12 @@ class FieldKind(NamedTuple):
     """What a field of an entry holds, as the checker and the export models see it."""
 
     name: str
-    kind: Literal["text", "time", "choice", "ids", "int", "entries"]
+    kind: Literal["text", "time", "choice", "ids", "int", "number", "reviews", "entries"]
     optional: bool  # None (no value) is allowed
     required: bool  # no default: it must be given
     default: Any
     choices: tuple[str, ...] = ()
+    range: tuple[float, float] | None = None  # of a number: the least and the most allowed
 
 
 _KINDS: dict[type, tuple[FieldKind, ...]] = {}
@@ -172,7 +209,7 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
         optional = type(None) in args
         base = next(a for a in args if a is not type(None)) if optional else declared
         choices: tuple[str, ...] = ()
-        kind: Literal["text", "time", "choice", "ids", "int", "entries"]
+        kind: Literal["text", "time", "choice", "ids", "int", "number", "reviews", "entries"]
         if base is str:
             kind = "text"
         elif base is datetime:
@@ -183,6 +220,10 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
             kind = "ids"
         elif base is int:
             kind = "int"
+        elif base is float and "range" in f.metadata:  # every number says what it may be
+            kind = "number"
+        elif typing.get_origin(base) is list and typing.get_args(base) == (Review,):
+            kind = "reviews"
         elif typing.get_origin(base) is dict and f.name in COLLECTIONS:
             kind = "entries"  # checked entry by entry, by `_Checker.entries`
         else:
@@ -191,7 +232,9 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
         default = f.default if f.default is not MISSING else None
         if f.default_factory is not MISSING:
             default = f.default_factory()
-        found.append(FieldKind(f.name, kind, optional, required, default, choices))
+        found.append(
+            FieldKind(f.name, kind, optional, required, default, choices, f.metadata.get("range"))
+        )
     return tuple(found)
 
 
@@ -263,6 +306,32 @@ class _Checker:
             return default
         return value
 
+    def number(self, value: Any, path: str, least: float, most: float) -> Any:
+        if type(value) not in (int, float) or value != value:  # not a bool, not NaN
+            self.fail(path, _SHOULD_BE["number"])
+            return None
+        if not least <= value <= most:
+            self.fail(path, f"should be from {least:g} to {most:g}, not {value!r}")
+            return None
+        return float(value)
+
+    def reviews(self, value: Any, path: str) -> list[Review]:
+        """Reviews as tables of `at` (a time) and `rating` (again, hard, good or easy)."""
+        if not isinstance(value, list):
+            self.fail(path, _SHOULD_BE["reviews"])
+            return []
+        found = []
+        for n, item in enumerate(value):
+            where = f"{path}.{n}"
+            if not isinstance(item, dict) or set(item) != {"at", "rating"}:
+                self.fail(where, "should be a table of at (a time) and rating, and nothing else")
+                continue
+            at = self.time(item["at"], f"{where}.at")
+            rating = self.choice(item["rating"], f"{where}.rating", RATINGS)
+            if at is not None and rating is not None:
+                found.append(Review(at, rating))
+        return found
+
     def table(self, value: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.fail(where, "should be a table")
@@ -302,6 +371,11 @@ class _Checker:
             return self.choice(value, path, k.choices)
         if k.kind == "int":
             return self.whole_number(value, path, k.default)
+        if k.kind == "number":
+            assert k.range is not None
+            return self.number(value, path, *k.range)
+        if k.kind == "reviews":
+            return self.reviews(value, path)
         if k.kind == "entries":
             return self.entries(table, k.name)
         return self.ids(value, path)
@@ -328,6 +402,8 @@ _SHOULD_BE = {
     "time": "should be a date and time, like 2026-01-01T10:00:00Z",
     "ids": "should be a list of topic ids",
     "int": "should be a whole number",
+    "number": "should be a number",
+    "reviews": 'should be a list of reviews, like [{at = 2026-01-01T10:00:00Z, rating = "good"}]',
     "entries": "should be a table",
 }
 
@@ -348,15 +424,22 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
     value is checked for what would break a command (a time without an offset, a status no
     table knows, a list that is not of ids, text that is not text); ValueError otherwise."""
     times, lists, choices = TIME_FIELDS[cls], LIST_FIELDS[cls], CHOICE_FIELDS[cls]
+    reviews, numbers = REVIEW_FIELDS[cls], NUMBER_FIELDS[cls]
     values: dict[str, Any] = {}
     for name, item in value.items():
         if item is None:
             values[name] = None
+        elif name in reviews:
+            values[name] = [Review(_aware(r["at"]), r["rating"]) for r in item]
+            if not all(r.rating in RATINGS for r in values[name]):
+                raise ValueError("not a rating")
+        elif name in numbers:
+            least, most = numbers[name]
+            if type(item) not in (int, float) or not least <= item <= most:
+                raise ValueError("not a number of its field")
+            values[name] = float(item)
         elif name in times:
-            moment = datetime.fromisoformat(item)
-            if moment.utcoffset() is None:
-                raise ValueError("a time without an offset")
-            values[name] = moment
+            values[name] = _aware(item)
         elif name in lists:
             if not all(type(i) is str and ID.fullmatch(i) for i in item):
                 raise ValueError("not a list of ids")
@@ -372,6 +455,13 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
     return cls(**values)
 
 
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.utcoffset() is None:
+        raise ValueError("a time without an offset")
+    return moment
+
+
 def state_from_checked(data: dict[str, Any]) -> State:
     """A `State` from the data `to_cache` made of a checked state (what the cache holds), built
     without checking every value again; KeyError, TypeError or ValueError for other data.
@@ -379,6 +469,10 @@ def state_from_checked(data: dict[str, Any]) -> State:
     Only the ids are checked again, since they name files and index tables: the catalog's,
     the focus, the keys of the entries and the topics and track of a project."""
     values = {name: data[name] for name in HEAD_FIELDS}
+    for name, (least, most) in NUMBER_FIELDS[State].items():
+        number = values[name]
+        if number is not None and (type(number) not in (int, float) or not least <= number <= most):
+            raise ValueError("not a number of its field")
     ids: list[Any] = [values["focus"], values["catalog"]]
     for name, cls in ENTRY_CLASSES.items():
         values[name] = {key: _checked_entry(cls, value) for key, value in data[name].items()}
@@ -442,12 +536,16 @@ def to_json(
 ) -> dict[str, Any]:
     """An entry as JSON-ready values, in field order."""
     found: dict[str, Any] = {}
+    reviews = REVIEW_FIELDS[type(entry)]
     for name in TOPIC_FIELDS if isinstance(entry, TopicProgress) else PROJECT_FIELDS:
         value = getattr(entry, name)
-        if name in exclude or (value is None and exclude_none):
+        unset = value is None or (value == [] and name in reviews)  # no reviews: as no value
+        if name in exclude or (exclude_none and unset):
             continue
         if isinstance(value, datetime):
             value = json_time(value)
+        elif name in REVIEW_FIELDS[type(entry)]:
+            value = [{"at": json_time(r.at), "rating": r.rating} for r in value]
         elif isinstance(value, list):
             value = list(value)
         found[name] = value

@@ -89,6 +89,7 @@ def start(state: State, topic_id: str, moment: datetime, *, day: date | None = N
     entry = _entry(state, topic_id, moment)
     lost = f" (finish date {_day(entry.finished)} dropped)" if before == "done" else ""
     entry.status, entry.finished, entry.updated = "in-progress", None, moment
+    _leaves_review(entry)
     if day is not None or entry.started is None:
         entry.started = at_day(day, moment)
     return _moved(before, "in-progress") + lost
@@ -122,6 +123,10 @@ def finish(
         entry.started = entry.finished
     if note is not None:
         entry.note = note
+    if before != "done" or day is not None:
+        from roadmap_cli.core import review  # the first review is the finish
+
+        review.reschedule(topic_id, entry, review.retention_of(state))
     if before != "done":
         message = _moved(before, "done")
     elif was is not None and entry.finished is not None and was.date() != entry.finished.date():
@@ -147,6 +152,7 @@ def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = No
     was = previous if before == "done" else None
     started = entry.started
     entry.status, entry.finished, entry.updated = "skipped", at_day(day, moment), moment
+    _leaves_review(entry)
     if entry.started is not None and entry.started > entry.finished:
         entry.started = entry.finished
     if before == "skipped":
@@ -155,6 +161,11 @@ def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = No
         lost = f" (finish date {_day(was)} dropped)" if was is not None else ""
         message = _moved(before, "skipped") + lost
     return _with_start(message, started, entry.started)
+
+
+def _leaves_review(entry: TopicProgress) -> None:
+    """A topic that is no longer done leaves the review queue (done again, it starts anew)."""
+    entry.reviews, entry.due, entry.stability = [], None, None
 
 
 def loses_finish(state: State, topic_id: str) -> datetime | None:

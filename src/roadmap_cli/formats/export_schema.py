@@ -30,8 +30,11 @@ from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
 from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
+    FUTURE_FIELDS,
     ID,
     LEARNER_FIELDS,
+    RATINGS,
+    REVIEW_FIELDS,
     STATUSES,
     TIME_FIELDS,
     State,
@@ -157,6 +160,13 @@ def _too_many(data: dict[str, Any], limits: Limits) -> str | None:
     return None
 
 
+class ExportedReview(_Model):
+    """One self-check of a done topic."""
+
+    at: Moment
+    rating: Literal[RATINGS]  # type: ignore[valid-type]
+
+
 def _entry_model(
     cls: type, name: str, extra: Literal["forbid", "ignore"], **overrides: Any
 ) -> type[BaseModel]:
@@ -173,6 +183,12 @@ def _entry_model(
             annotation = Moment
         elif k.kind == "ids":
             annotation = list[TopicId]
+        elif k.kind == "number":
+            assert k.range is not None
+            least, most = k.range
+            annotation = Annotated[float, Field(ge=least, le=most, allow_inf_nan=False)]
+        elif k.kind == "reviews":
+            annotation = list[ExportedReview]
         else:
             annotation = Literal[k.choices]
         if k.optional:
@@ -199,8 +215,8 @@ class ExportedChange(_Model):
     key: Annotated[str, StringConstraints(max_length=200)] = Field(
         description="`focus`, `topics.<id>` or `projects.<id>`"
     )
-    old: dict[str, Any] | str | None = None
-    new: dict[str, Any] | str | None = None
+    old: dict[str, Any] | str | float | None = None
+    new: dict[str, Any] | str | float | None = None
 
 
 class ExportedRecord(_Model):
@@ -382,17 +398,22 @@ def _implausible_time(export: Export, now: datetime) -> str | None:
         return ahead("exported_at", export.exported_at)
     held: Any = export.state
     for name, cls in (("topics", TopicProgress), ("projects", StateProject)):
-        names = sorted(TIME_FIELDS[cls])
+        names = sorted(TIME_FIELDS[cls] - FUTURE_FIELDS[cls])
         times_of = attrgetter(*names)
         entries: dict[str, Any] = getattr(held, name)
         every = [t for entry in entries.values() for t in times_of(entry) if t is not None]
+        for item_id, entry in entries.items():
+            for field_name in REVIEW_FIELDS[cls]:
+                for m, one in enumerate(getattr(entry, field_name)):
+                    if one.at > latest:
+                        return ahead(f"state.{name}.{item_id}.{field_name}.{m}.at", one.at)
         if not every or max(every) <= latest:
             continue  # the common case, at C speed; else find which one it is
         for item_id, entry in entries.items():
             for field_name, moment in zip(names, times_of(entry), strict=True):
                 if moment is not None and moment > latest:
                     return ahead(f"state.{name}.{item_id}.{field_name}", moment)
-    times = TIME_FIELDS[StateProject] | TIME_FIELDS[TopicProgress]
+    times = (TIME_FIELDS[StateProject] | TIME_FIELDS[TopicProgress]) - FUTURE_FIELDS[TopicProgress]
     for n, record in enumerate(export.history):
         if record.time > latest:
             return ahead(f"history.{n}.time (record {record.id})", record.time)
@@ -420,7 +441,12 @@ def to_side(export: Export) -> Side:
     from roadmap_cli.core.records import Record
 
     records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
-    return Side(state_of(export), records)
+    state = state_of(export)
+    if any(entry.status == "done" for entry in state.topics.values()):
+        from roadmap_cli.core.review import reschedule_all
+
+        reschedule_all(state)  # the schedule is this program's, not the export's word
+    return Side(state, records)
 
 
 def state_of(export: Export) -> State:

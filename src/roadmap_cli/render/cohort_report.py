@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import statistics
+from datetime import date
 from typing import Any
 
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.cohort import Learner, Skipped
 from roadmap_cli.core.progress import track_progress
+from roadmap_cli.core.review import due_reviews
 from roadmap_cli.core.sanitize import one_line, spreadsheet_cell
 
 REASON_LIMIT = 500  # characters: a reason may quote what the file holds
@@ -17,6 +19,7 @@ def report(
     catalog: Catalog, learners: list[Learner], skipped: list[Skipped], track_id: str | None
 ) -> dict[str, Any]:
     tracks = [t for t in catalog.ordered_tracks if track_id is None or t.id == track_id]
+    today = date.today()
     rows = []
     percents: dict[str, list[int]] = {t.id: [] for t in tracks}
     for learner in learners:
@@ -50,11 +53,16 @@ def report(
                 }
             )
         last = learner.state.last_active()
+        wanted = {t for track in tracks for t in track.topics}
+        overdue = sum(
+            d.overdue_days > 0 and d.topic_id in wanted for d in due_reviews(learner.state, today)
+        )
         rows.append(
             {
                 "learner": one_line(learner.name),
                 "file": one_line(str(learner.file)),
                 "last_active": last.isoformat() if last else None,
+                "reviews_overdue": overdue,
                 "tracks": cells,
             }
         )
@@ -107,6 +115,7 @@ def to_csv(doc: dict[str, Any]) -> str:
             "in_progress",
             "projects_done",
             "last_active",
+            "reviews_overdue",
         ]
     )
     for row in doc["learners"]:
@@ -121,6 +130,7 @@ def to_csv(doc: dict[str, Any]) -> str:
                 cell["in_progress"],
                 cell["projects_done"],
                 row["last_active"],
+                row["reviews_overdue"],
             )
             writer.writerow(["" if v is None else spreadsheet_cell(str(v)) for v in values])
     return out.getvalue()
@@ -131,8 +141,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
 
     titles = [md_escape(t["title"]) for t in doc["tracks"]]
     lines = [f"# {md_escape(doc['catalog']['title'])}: cohort of {len(doc['learners'])}", ""]
-    lines += ["| Learner | " + " | ".join(titles) + " | Last active |"]
-    lines += ["| --- | " + " | ".join("---:" for _ in titles) + " | --- |"]
+    lines += ["| Learner | " + " | ".join(titles) + " | Last active | Reviews overdue |"]
+    lines += ["| --- | " + " | ".join("---:" for _ in titles) + " | --- | ---: |"]
     for row in doc["learners"]:
         cells = [
             f"{c['percent']}% ({c['in_progress']} in progress, {c['projects_done']} projects)"
@@ -141,12 +151,16 @@ def to_markdown(doc: dict[str, Any]) -> str:
             for c in row["tracks"]
         ]
         last = (row["last_active"] or "")[:10] or "never"
-        lines.append(f"| {md_escape(row['learner'])} | " + " | ".join(cells) + f" | {last} |")
+        lines.append(
+            f"| {md_escape(row['learner'])} | "
+            + " | ".join(cells)
+            + f" | {last} | {row['reviews_overdue']} |"
+        )
     medians = [
         f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else ""
         for t in doc["tracks"]
     ]
-    lines.append("| **Median** | " + " | ".join(medians) + " | |")
+    lines.append("| **Median** | " + " | ".join(medians) + " | | |")
     lines += ["", "## Topics done", "", "| Topic | Learners done |", "| --- | ---: |"]
     for topic in doc["topics"]:
         lines.append(

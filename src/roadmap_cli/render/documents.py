@@ -18,7 +18,9 @@ from roadmap_cli.core.progress import (
     suggest_next,
 )
 from roadmap_cli.core.projects import project_counts, ready_ideas
+from roadmap_cli.core.review import due_reviews
 from roadmap_cli.core.state import LEARNER_FIELDS, PROJECT_FIELDS, Project, State, TopicProgress
+from roadmap_cli.core.state import now as state_now
 
 if TYPE_CHECKING:
     from roadmap_cli.core.records import FieldChange, Record, Undone
@@ -34,7 +36,7 @@ def dumps(document: dict[str, Any], ascii_only: bool = False) -> str:
 
 
 def _default(value: object) -> str:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
@@ -98,6 +100,14 @@ def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> 
         "tracks": [track_progress(p) for p in progress],
         "in_progress": [{"id": t, "title": catalog.topic_by_id[t].title} for t in in_progress],
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
+        "reviews_due": len(
+            [
+                d
+                for d in due_reviews(state, date.today())
+                if d.topic_id in catalog.topic_by_id
+                and (track_topics is None or d.topic_id in track_topics)
+            ]
+        ),
         "unknown_ids": orphaned_ids(catalog, state),
         "limit": limit,
         "projects": [
@@ -209,6 +219,72 @@ def show(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
         "required_by": [t.id for t in catalog.topics if topic.id in t.requires],
         "resources": [{"title": r.title, "url": r.url} for r in topic.resources],
         "questions": list(topic.questions),
+        "review": review_of(state, topic.id, state_now()),
+    }
+
+
+def review_of(state: State, topic_id: str, moment: datetime) -> dict[str, Any] | None:
+    """Where a done topic stands in spaced review (None for a topic that is not done)."""
+    from roadmap_cli.core import review
+
+    entry = state.topics.get(topic_id)
+    if entry is None or entry.status != "done" or entry.due is None:
+        return None
+    recall = review.recall(entry, moment, review.retention_of(state))
+    return {
+        "due": entry.due,
+        "reviews": len(review.counted(entry)),
+        "last_reviewed": review.last_reviewed(entry),
+        "recall": round(recall, 3) if recall is not None else None,
+    }
+
+
+def review_card(
+    catalog: Catalog, state: State, topic_id: str, today: date, number: int, total: int
+) -> dict[str, Any]:
+    """One topic of a review session: what to recall it by."""
+    topic = catalog.topic_by_id[topic_id]
+    entry = state.topics.get(topic_id)
+    due = entry.due if entry is not None else None
+    return {
+        "id": topic_id,
+        "title": topic.title,
+        "summary": topic.summary,
+        "questions": list(topic.questions),
+        "number": number,
+        "total": total,
+        "due": due,
+        "overdue_days": (today - due.astimezone().date()).days if due is not None else 0,
+    }
+
+
+def review_list(catalog: Catalog, state: State, today: date, moment: datetime) -> dict[str, Any]:
+    """Every scheduled topic: those due today or before (most overdue first), then the rest
+    (soonest first), each with FSRS's estimate of recall now."""
+    from roadmap_cli.core import review
+
+    def row(item: review.Due) -> dict[str, Any]:
+        entry = state.topics[item.topic_id]
+        known = catalog.topic_by_id.get(item.topic_id)
+        recall = review.recall(entry, moment, review.retention_of(state))
+        return {
+            "id": item.topic_id,
+            "title": known.title if known else item.topic_id,
+            "due": item.due,
+            "overdue_days": max(item.overdue_days, 0),
+            "in_days": max(-item.overdue_days, 0),
+            "reviews": len(review.counted(entry)),
+            "last_reviewed": review.last_reviewed(entry),
+            "recall": round(recall, 3) if recall is not None else None,
+        }
+
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "today": today,
+        "retention": review.retention_of(state),
+        "due": [row(d) for d in review.due_reviews(state, today)],
+        "upcoming": [row(d) for d in review.upcoming(state, today)],
     }
 
 
@@ -257,11 +333,14 @@ def _edits(old: dict[str, Any], new: dict[str, Any], skip: set[str]) -> list[str
     """What changed between two versions of an entry, field by field, with the values before
     and after (texts shortened, times as dates, lists as what was added and removed)."""
     said = []
-    for key in sorted({*old, *new} - skip - {"updated"}):
+    # The schedule of a review follows from the reviews: a change says what was reviewed.
+    for key in sorted({*old, *new} - skip - {"updated", "due", "stability"}):
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        if isinstance(before, list) or isinstance(after, list):
+        if key == "reviews":
+            said.append(_reviews_said(before or [], after or []))
+        elif isinstance(before, list) or isinstance(after, list):
             added = [f"+{x}" for x in after or [] if x not in (before or [])]
             removed = [f"-{x}" for x in before or [] if x not in (after or [])]
             said.append(f"{key} {' '.join(added + removed) or 'reordered'}")
@@ -272,6 +351,18 @@ def _edits(old: dict[str, Any], new: dict[str, Any], skip: set[str]) -> list[str
         else:
             said.append(f"{key} {_text(before)} → {_text(after)}")
     return said
+
+
+def _reviews_said(before: list[Any], after: list[Any]) -> str:
+    """`reviewed (good)`, `reviewed (good, easy)`, `2 reviews dropped`."""
+    added = [r for r in after if r not in before]
+    removed = [r for r in before if r not in after]
+    if added and not removed:
+        ratings = ", ".join(str(r.get("rating")) if isinstance(r, dict) else "?" for r in added)
+        return f"reviewed ({ratings})"
+    if removed and not added:
+        return f"{len(removed)} review{'s' if len(removed) != 1 else ''} dropped"
+    return f"reviews {len(before)} → {len(after)}"
 
 
 def describe(change: FieldChange) -> str:

@@ -52,11 +52,16 @@ def _day(moment: datetime | None) -> str:
 
 
 def _describe(entry: TopicProgress | None) -> str:
-    """`done 2026-11-20`, `in progress since ...`, `skipped`: the words beside a checkbox."""
+    """`done 2026-11-20, last reviewed 2026-12-01`, `in progress since ...`, `skipped ...`:
+    the words beside a checkbox."""
     if entry is None or entry.status is None:
         return ""
     if entry.status == "done":
-        return f"done {_day(entry.finished or entry.updated)}"
+        from roadmap_cli.core.review import last_reviewed
+
+        reviewed = last_reviewed(entry)
+        last = f", last reviewed {_day(reviewed)}" if reviewed else ", not reviewed yet"
+        return f"done {_day(entry.finished or entry.updated)}{last}"
     if entry.status == "in-progress":
         return f"in progress since {_day(entry.started or entry.updated)}"
     return f"skipped {_day(entry.finished or entry.updated)}"

@@ -26,8 +26,9 @@ STATUS_STYLE = {
     "skipped": "yellow",
     "in-progress": "cyan",
     "pending": "dim",
+    "review": "magenta",
 }
-STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending": "·"}
+STATUS_MARK = {"done": "✔", "skipped": "↷", "in-progress": "▶", "pending": "·", "review": "↻"}
 
 
 def make_console(no_color: bool = False) -> Console:
@@ -165,6 +166,15 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         parts.append(Text())
         ids = ", ".join(item["id"] for item in doc["in_progress"])
         parts.append(Text.assemble(("In progress: ", "bold cyan"), ids))
+    if doc["reviews_due"]:
+        n = doc["reviews_due"]
+        parts.append(Text())
+        parts.append(
+            Text.assemble(
+                ("Reviews: ", "bold magenta"),
+                f"{n} done topic{'s' if n != 1 else ''} due for review ('roadmap review')",
+            )
+        )
     parts.append(Text())
     if doc["next"]:
         parts.append(Text("Next up", style="bold"))
@@ -388,6 +398,20 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     for label, key in (("Started", "started"), (ended, "finished")):
         if doc[key]:
             facts.add_row(label, f"{doc[key]:%Y-%m-%d}")
+    review = doc["review"]
+    if review is not None:
+        reviewed, count, due = review["last_reviewed"], review["reviews"], review["due"]
+        said = [
+            f"due since {due:%Y-%m-%d}"
+            if due.date() <= date.today()
+            else f"next on {due:%Y-%m-%d}",
+            f"{count} review{'s' if count != 1 else ''}, last on {reviewed:%Y-%m-%d}"
+            if reviewed
+            else "not reviewed yet",
+        ]
+        if review["recall"] is not None:
+            said.append(f"recall today about {review['recall']:.0%}")
+        facts.add_row("Review", "; ".join(said))
     if doc["updated"]:
         facts.add_row("Changed", f"{doc['updated']:%Y-%m-%d %H:%M}")
     if doc["note"]:
@@ -411,6 +435,79 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
             resources.add_line(Text(res["url"], style="blue"), indent=4)
         parts.append(resources)
     return Group(*parts)
+
+
+@_clean_doc
+def render_review_card(doc: dict[str, Any]) -> RenderableType:
+    """One topic of a review session: its summary and the questions to answer out loud."""
+    days = doc["overdue_days"]
+    due = f"due {days} days ago" if days > 1 else "due yesterday" if days == 1 else "due today"
+    if days < 0:
+        due = f"due on {doc['due']:%Y-%m-%d}: an early review"
+    heading = Text.assemble(
+        (f"Review {doc['number']} of {doc['total']}: ", "bold magenta"),
+        (doc["title"], "bold"),
+        f" ({doc['id']}), {due}",
+    )
+    body = _grid(show_header=False)
+    body.add_column()
+    body.add_line(heading)
+    body.add_line(doc["summary"], indent=2)
+    if doc["questions"]:
+        body.add_line(Text("Check yourself, out loud:", style="bold"), indent=2)
+        for number, question in enumerate(doc["questions"], 1):
+            body.add_line(f"{number}. {question}", indent=4, hang=3)
+    else:
+        body.add_line("Say out loud what it is, when you would use it, and its pitfalls.", indent=2)
+    return body
+
+
+@_clean_doc
+def render_review_list(doc: dict[str, Any]) -> RenderableType:
+    """What is due (most overdue first) and what comes next, with recall today."""
+    if not doc["due"] and not doc["upcoming"]:
+        return Text("Nothing to review yet: a topic comes up for review once it is done.")
+    parts: list[RenderableType] = []
+    for title, rows, empty in (
+        ("Due for review", doc["due"], "Nothing is due today."),
+        ("Coming up", doc["upcoming"], None),
+    ):
+        if not rows:
+            if empty:
+                parts += [Text(empty), Text()]
+            continue
+        parts.append(Text(title, style="bold"))
+        table = _grid()
+        table.add_column("Topic", no_wrap=True, style="bold")
+        table.add_column("Due", no_wrap=True)
+        table.add_column("Recall", justify="right", no_wrap=True)
+        table.add_column("Reviews", justify="right", no_wrap=True)
+        for row in rows:
+            table.add_row(
+                row["id"],
+                _due_words(row),
+                f"{row['recall']:.0%}" if row["recall"] is not None else "",
+                str(row["reviews"]),
+            )
+        parts += [Padding(table, (0, 0, 0, 1), expand=False), Text()]
+    parts.append(
+        Text(
+            f"Recall: FSRS's estimate of remembering the topic today; reviews fall due when it"
+            f" drops to {doc['retention']:.0%}. 'roadmap review' starts a session.",
+            style="dim",
+        )
+    )
+    return Group(*parts)
+
+
+def _due_words(row: dict[str, Any]) -> str:
+    if row["in_days"]:
+        days = row["in_days"]
+        return f"{row['due']:%Y-%m-%d} (in {days} day{'s' if days != 1 else ''})"
+    days = row["overdue_days"]
+    if not days:
+        return "today"
+    return f"{row['due']:%Y-%m-%d} ({days} day{'s' if days != 1 else ''} ago)"
 
 
 @_clean_doc
@@ -689,6 +786,7 @@ def _cohort_learners(doc: dict[str, Any], short: bool) -> Grid:
     for track in doc["tracks"]:
         learners.add_column(track["title"], justify="right")
     learners.add_column("Active" if short else "Last active", no_wrap=True)
+    learners.add_column("↻", justify="right", no_wrap=True)
     for row in doc["learners"]:
         cells = [
             f"{c['percent']}% ▶{c['in_progress']} ✔{c['projects_done']}"
@@ -697,12 +795,17 @@ def _cohort_learners(doc: dict[str, Any], short: bool) -> Grid:
             for c in row["tracks"]
         ]
         last = (row["last_active"] or "never")[:10]
-        learners.add_row(row["learner"], *cells, last[5:] if short and last != "never" else last)
+        learners.add_row(
+            row["learner"],
+            *cells,
+            last[5:] if short and last != "never" else last,
+            str(row["reviews_overdue"]),
+        )
     medians = [
         f"{doc['median'][t['id']]:g}%" if doc["median"][t["id"]] is not None else "-"
         for t in doc["tracks"]
     ]
-    learners.add_row(Text("median", style="bold"), *medians, "")
+    learners.add_row(Text("median", style="bold"), *medians, "", "")
     return learners
 
 
@@ -712,7 +815,7 @@ def _cohort(doc: dict[str, Any], width: int) -> RenderableType:
         learners = _cohort_learners(doc, short=True)
     parts: list[RenderableType] = [
         learners,
-        Text("▶ topics in progress, ✔ projects done", style="dim"),
+        Text("▶ topics in progress, ✔ projects done, ↻ reviews overdue", style="dim"),
         Text(),
     ]
     stuck = sorted(doc["topics"], key=lambda t: t["done"])[:10]

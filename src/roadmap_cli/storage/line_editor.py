@@ -20,7 +20,16 @@ import re
 from datetime import datetime
 from typing import Any
 
-from roadmap_cli.core.state import COLLECTIONS, HEAD_FIELDS, Entry, State, entry_from, json_time
+from roadmap_cli.core.state import (
+    COLLECTIONS,
+    HEAD_FIELDS,
+    REVIEW_FIELDS,
+    Entry,
+    Review,
+    State,
+    entry_from,
+    json_time,
+)
 from roadmap_cli.formats import toml_text
 
 _HEADER = re.compile(r"^[ \t]*\[([^\[\]\n]*)\][ \t]*(?:#[^\n]*)?$", re.M)
@@ -33,7 +42,7 @@ class _Unsure(Exception):
 
 
 def toml_value(value: object) -> str:
-    """A value as TOML text: text, a whole number, a time or a list of texts."""
+    """A value as TOML text: text, a number, a time, a list of texts or of reviews."""
     if isinstance(value, str):
         # JSON's escapes are TOML's; DEL is the one control character JSON leaves bare.
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -41,6 +50,12 @@ def toml_value(value: object) -> str:
         raise _Unsure("a boolean")
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unsure("not a finite number")
+        return repr(value)
+    if isinstance(value, Review):
+        return f"{{at = {json_time(value.at)}, rating = {toml_value(value.rating)}}}"
     if isinstance(value, datetime):
         return json_time(value)
     if isinstance(value, list | tuple):
@@ -49,9 +64,16 @@ def toml_value(value: object) -> str:
 
 
 def _values(entry: Entry | None, fields: tuple[str, ...]) -> dict[str, object]:
+    """The keys an entry's table holds: no key for no value, and none for no reviews."""
     if entry is None:
         return {}
-    return {name: getattr(entry, name) for name in fields if getattr(entry, name) is not None}
+    return {name: value for name in fields if (value := written(entry, name)) is not None}
+
+
+def written(entry: Entry, name: str) -> object:
+    """A field's value as the file holds it: None (no key) for no value and for no reviews."""
+    value = getattr(entry, name)
+    return None if value == [] and name in REVIEW_FIELDS[type(entry)] else value
 
 
 def _lines(text: str) -> list[str]:

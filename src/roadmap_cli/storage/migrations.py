@@ -25,7 +25,36 @@ def _v1_to_v2(data: Data, catalog_id: str | None) -> Data:
     return migrated
 
 
-STEPS: dict[int, Step] = {1: _v1_to_v2}
+def _v2_to_v3(data: Data, catalog_id: str | None) -> Data:
+    """Schema 3 schedules done topics for spaced review (docs/review.md): each done topic gets
+    the due date and stability that FSRS gives its finish, as if `roadmap done` ran today.
+    A table that does not read as a done topic is left for the check that follows."""
+    from datetime import datetime
+
+    from roadmap_cli.core import review
+    from roadmap_cli.core.state import DEFAULT_RETENTION, TopicProgress
+
+    topics = data.get("topics")
+    if not isinstance(topics, dict):
+        return {**data, "schema_version": 3}
+    scheduled = {}
+    for topic_id, table in topics.items():
+        finished = table.get("finished") if isinstance(table, dict) else None
+        if (
+            isinstance(table, dict)
+            and table.get("status") == "done"
+            and isinstance(finished, datetime)
+            and finished.utcoffset() is not None
+            and "due" not in table
+        ):
+            entry = TopicProgress(status="done", finished=finished, updated=finished)
+            review.reschedule(topic_id, entry, DEFAULT_RETENTION)
+            table = {**table, "due": entry.due, "stability": entry.stability}
+        scheduled[topic_id] = table
+    return {**data, "schema_version": 3, "topics": scheduled}
+
+
+STEPS: dict[int, Step] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: Data, catalog_id: str | None) -> Data:

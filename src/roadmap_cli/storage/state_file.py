@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from roadmap_cli.core.errors import StateError
-from roadmap_cli.core.state import COLLECTIONS, HEAD_FIELDS, Entry, Invalid, State, state_from
+from roadmap_cli.core.state import (
+    COLLECTIONS,
+    HEAD_FIELDS,
+    Entry,
+    Invalid,
+    Review,
+    State,
+    state_from,
+)
 
 
 def unreadable(path: Path, why: str) -> str:
@@ -78,6 +86,8 @@ def _render_tables(doc: Any, name: str, items: dict[str, Entry], fields: tuple[s
     """Write `[name.<id>]` tables sorted by id, reusing the tables (and comments) there were."""
     import tomlkit
 
+    from roadmap_cli.storage.line_editor import written
+
     old = doc.get(name)
     if not isinstance(old, dict):
         old = {}
@@ -101,7 +111,7 @@ def _render_tables(doc: Any, name: str, items: dict[str, Entry], fields: tuple[s
         if not isinstance(table, dict):
             table = tomlkit.table()
         for name_ in fields:
-            _set(table, name_, getattr(items[item_id], name_))
+            _set(table, name_, written(items[item_id], name_))
         if not in_place or item_id not in old:
             tables[item_id] = table
     if not in_place:
@@ -116,5 +126,11 @@ def _set(table: Any, key: str, value: object) -> None:
     if value is None:
         if key in table:
             del table[key]
+    elif isinstance(value, list) and value and isinstance(value[0], Review):
+        import tomlkit
+
+        from roadmap_cli.storage.line_editor import toml_value
+
+        table[key] = tomlkit.parse(f"v = {toml_value(value)}")["v"]  # one line, inline tables
     elif table.get(key) != value:
         table[key] = list(value) if isinstance(value, tuple) else value
