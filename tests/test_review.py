@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import tomllib
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import FIXTURES, Runner
 from roadmap_cli.core import review, transitions
-from roadmap_cli.core.state import RATINGS, Review, State
+from roadmap_cli.core.state import RATINGS, Review, State, TopicProgress
 
 DAY0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)  # a fixed clock: the day the topic is done
 
@@ -412,3 +413,83 @@ def test_the_installed_program_reviews_in_a_subprocess(
     assert "Reviewed 1 topic." in session.stdout
     listed = json.loads(run_installed("review", "--list", "--json", env=env).stdout)
     assert listed["due"] == [] and listed["upcoming"][0]["reviews"] == 1
+
+
+# --- the fast path: what FSRS says of every topic alike, kept in the cache -----------------
+
+
+@pytest.mark.parametrize("retention", [0.7, 0.8, 0.9, 0.95, 0.99])
+def test_the_kept_first_schedule_and_curve_are_what_the_scheduler_says(retention: float) -> None:
+    review.known = review.Known()  # nothing kept: asked of the scheduler
+    state = State(retention=retention)
+    transitions.finish(state, "rag", DAY0)
+    entry = state.topics["rag"]
+    card = review.card("rag", entry, retention)  # the replay, always by the scheduler
+    assert (
+        card is not None and entry.due == card.due and entry.stability == round(card.stability, 4)
+    )
+    assert review.known.curve_checked is False
+    for days in (0, 1, 2, 5, 30, 365, 4000):
+        for stability in (0.2, 2.3065, 48.7, 3000.0):
+            at = DAY0 + timedelta(days=days, hours=7)
+            fast = review.recall(review_entry(stability), at, retention)  # the curve, once checked
+            slow = review._scheduler_recall(stability, DAY0, at, retention)
+            assert fast == pytest.approx(slow, abs=1e-12)
+    assert review.known.curve_checked is True and review.known.decay is not None
+
+
+def review_entry(stability: float) -> TopicProgress:
+    return TopicProgress(status="done", finished=DAY0, updated=DAY0, stability=stability)
+
+
+def scheduler_copy(tmp_path: Path, *, first_stability: str, curve: str | None = None) -> Path:
+    """The installed fsrs package copied and changed, as an upgrade might change it."""
+    site = tmp_path / "site"
+    shutil.copytree(Path(fsrs.__file__).parent, site / "fsrs")
+    source = site / "fsrs" / "scheduler.py"
+    text = source.read_text().replace("    2.3065,", f"    {first_stability},", 1)
+    if curve is not None:
+        text = text.replace(
+            "return (1 + self._FACTOR * elapsed_days / card.stability) ** self._DECAY", curve
+        )
+    assert f"    {first_stability}," in text and (curve is None or curve in text)  # changed
+    source.write_text(text)
+    return site
+
+
+def test_an_upgraded_scheduler_is_asked_again_never_the_kept_answer(
+    run_installed: Runner, tmp_path: Path
+) -> None:
+    """What the cache keeps is keyed by the scheduler's files: another version (here one with
+    another first stability, and a forgetting curve of another shape) is asked afresh."""
+    env = {"ROADMAP_STATE": str(tmp_path / "p.toml")}
+    assert run_installed("done", "python", "--date", "-3d", env=env).exit_code == 0
+    assert run_installed("review", "--list", env=env).exit_code == 0  # the curve is kept too
+    changed = scheduler_copy(
+        tmp_path,
+        first_stability="5.5",
+        curve="return 0.5 * (1 + self._FACTOR * elapsed_days / card.stability) ** self._DECAY",
+    )
+    upgraded = {**env, "PYTHONPATH": str(changed)}
+    assert run_installed("done", "rag", "--date", "-3d", env=upgraded).exit_code == 0
+    topics = tomllib.loads((tmp_path / "p.toml").read_text())["topics"]
+    assert topics["python"]["stability"] == 2.3065 and topics["rag"]["stability"] == 5.5
+    shown = json.loads(run_installed("show", "rag", "--json", env=upgraded).stdout)["review"]
+    fast = json.loads(run_installed("show", "rag", "--json", env=env).stdout)["review"]
+    assert shown["recall"] == pytest.approx(fast["recall"] / 2, abs=1e-3)  # the scheduler's
+
+
+def test_a_damaged_cache_entry_costs_time_never_a_wrong_date(
+    run_installed: Runner, tmp_path: Path
+) -> None:
+    env = {"ROADMAP_STATE": str(tmp_path / "p.toml")}
+    run_installed("done", "python", "--date", "-3d", env=env)
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "roadmap" / "scheduler"
+    (entry,) = cache.iterdir()
+    entry.write_bytes(entry.read_bytes()[:-3] + b"\x00\x01\x02")
+    run_installed("done", "rag", "--date", "-3d", env=env)
+    topics = tomllib.loads((tmp_path / "p.toml").read_text())["topics"]
+    assert topics["rag"]["stability"] == topics["python"]["stability"]
+    assert topics["rag"]["due"] - topics["rag"]["finished"] == (
+        topics["python"]["due"] - topics["python"]["finished"]
+    )

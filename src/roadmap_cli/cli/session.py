@@ -181,6 +181,19 @@ class Session:
                 raise
             raise UnknownIdError(better, error.query) from None
 
+    @contextlib.contextmanager
+    def scheduler_known(self) -> Iterator[None]:
+        """Run with what FSRS says of every topic alike read from the cache, and keep what the
+        run added: `done` and `review --list` then need not import the scheduler."""
+        from roadmap_cli.core import review
+        from roadmap_cli.storage import cache
+
+        entry = cache.scheduler_entry()
+        known = review.remember(cache.read(entry, "scheduler") if entry is not None else None)
+        yield
+        if entry is not None and known.changed:
+            cache.write(entry, "scheduler", known.to_data())
+
     def print_json(self, document: dict[str, Any]) -> None:
         """Print a document as `--json` gives it (its terminal view is drawn from the same
         document by a function of `render.terminal`, so the two cannot disagree)."""

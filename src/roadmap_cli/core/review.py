@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import zlib
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from roadmap_cli.core.errors import RoadmapError, UsageError
 from roadmap_cli.core.state import (
@@ -38,6 +39,55 @@ if TYPE_CHECKING:
     import fsrs
 
 RATING_KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy"}
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)
+
+
+@dataclass
+class Known:
+    """What FSRS says that no topic's reviews change, kept between runs (`storage.cache`) so
+    that the commands run most often need not import the scheduler: the schedule of a topic
+    just done (its first review, rated good) per retention, as (days to the next review,
+    stability); and the decay of the forgetting curve that recall is read from, or None when
+    the curve below does not give what the scheduler gives (then the scheduler is asked).
+    Whatever is missing is asked of the scheduler and added."""
+
+    first: dict[float, tuple[float, float]] = field(default_factory=dict)
+    decay: float | None = None
+    curve_checked: bool = False  # `decay` was worked out and checked against the scheduler
+    changed: bool = False  # something was added since it was read
+
+    def to_data(self) -> dict[str, Any]:
+        return {"first": dict(self.first), "decay": self.decay, "checked": self.curve_checked}
+
+    def learn(self, data: Any) -> None:
+        """Take what a cache entry holds, if it is what `to_data` makes; else nothing."""
+        if not isinstance(data, dict) or not isinstance(data.get("first"), dict):
+            return
+        first = data["first"]
+        good = all(
+            type(r) is float
+            and isinstance(v, tuple)
+            and len(v) == 2
+            and all(type(x) is float and 0 < x < 1e6 for x in v)
+            for r, v in first.items()
+        )
+        decay = data.get("decay")
+        if not good or not (decay is None or (type(decay) is float and -10 < decay < 0)):
+            return
+        self.first.update(first)
+        if data.get("checked") is True:
+            self.decay, self.curve_checked = decay, True
+
+
+known = Known()
+
+
+def remember(data: Any) -> Known:
+    """Start a run knowing what a cache entry holds (and nothing else)."""
+    global known
+    known = Known()
+    known.learn(data)
+    return known
 
 
 class Due(NamedTuple):
@@ -93,14 +143,35 @@ def card(topic_id: str, entry: TopicProgress, retention: float) -> fsrs.Card | N
     return current
 
 
+def first_schedule(retention: float) -> tuple[float, float]:
+    """Days from a topic's finish to its first review, and its stability then: what the
+    scheduler gives a new card rated good (the same whenever the finish is)."""
+    found = known.first.get(retention)
+    if found is None:
+        import fsrs
+
+        new = fsrs.Card(card_id=0, due=_EPOCH)
+        new, _ = scheduler(retention).review_card(new, fsrs.Rating.Good, _EPOCH)
+        found = ((new.due - _EPOCH) / timedelta(days=1), float(new.stability or 0.0))
+        known.first[retention] = found
+        known.changed = True
+    return found
+
+
 def reschedule(topic_id: str, entry: TopicProgress, retention: float) -> None:
     """Set the entry's next due time and stability from its reviews (none when not done)."""
-    found = card(topic_id, entry, retention)
-    if found is None:
+    if entry.status != "done" or entry.finished is None:
         entry.due = entry.stability = None
         return
-    entry.due = found.due.astimezone().replace(microsecond=0)
-    entry.stability = round(float(found.stability or 0.0), 4)
+    if not counted(entry):  # done, not reviewed since: the first schedule
+        days, stability = first_schedule(retention)
+        due = entry.finished + timedelta(days=days)
+    else:
+        found = card(topic_id, entry, retention)
+        assert found is not None
+        due, stability = found.due, float(found.stability or 0.0)
+    entry.due = due.astimezone().replace(microsecond=0)
+    entry.stability = round(stability, 4)
 
 
 def reschedule_all(state: State) -> None:
@@ -141,16 +212,51 @@ def upcoming(state: State, today: date) -> list[Due]:
 
 def recall(entry: TopicProgress, at: datetime, retention: float) -> float | None:
     """FSRS's estimate of the chance the topic is recalled at `at` (None: not done)."""
-    import fsrs
-
     if entry.status != "done" or entry.finished is None or entry.stability is None:
         return None
     last = last_reviewed(entry) or entry.finished
+    decay = _checked_decay()
+    if decay is not None:
+        return _curve(decay, max(0, (at - last).days), entry.stability)
+    return _scheduler_recall(entry.stability, last, at, retention)
+
+
+def _curve(decay: float, days: int, stability: float) -> float:
+    """FSRS-6's forgetting curve: recall after `days` whole days at `stability`."""
+    factor = 0.9 ** (1 / decay) - 1
+    return float((1 + factor * days / stability) ** decay)
+
+
+_SAMPLES = [(days, stability) for days in (0, 1, 7, 40, 400) for stability in (0.5, 9.3, 210.0)]
+
+
+def _checked_decay() -> float | None:
+    """The decay of the scheduler's forgetting curve, once `_curve` with it is seen to give
+    what the scheduler gives; None when it does not (a scheduler of another kind)."""
+    if not known.curve_checked:
+        decay = -float(scheduler(DEFAULT_RETENTION).parameters[20])
+        agrees = -10 < decay < 0 and all(
+            abs(
+                _curve(decay, days, s)
+                - _scheduler_recall(s, _EPOCH, _EPOCH + timedelta(days=days), DEFAULT_RETENTION)
+            )
+            < 1e-9
+            for days, s in _SAMPLES
+        )
+        known.decay = decay if agrees else None
+        known.curve_checked = known.changed = True
+    return known.decay
+
+
+def _scheduler_recall(stability: float, last: datetime, at: datetime, retention: float) -> float:
+    """Recall at `at` as the scheduler works it out."""
+    import fsrs
+
     found = fsrs.Card(
         card_id=0,
         state=fsrs.State.Review,
-        stability=entry.stability,
-        due=entry.due or last,
+        stability=stability,
+        due=last,
         last_review=last.astimezone(UTC),
     )
     return float(scheduler(retention).get_card_retrievability(found, at.astimezone(UTC)))

@@ -28,6 +28,7 @@ CODE = (
     "core/state.py",
     "storage/state_file.py",
     "storage/store.py",
+    "core/review.py",
 )
 _made_by: str | None = None
 # No entry is read past this size (an entry of a 50,000-topic progress file is about 10 MiB).
@@ -76,6 +77,27 @@ def fingerprint(data: bytes) -> str:
 def catalog_entry(raw: bytes) -> Path:
     """Where the checked data of the catalog file whose bytes are `raw` is kept."""
     return folder("catalogs") / f"{fingerprint(raw)}.marshal"
+
+
+def scheduler_entry() -> Path | None:
+    """Where what FSRS says of every topic alike (`core.review.Known`) is kept, under the
+    installed scheduler's files (their paths, sizes and times: an upgrade is a new key); None
+    when the `fsrs` package is not found on the path."""
+    maker = made_by()
+    if maker is None:
+        return None
+    for base in sys.path:
+        package = os.path.join(base or ".", "fsrs")
+        try:
+            stats = [os.stat(os.path.join(package, name)) for name in _SCHEDULER_FILES]
+        except OSError:
+            continue
+        key = " ".join([maker, package, *(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)])
+        return folder("scheduler") / f"{zlib.crc32(key.encode()):08x}.marshal"
+    return None
+
+
+_SCHEDULER_FILES = ("__init__.py", "scheduler.py", "card.py")
 
 
 def _magic(kind: str) -> bytes:

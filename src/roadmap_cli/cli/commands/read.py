@@ -155,7 +155,8 @@ def show(
     session = session_of(ctx)
     cat = session.catalog()
     (topic_id,) = session.topic_ids([topic], "show")
-    doc = documents.show(cat, session.load_state(), cat.topic_by_id[topic_id])
+    with session.scheduler_known():  # a done topic's recall
+        doc = documents.show(cat, session.load_state(), cat.topic_by_id[topic_id])
     if json_out:
         session.print_json(doc)
     else:

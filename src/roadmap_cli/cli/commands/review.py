@@ -78,6 +78,19 @@ def review(
     Example: roadmap review rag --rate good --date yesterday
     """
     session = session_of(ctx)
+    with session.scheduler_known():
+        _review(session, topic, rate, when, listing, json_out, retention)
+
+
+def _review(
+    session: Session,
+    topic: str | None,
+    rate: RatingChoice | None,
+    when: str | None,
+    listing: bool,
+    json_out: bool,
+    retention: float | None,
+) -> None:
     if retention is not None:
         if topic or rate or when or listing or json_out:
             raise UsageError("--retention is set on its own; see 'roadmap review --help'")

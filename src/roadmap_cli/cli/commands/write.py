@@ -140,7 +140,8 @@ def done(
     def change(state: State, topic_id: str, moment: datetime) -> str | None:
         return transitions.finish(state, topic_id, moment, day=day, note=cleaned)
 
-    _apply(ctx, "done", topics, change)
+    with session_of(ctx).scheduler_known():  # a topic done is scheduled for review
+        _apply(ctx, "done", topics, change)
 
 
 @app.command(rich_help_panel="Progress")
