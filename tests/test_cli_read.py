@@ -65,6 +65,8 @@ def test_status_json_document(run: Runner) -> None:
         "in_progress": 1,
         "cleared": 1,
         "percent": 33,
+        "forecast": {"reason": "not enough data yet"},  # one topic done, today
+        "goal": None,
     }
     assert doc["in_progress"] == [{"id": "rag", "title": "RAG"}]
     assert doc["next"][0]["id"] == "rag"

@@ -69,7 +69,7 @@ def test_the_registry_is_what_each_module_registers() -> None:
         )
         expected |= dict.fromkeys(json.loads(out.stdout), module)
     assert set(dispatch.module_names()) == ALL_MODULES
-    assert len(expected) == 23 and expected["status"] == "read" and expected["choose"] == "choose"
+    assert len(expected) == 27 and expected["status"] == "read" and expected["choose"] == "choose"
     assert dispatch.discover() == expected
     assert dispatch.registry() == expected  # found, then kept
     assert dispatch.registry() == expected  # read back from the cache

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import Runner
 from roadmap_cli.core.merge import Side, merge
 from roadmap_cli.core.records import FieldChange, Record
-from roadmap_cli.core.state import Project, Review, State, TopicProgress
+from roadmap_cli.core.state import Goal, Project, Review, State, TopicProgress
 from roadmap_cli.formats import export_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,11 @@ def sides(draw: st.DrawFn) -> Side:
         catalog="mini",
         focus=draw(st.none() | st.sampled_from(["builder", "deep"])),
         retention=draw(st.none() | st.sampled_from([0.8, 0.95])),
+        goals=draw(
+            st.sampled_from(
+                [[], [Goal("builder", T0)], [Goal("builder", T0), Goal("deep", T0)]]
+            )
+        ),
         topics=draw(st.dictionaries(ids, topic_entries, max_size=3)),
         projects=draw(st.dictionaries(st.sampled_from(["p1", "p2"]), project_entries, max_size=2)),
     )

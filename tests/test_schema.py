@@ -79,11 +79,20 @@ def test_the_export_model_has_every_field_with_its_type(name: str) -> None:
             flat = [m for c in limits for m in getattr(c, "metadata", [c])]
             found = {type(c).__name__: c for c in flat}
             assert (found["Ge"].ge, found["Le"].le) == k.range, k.name
-        elif k.kind == "reviews":
-            assert typing.get_origin(base) is list, k.name
-            (review,) = typing.get_args(base)
-            assert list(review.model_fields) == list(state.Review._fields), k.name
-            assert typing.get_args(review.model_fields["rating"].annotation) == state.RATINGS
+        elif k.kind == "rows":  # a model of the row's fields, each of its kind
+            assert typing.get_origin(base) is list and k.row is not None, k.name
+            (row,) = typing.get_args(base)
+            assert list(row.model_fields) == list(k.row._fields), k.name
+            for name, kind in state.row_kinds(k.row).items():
+                shown = str(row.model_fields[name].annotation) + repr(row.model_fields[name])
+                if kind is datetime:
+                    assert "AwareDatetime" in shown, (k.name, name)
+                elif kind is int:
+                    assert f"le={state.MAX_ROW_NUMBER}" in shown and "ge=1" in shown, name
+                else:
+                    assert typing.get_args(row.model_fields[name].annotation) == typing.get_args(
+                        kind
+                    )
         else:
             assert "AwareDatetime" in str(base), k.name
             assert "AfterValidator" in repr(info), k.name  # aware, and a plausible year
@@ -118,15 +127,18 @@ def value_for(k: state.FieldKind) -> st.SearchStrategy[Any]:
     elif k.kind == "number":
         assert k.range is not None
         good = st.floats(k.range[0] - 1, k.range[1] + 1) | st.integers(-2, 2) | st.just("1.5")
-    elif k.kind == "reviews":
-        review = st.fixed_dictionaries(
-            {
-                "at": AWARE.map(lambda t: t.isoformat()) | st.sampled_from(["", "2026-01-01"]),
-                "rating": st.sampled_from([*state.RATINGS, "Good", "fine", ""]),
-            },
-            optional={"extra": st.just(1)},
-        )
-        good = st.lists(review, max_size=3) | st.lists(st.integers(), max_size=2)
+    elif k.kind == "rows":
+        assert k.row is not None
+        cells = {}
+        for name, kind in state.row_kinds(k.row).items():
+            if kind is datetime:
+                cells[name] = AWARE.map(lambda t: t.isoformat()) | st.sampled_from(["", "2026"])
+            elif kind is int:
+                cells[name] = st.integers(-1, state.MAX_ROW_NUMBER + 1) | st.just("90")
+            else:
+                cells[name] = st.sampled_from([*typing.get_args(kind), "Good", ""])
+        row = st.fixed_dictionaries(cells, optional={"extra": st.just(1)})
+        good = st.lists(row, max_size=3) | st.lists(st.integers(), max_size=2)
     else:
         ids = st.sampled_from(["rag", "llm-apis", "Rag", "two words", "rag-", "a1-b2"])
         good = st.lists(ids, max_size=3) | st.lists(st.integers(), max_size=2)

@@ -211,6 +211,7 @@ _LIBRARY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words)
     for pattern, words in (
         (r"Input should be a valid integer.*", "give a whole number"),
+        (r"Input should be a valid number.*", "give a number, like 2.5"),
         (r"Input should be greater than or equal to (\S+)", "give {0} or more"),
         (r"Input should be less than or equal to (\S+)", "give {0} or less"),
         (r"Input should be greater than (\S+)", "give more than {0}"),

@@ -2,10 +2,10 @@
 
 A day counts when learning happened on it, not when a command was typed: the dates a topic
 or project was started, finished or skipped on (`--date` included), the days a done topic
-was reviewed on, and the days a project was worked on (added, edited, started, done). Notes,
-focus, resets, undo and imports are bookkeeping; a change that was undone counts for nothing.
-Records that arrived with an import from the learner's other machine count by the dates they
-hold, like the learner's own.
+was reviewed on, the days time was spent on a topic, and the days a project was worked on
+(added, edited, started, done). Notes, focus, resets, undo and imports are bookkeeping; a
+change that was undone counts for nothing. Records that arrived with an import from the
+learner's other machine count by the dates they hold, like the learner's own.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from roadmap_cli.core.records import Record
+from roadmap_cli.core.state import ROW_FIELDS, TopicProgress
 
 DATED = ("started", "finished")  # the fields of an entry that say when learning happened
 
@@ -39,12 +40,19 @@ def _local_day(value: Any) -> date | None:
         return None
 
 
-def _review_times(entry: dict[str, Any]) -> set[str]:
-    """The times of an entry's reviews as the history holds them (what is no review, none)."""
-    reviews = entry.get("reviews")
-    if not isinstance(reviews, list):
-        return set()
-    return {r["at"] for r in reviews if isinstance(r, dict) and isinstance(r.get("at"), str)}
+def _row_times(entry: dict[str, Any]) -> set[str]:
+    """The times of an entry's reviews and time spent as the history holds them (what is no
+    such row, none)."""
+    found = set()
+    for name in ROW_FIELDS[TopicProgress]:
+        rows = entry.get(name)
+        if isinstance(rows, list):
+            found |= {
+                f"{name} {r['at']}"
+                for r in rows
+                if isinstance(r, dict) and isinstance(r.get("at"), str)
+            }
+    return found
 
 
 def learning_days(records: Iterable[Record]) -> Counter[date]:
@@ -78,12 +86,12 @@ def learning_days(records: Iterable[Record]) -> Counter[date]:
                         del per_day[corrected]
                 counted[(change.key, name)] = day
                 days.add(day)
-            if kind == "topics":  # a self-check of a done topic: the day of each new one
-                before = _review_times(old)
+            if kind == "topics":  # a self-check, time spent: the day of each new one
+                before = _row_times(old)
                 days |= {
                     day
-                    for at in _review_times(change.new) - before
-                    if (day := _local_day(at)) is not None
+                    for row in _row_times(change.new) - before
+                    if (day := _local_day(row.partition(" ")[2])) is not None
                 }
             if not days and kind == "projects":  # work on a project: the day it was done
                 day = _local_day(record.time)

@@ -36,7 +36,9 @@ from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import MAX_TEXT
 from roadmap_cli.core.state import (
     ID,
+    HEAD_ROWS,
     LEARNER_FIELDS,
+    ROW_FIELDS,
     Entry,
     Invalid,
     Project,
@@ -58,7 +60,8 @@ def merge(a: Side, b: Side) -> Side:
     deletions = _deletions(records)
     state = State(
         catalog=a.state.catalog or b.state.catalog,
-        **{name: _head(name, a, b, records) for name in LEARNER_FIELDS},
+        **{name: _head(name, a, b, records) for name in LEARNER_FIELDS if name not in HEAD_ROWS},
+        **{name: _head(name, a, b, records) or [] for name in HEAD_ROWS},
     )
     for name in ("topics", "projects"):
         merged: dict[str, Any] = {}
@@ -93,18 +96,19 @@ def _topic(entries: list[TopicProgress], deleted_at: datetime | None) -> TopicPr
         return None
     best = max(candidates, key=lambda e: (e.updated, _canonical(e)))
     note = _notes([e.note for e in entries])
-    reviews = _reviews(entries)
-    if best.status is None and note is None and not reviews:
+    rows = {name: _rows(name, entries) for name in ROW_FIELDS[TopicProgress]}
+    if best.status is None and note is None and not any(rows.values()):
         return None  # pending with nothing to keep: no entry
-    return replace(best, note=note, reviews=reviews)
+    return replace(best, note=note, **rows)  # type: ignore[arg-type]
 
 
-def _reviews(entries: list[TopicProgress]) -> list[Any]:
-    if not any(e.reviews for e in entries):
+def _rows(name: str, entries: list[TopicProgress]) -> list[Any]:
+    """Every row of the field `name` of either entry, each once (see `core.review.union`)."""
+    if not any(getattr(e, name) for e in entries):
         return []
     from roadmap_cli.core import review
 
-    return review.union(entries)
+    return review.union([getattr(e, name) for e in entries])
 
 
 def _project(entries: list[Project], deleted_at: datetime | None) -> Project | None:
@@ -182,7 +186,7 @@ def _canonical(entry: Entry) -> str:
     return json.dumps(to_json(entry, exclude=_UNIONED), sort_keys=True)
 
 
-_UNIONED = ("note", "reviews", "due", "stability")
+_UNIONED = ("note", *ROW_FIELDS[TopicProgress], "due", "stability")
 
 
 def _notes(notes: list[str | None]) -> str | None:

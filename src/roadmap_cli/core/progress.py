@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from roadmap_cli.core.catalog import Catalog, Track
 from roadmap_cli.core.review import due_reviews
-from roadmap_cli.core.state import State
+from roadmap_cli.core.state import ROW_FIELDS, State, TopicProgress
 
 CLEARED = frozenset({"done", "skipped"})
+STALLED_DAYS = 14  # a topic in progress longer than this is pointed out as stalled
 
 
 class TrackProgress(NamedTuple):
@@ -124,6 +125,9 @@ def suggest_next(
             if topic_id in picked or entry is None or entry.status != "in-progress":
                 continue
             since = f" since {entry.started:%Y-%m-%d}" if entry.started else ""
+            days = _days_in_progress(entry.started, today or date.today())
+            if days > STALLED_DAYS:
+                since += f" ({days} days: stalled?)"
             picked[topic_id] = _suggestion(
                 catalog, topic_id, track, "in-progress", f"in progress{since}"
             )
@@ -151,6 +155,29 @@ def suggest_next(
 
     suggestions = list(picked.values())
     return suggestions[:limit] if limit is not None else suggestions
+
+
+def _days_in_progress(started: datetime | None, today: date) -> int:
+    return (today - started.astimezone().date()).days if started is not None else 0
+
+
+class Stalled(NamedTuple):
+    topic_id: str
+    started: datetime
+    days: int
+
+
+def stalled(catalog: Catalog, state: State, today: date) -> list[Stalled]:
+    """Topics of the catalog in progress for more than `STALLED_DAYS`, longest first."""
+    found = [
+        Stalled(topic_id, entry.started, _days_in_progress(entry.started, today))
+        for topic_id, entry in state.topics.items()
+        if entry.status == "in-progress"
+        and entry.started is not None
+        and topic_id in catalog.topic_by_id
+        and _days_in_progress(entry.started, today) > STALLED_DAYS
+    ]
+    return sorted(found, key=lambda s: (-s.days, s.topic_id))
 
 
 def _overdue(days: int) -> str:
@@ -197,10 +224,11 @@ def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
             if other.note and other.note != kept.note:
                 earlier = f" (from {old_id if other is old else new_id}) {other.note}"
                 kept.note = f"{kept.note or ''}{earlier}".strip()
-            if other.reviews:
+            if any(getattr(other, name) for name in ROW_FIELDS[TopicProgress]):
                 from roadmap_cli.core import review
 
-                kept.reviews = review.union([kept, other])
+                for name in ROW_FIELDS[TopicProgress]:
+                    setattr(kept, name, review.union([getattr(kept, name), getattr(other, name)]))
                 review.reschedule(new_id, kept, review.retention_of(state))
             old = kept
         state.topics[new_id] = old

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from roadmap_cli.core.state import LEARNER_FIELDS, TIME_FIELDS, State, to_json
+from roadmap_cli.core.state import LEARNER_FIELDS, TIME_FIELDS, State, head_to_json, to_json
 
 
 class FieldChange(NamedTuple):
@@ -70,7 +70,7 @@ class Record(NamedTuple):
         for item in data["changes"]:
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 raise ValueError("not a change")
-            kind = str | float | None if item["key"] in LEARNER_FIELDS else dict | None
+            kind = str | float | list | None if item["key"] in LEARNER_FIELDS else dict | None
             values = (item.get("old"), item.get("new"))
             if not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
                 raise ValueError("not a value of its key")
@@ -107,7 +107,9 @@ class History:
 
 def snapshot(state: State) -> dict[str, Any]:
     """Every key of the state that history tracks, as JSON-ready values."""
-    values: dict[str, Any] = {name: getattr(state, name) for name in LEARNER_FIELDS}
+    values: dict[str, Any] = {
+        name: head_to_json(name, getattr(state, name)) for name in LEARNER_FIELDS
+    }
     for topic_id, entry in state.topics.items():
         values[f"topics.{topic_id}"] = to_json(entry, exclude_none=True)
     for project_id, project in state.projects.items():
@@ -119,7 +121,11 @@ def diff(before: State, after: State) -> tuple[FieldChange, ...]:
     """The keys whose JSON values differ, `focus` first (as `snapshot` would compare them:
     only entries that are not equal are turned into JSON)."""
     changes = [
-        FieldChange(name, getattr(before, name), getattr(after, name))
+        FieldChange(
+            name,
+            head_to_json(name, getattr(before, name)),
+            head_to_json(name, getattr(after, name)),
+        )
         for name in LEARNER_FIELDS
         if getattr(before, name) != getattr(after, name)
     ]

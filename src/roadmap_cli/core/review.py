@@ -32,6 +32,7 @@ from roadmap_cli.core.state import (
     State,
     TopicProgress,
     json_time,
+    row_order,
 )
 from roadmap_cli.core.transitions import at_day
 
@@ -115,16 +116,12 @@ def scheduler(retention: float) -> fsrs.Scheduler:
     )
 
 
-def _order(review: Review) -> tuple[datetime, int]:
-    return review.at, RATINGS.index(review.rating)
-
-
 def counted(entry: TopicProgress) -> list[Review]:
     """The reviews that make the schedule: those since the latest finish, in time order."""
     if entry.status != "done" or entry.finished is None:
         return []
     finished = entry.finished
-    return sorted((r for r in entry.reviews if r.at >= finished), key=_order)
+    return sorted((r for r in entry.reviews if r.at >= finished), key=row_order)
 
 
 def card(topic_id: str, entry: TopicProgress, retention: float) -> fsrs.Card | None:
@@ -287,7 +284,7 @@ def rate(
             f"'{topic_id}' was done on {entry.finished:%Y-%m-%d}; a review cannot come before it"
         )
     at = max(at, entry.finished)  # a back-dated review on the day of the finish
-    entry.reviews = sorted([*entry.reviews, Review(at, rating)], key=_order)
+    entry.reviews = sorted([*entry.reviews, Review(at, rating)], key=row_order)
     entry.updated = moment
     reschedule(topic_id, entry, retention_of(state))
     assert entry.due is not None
@@ -296,12 +293,13 @@ def rate(
     return f"reviewed ({rating}); next review {entry.due:%Y-%m-%d} ({when})"
 
 
-def union(entries: list[TopicProgress]) -> list[Review]:
-    """The reviews of every entry, each once, in time order (what a merge keeps). One moment
-    written with two offsets is one review, kept as the first of the two texts sorts."""
-    kept: dict[tuple[datetime, str], Review] = {}
-    for review in (r for e in entries for r in e.reviews):
-        key = (review.at, review.rating)
-        if key not in kept or json_time(review.at) < json_time(kept[key].at):
-            kept[key] = review
-    return sorted(kept.values(), key=_order)
+def union(lists: list[list[Any]]) -> list[Any]:
+    """The rows (reviews, time spent) of every list, each once, in time order: what a merge
+    keeps. One moment written with two offsets is one row, kept as the first of the two
+    texts sorts."""
+    kept: dict[tuple[Any, ...], Any] = {}
+    for row in (r for rows in lists for r in rows):
+        key = tuple(row)
+        if key not in kept or json_time(row.at) < json_time(kept[key].at):
+            kept[key] = row
+    return sorted(kept.values(), key=row_order)

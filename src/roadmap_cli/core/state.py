@@ -6,6 +6,7 @@ into a checked `State` (or says what is wrong with it, path by path).
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -37,6 +38,27 @@ class Review(NamedTuple):
     rating: Rating
 
 
+class Goal(NamedTuple):
+    """A date by which the learner means to have cleared a track."""
+
+    track: str  # a track id
+    by: datetime  # noon local time of the day given
+
+
+class Spent(NamedTuple):
+    """Time spent studying a topic: when (noon of the day given with --date), and how long."""
+
+    at: datetime
+    minutes: int
+
+
+# The small records that a state or an entry keeps lists of ("rows"): each field is an id, a
+# time, one of a few words or a whole number from 1 to MAX_ROW_NUMBER. A merge keeps every row
+# of an entry's lists; a list at the top (goals) is one value, the latest set wins.
+ROW_CLASSES: tuple[type, ...] = (Review, Spent, Goal)
+MAX_ROW_NUMBER = 100_000
+
+
 # The three dataclasses below are the one declaration of the progress file's fields: their
 # names, types and defaults. Everything else is derived from them: the field lists, the strict
 # checker (`kinds`), the cache's encoder and decoder, the history's values (`to_json`), the
@@ -53,6 +75,7 @@ class TopicProgress:
     finished: datetime | None = None
     updated: datetime
     note: str | None = None
+    spent: list[Spent] = field(default_factory=list)  # `roadmap time`, oldest first
     # Spaced review of a done topic (core.review): when the next self-check falls due and how
     # long the topic is remembered (in days), as FSRS makes them of the reviews that follow:
     # every self-check, oldest first. The first two are derived from the reviews and kept so
@@ -99,6 +122,7 @@ class State:
     focus: str | None = None
     # The desired retention of spaced review (None: DEFAULT_RETENTION).
     retention: float | None = field(default=None, metadata={"range": RETENTION_RANGE})
+    goals: list[Goal] = field(default_factory=list)  # `roadmap goal`, one a track
     topics: dict[str, TopicProgress] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
 
@@ -125,7 +149,7 @@ class State:
 
 
 def _copy(entry: Any) -> Any:
-    lists = LIST_FIELDS[type(entry)] | REVIEW_FIELDS[type(entry)]
+    lists = LIST_FIELDS[type(entry)] | set(ROW_FIELDS[type(entry)])
     return replace(entry, **{name: list(getattr(entry, name)) for name in lists})
 
 
@@ -167,8 +191,10 @@ LIST_FIELDS: dict[type, frozenset[str]] = {
     cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list[str"))
     for cls in (TopicProgress, Project)
 }
-REVIEW_FIELDS: dict[type, frozenset[str]] = {
-    cls: frozenset(f.name for f in fields(cls) if str(f.type).startswith("list[Review"))
+_ROWS = {f"list[{row.__name__}]": row for row in ROW_CLASSES}
+# The fields that hold lists of rows, with the class of their rows.
+ROW_FIELDS: dict[type, dict[str, type]] = {
+    cls: {f.name: _ROWS[str(f.type)] for f in fields(cls) if str(f.type) in _ROWS}
     for cls in (TopicProgress, Project)
 }
 NUMBER_FIELDS: dict[type, dict[str, tuple[float, float]]] = {
@@ -181,12 +207,13 @@ class FieldKind(NamedTuple):
     """What a field of an entry holds, as the checker and the export models see it."""
 
     name: str
-    kind: Literal["text", "time", "choice", "ids", "int", "number", "reviews", "entries"]
+    kind: Literal["text", "time", "choice", "ids", "int", "number", "rows", "entries"]
     optional: bool  # None (no value) is allowed
     required: bool  # no default: it must be given
     default: Any
     choices: tuple[str, ...] = ()
     range: tuple[float, float] | None = None  # of a number: the least and the most allowed
+    row: type | None = None  # of rows: their class (one of ROW_CLASSES)
 
 
 _KINDS: dict[type, tuple[FieldKind, ...]] = {}
@@ -209,7 +236,8 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
         optional = type(None) in args
         base = next(a for a in args if a is not type(None)) if optional else declared
         choices: tuple[str, ...] = ()
-        kind: Literal["text", "time", "choice", "ids", "int", "number", "reviews", "entries"]
+        row: type | None = None
+        kind: Literal["text", "time", "choice", "ids", "int", "number", "rows", "entries"]
         if base is str:
             kind = "text"
         elif base is datetime:
@@ -222,8 +250,8 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
             kind = "int"
         elif base is float and "range" in f.metadata:  # every number says what it may be
             kind = "number"
-        elif typing.get_origin(base) is list and typing.get_args(base) == (Review,):
-            kind = "reviews"
+        elif typing.get_origin(base) is list and typing.get_args(base)[0] in ROW_CLASSES:
+            kind, row = "rows", typing.get_args(base)[0]
         elif typing.get_origin(base) is dict and f.name in COLLECTIONS:
             kind = "entries"  # checked entry by entry, by `_Checker.entries`
         else:
@@ -233,7 +261,9 @@ def _kinds_of(cls: type) -> tuple[FieldKind, ...]:
         if f.default_factory is not MISSING:
             default = f.default_factory()
         found.append(
-            FieldKind(f.name, kind, optional, required, default, choices, f.metadata.get("range"))
+            FieldKind(
+                f.name, kind, optional, required, default, choices, f.metadata.get("range"), row
+            )
         )
     return tuple(found)
 
@@ -315,22 +345,41 @@ class _Checker:
             return None
         return float(value)
 
-    def reviews(self, value: Any, path: str) -> list[Review]:
-        """Reviews as tables of `at` (a time) and `rating` (again, hard, good or easy)."""
+    def rows(self, value: Any, path: str, row: Any) -> list[Any]:
+        """Rows of class `row`: tables of exactly its fields, each checked as it is typed."""
         if not isinstance(value, list):
-            self.fail(path, _SHOULD_BE["reviews"])
+            self.fail(path, f"should be a list of tables of {' and '.join(row._fields)}")
             return []
         found = []
         for n, item in enumerate(value):
             where = f"{path}.{n}"
-            if not isinstance(item, dict) or set(item) != {"at", "rating"}:
-                self.fail(where, "should be a table of at (a time) and rating, and nothing else")
+            if not isinstance(item, dict) or set(item) != set(row._fields):
+                names = " and ".join(row._fields)
+                self.fail(where, f"should be a table of {names}, and nothing else")
                 continue
-            at = self.time(item["at"], f"{where}.at")
-            rating = self.choice(item["rating"], f"{where}.rating", RATINGS)
-            if at is not None and rating is not None:
-                found.append(Review(at, rating))
+            before = len(self.problems)
+            values = {
+                name: self.row_value(item[name], f"{where}.{name}", kind)
+                for name, kind in row_kinds(row).items()
+            }
+            if len(self.problems) == before:
+                found.append(row(**values))
         return found
+
+    def row_value(self, value: Any, path: str, kind: Any) -> Any:
+        if kind is datetime:
+            return self.time(value, path)
+        if kind is str:
+            value = self.text(value, path)
+            if value is not None and not ID.fullmatch(value):
+                self.fail(path, "is not an id (lowercase words joined by -)")
+            return value
+        if typing.get_origin(kind) is Literal:
+            return self.choice(value, path, typing.get_args(kind))
+        number = self.whole_number(value, path, 0)
+        if not 1 <= number <= MAX_ROW_NUMBER:
+            self.fail(path, f"should be from 1 to {MAX_ROW_NUMBER:,}")
+        return number
 
     def table(self, value: Any, where: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
@@ -374,8 +423,9 @@ class _Checker:
         if k.kind == "number":
             assert k.range is not None
             return self.number(value, path, *k.range)
-        if k.kind == "reviews":
-            return self.reviews(value, path)
+        if k.kind == "rows":
+            assert k.row is not None
+            return self.rows(value, path, k.row)
         if k.kind == "entries":
             return self.entries(table, k.name)
         return self.ids(value, path)
@@ -403,7 +453,7 @@ _SHOULD_BE = {
     "ids": "should be a list of topic ids",
     "int": "should be a whole number",
     "number": "should be a number",
-    "reviews": 'should be a list of reviews, like [{at = 2026-01-01T10:00:00Z, rating = "good"}]',
+    "rows": "should be a list of tables",
     "entries": "should be a table",
 }
 
@@ -424,15 +474,13 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
     value is checked for what would break a command (a time without an offset, a status no
     table knows, a list that is not of ids, text that is not text); ValueError otherwise."""
     times, lists, choices = TIME_FIELDS[cls], LIST_FIELDS[cls], CHOICE_FIELDS[cls]
-    reviews, numbers = REVIEW_FIELDS[cls], NUMBER_FIELDS[cls]
+    rows, numbers = ROW_FIELDS[cls], NUMBER_FIELDS[cls]
     values: dict[str, Any] = {}
     for name, item in value.items():
         if item is None:
             values[name] = None
-        elif name in reviews:
-            values[name] = [Review(_aware(r["at"]), r["rating"]) for r in item]
-            if not all(r.rating in RATINGS for r in values[name]):
-                raise ValueError("not a rating")
+        elif name in rows:
+            values[name] = [_checked_row(rows[name], one) for one in item]
         elif name in numbers:
             least, most = numbers[name]
             if type(item) not in (int, float) or not least <= item <= most:
@@ -455,6 +503,44 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
     return cls(**values)
 
 
+@functools.cache
+def row_kinds(row: Any) -> dict[str, Any]:
+    """The type of each field of a row class: datetime, a Literal of words, or int."""
+    found = typing.get_type_hints(row, globalns=globals())
+    for name, kind in found.items():
+        if kind not in (datetime, int, str) and typing.get_origin(kind) is not Literal:
+            raise TypeError(f"no check is written for {row.__name__}.{name}: {kind}")
+    return found
+
+
+def row_order(row: Any) -> tuple[Any, ...]:
+    """How rows sort: by their fields in turn, a word by its place among its field's words
+    (a review rated again before one rated good at the same moment)."""
+    return tuple(
+        typing.get_args(kind).index(value) if typing.get_origin(kind) is Literal else value
+        for value, kind in zip(row, row_kinds(row.__class__).values(), strict=True)
+    )
+
+
+def _checked_row(row: Any, data: dict[str, Any]) -> Any:
+    """A row from what `to_json` made of it (the cache's); ValueError for anything else."""
+    values = {}
+    for name, kind in row_kinds(row).items():
+        value = data[name]
+        if kind is datetime:
+            value = _aware(value)
+        elif kind is str:
+            if type(value) is not str or not ID.fullmatch(value):
+                raise ValueError("not an id")
+        elif kind is int:
+            if type(value) is not int or not 1 <= value <= MAX_ROW_NUMBER:
+                raise ValueError("not a whole number of its field")
+        elif value not in typing.get_args(kind):
+            raise ValueError("not one of the words of its field")
+        values[name] = value
+    return row(**values)
+
+
 def _aware(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.utcoffset() is None:
@@ -469,11 +555,13 @@ def state_from_checked(data: dict[str, Any]) -> State:
     Only the ids are checked again, since they name files and index tables: the catalog's,
     the focus, the keys of the entries and the topics and track of a project."""
     values = {name: data[name] for name in HEAD_FIELDS}
+    for name, row in HEAD_ROWS.items():
+        values[name] = [_checked_row(row, one) for one in values[name]]
     for name, (least, most) in NUMBER_FIELDS[State].items():
         number = values[name]
         if number is not None and (type(number) not in (int, float) or not least <= number <= most):
             raise ValueError("not a number of its field")
-    ids: list[Any] = [values["focus"], values["catalog"]]
+    ids: list[Any] = [values["focus"], values["catalog"], *(g.track for g in values["goals"])]
     for name, cls in ENTRY_CLASSES.items():
         values[name] = {key: _checked_entry(cls, value) for key, value in data[name].items()}
         ids += values[name]
@@ -484,10 +572,24 @@ def state_from_checked(data: dict[str, Any]) -> State:
     return State(**values)
 
 
+def row_to_json(row: Any) -> dict[str, Any]:
+    return {k: json_time(v) if isinstance(v, datetime) else v for k, v in row._asdict().items()}
+
+
+HEAD_ROWS: dict[str, type] = {
+    f.name: _ROWS[str(f.type)] for f in fields(State) if str(f.type) in _ROWS
+}
+
+
+def head_to_json(name: str, value: Any) -> Any:
+    """A top-level value as JSON-ready data (rows as tables, times as text)."""
+    return [row_to_json(r) for r in value] if name in HEAD_ROWS else value
+
+
 def to_cache(state: State) -> dict[str, Any]:
     """A checked state as plain data for the cache (times as ISO text); `state_from_checked`
     reads it back."""
-    data: dict[str, Any] = {name: getattr(state, name) for name in HEAD_FIELDS}
+    data: dict[str, Any] = {name: head_to_json(name, getattr(state, name)) for name in HEAD_FIELDS}
     for name in COLLECTIONS:
         data[name] = {key: to_json(entry) for key, entry in getattr(state, name).items()}
     return data
@@ -502,11 +604,11 @@ def entry_from(name: str, data: Any, from_json: bool = True) -> Entry:
     return entry
 
 
-def head_value_from(name: str, value: Any) -> Any:
-    """One top-level value of the state (as a history record holds it), checked as its field
-    is declared; Invalid when it does not fit."""
+def head_value_from(name: str, value: Any, from_json: bool = True) -> Any:
+    """One top-level value of the state (as a history record holds it, or the file), checked
+    as its field is declared; Invalid when it does not fit."""
     (kind,) = [k for k in kinds(State) if k.name == name]
-    check = _Checker(from_json=True)
+    check = _Checker(from_json=from_json)
     found = check.value({name: value}, kind, "")
     if check.problems:
         raise Invalid(check.problems)
@@ -536,16 +638,16 @@ def to_json(
 ) -> dict[str, Any]:
     """An entry as JSON-ready values, in field order."""
     found: dict[str, Any] = {}
-    reviews = REVIEW_FIELDS[type(entry)]
+    rows = ROW_FIELDS[type(entry)]
     for name in TOPIC_FIELDS if isinstance(entry, TopicProgress) else PROJECT_FIELDS:
         value = getattr(entry, name)
-        unset = value is None or (value == [] and name in reviews)  # no reviews: as no value
+        unset = value is None or (value == [] and name in rows)  # no rows: as no value
         if name in exclude or (exclude_none and unset):
             continue
         if isinstance(value, datetime):
             value = json_time(value)
-        elif name in REVIEW_FIELDS[type(entry)]:
-            value = [{"at": json_time(r.at), "rating": r.rating} for r in value]
+        elif name in rows:
+            value = [row_to_json(r) for r in value]
         elif isinstance(value, list):
             value = list(value)
         found[name] = value

@@ -177,15 +177,17 @@ def loses_finish(state: State, topic_id: str) -> datetime | None:
 
 
 def reset(state: State, topic_id: str, moment: datetime) -> str | None:
-    """Back to pending. The note is the learner's own text, so it is kept."""
+    """Back to pending. The note and the time spent are the learner's own record, so they are
+    kept."""
     before = state.status_of(topic_id)
     entry = state.topics.get(topic_id)
     if entry is None or entry.status is None:
         return None
     lost = f" (finish date {_day(entry.finished)} dropped)" if entry.status == "done" else ""
-    if entry.note:
-        state.topics[topic_id] = TopicProgress(note=entry.note, updated=moment)
-        return _moved(before, "pending") + " (note kept)" + lost
+    if entry.note or entry.spent:
+        kept = " and ".join(w for w, v in (("note", entry.note), ("time spent", entry.spent)) if v)
+        state.topics[topic_id] = TopicProgress(note=entry.note, spent=entry.spent, updated=moment)
+        return _moved(before, "pending") + f" ({kept} kept)" + lost
     del state.topics[topic_id]
     return _moved(before, "pending") + lost
 
@@ -197,6 +199,49 @@ def set_note(state: State, topic_id: str, moment: datetime, note: str | None) ->
         return "note unchanged"
     entry = _entry(state, topic_id, moment)
     entry.note, entry.updated = note, moment
-    if entry.status is None and entry.note is None:
+    if entry.status is None and entry.note is None and not entry.spent:
         del state.topics[topic_id]
     return "note saved" if note else "note removed"
+
+
+_DURATION = re.compile(
+    r"(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+)\s*(?:m(?:in(?:utes?|s)?)?)?)?"
+)
+_CLOCK = re.compile(r"(?P<h>\d+):(?P<m>[0-5]\d)")
+MAX_MINUTES = 24 * 60  # one record of time spent is at most a day
+DURATION_FORMS = "1h30, 1.5h, 90m, 90 (minutes) or 1:30"
+
+
+def parse_duration(text: str) -> int:
+    """Minutes from `1h30`, `1.5h`, `2h`, `90m`, `90` or `1:30`; from 1 minute to a day."""
+    word = text.strip().lower().replace(" ", "")
+    clock = _CLOCK.fullmatch(word)
+    found = clock or _DURATION.fullmatch(word)
+    minutes = None
+    if found is not None and (found.group("h") or found.group("m")):
+        hours = float(found.group("h") or 0)
+        minutes = round(hours * 60) + int(found.group("m") or 0)
+    if minutes is None or not 1 <= minutes <= MAX_MINUTES:
+        raise UsageError(f"invalid time '{text}': give 1 minute to 24 hours, as {DURATION_FORMS}")
+    return minutes
+
+
+def duration(minutes: int) -> str:
+    """`45 min`, `2 h`, `1 h 30 min`."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def spend(
+    state: State, topic_id: str, minutes: int, moment: datetime, *, day: date | None = None
+) -> str:
+    """Record time spent on a topic now (or on `day`); its status does not change."""
+    from roadmap_cli.core.state import Spent, row_order
+
+    entry = _entry(state, topic_id, moment)
+    entry.spent = sorted([*entry.spent, Spent(at_day(day, moment), minutes)], key=row_order)
+    entry.updated = moment
+    total = sum(s.minutes for s in entry.spent)
+    return f"{duration(minutes)} spent ({duration(total)} in all)"

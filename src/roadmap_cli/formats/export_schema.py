@@ -33,13 +33,15 @@ from roadmap_cli.core.state import (
     FUTURE_FIELDS,
     ID,
     LEARNER_FIELDS,
-    RATINGS,
-    REVIEW_FIELDS,
+    MAX_ROW_NUMBER,
+    ROW_CLASSES,
+    ROW_FIELDS,
     STATUSES,
     TIME_FIELDS,
     State,
     TopicProgress,
     kinds,
+    row_kinds,
 )
 from roadmap_cli.core.state import Project as StateProject
 
@@ -160,11 +162,24 @@ def _too_many(data: dict[str, Any], limits: Limits) -> str | None:
     return None
 
 
-class ExportedReview(_Model):
-    """One self-check of a done topic."""
+def _row_model(row: type) -> type[BaseModel]:
+    """The export model of a row class of `core.state` (a review, time spent), field by field."""
+    spec: dict[str, Any] = {}
+    for name, kind in row_kinds(row).items():
+        if kind is datetime:
+            spec[name] = (Moment, ...)
+        elif kind is int:
+            spec[name] = (Annotated[int, Field(ge=1, le=MAX_ROW_NUMBER)], ...)
+        else:
+            spec[name] = (kind, ...)
+    config = ConfigDict(extra="forbid", strict=True)
+    model: type[BaseModel] = create_model(
+        f"Exported{row.__name__}", __config__=config, __doc__=row.__doc__, **spec
+    )
+    return model
 
-    at: Moment
-    rating: Literal[RATINGS]  # type: ignore[valid-type]
+
+ROW_MODELS = {row: _row_model(row) for row in ROW_CLASSES}
 
 
 def _entry_model(
@@ -187,8 +202,9 @@ def _entry_model(
             assert k.range is not None
             least, most = k.range
             annotation = Annotated[float, Field(ge=least, le=most, allow_inf_nan=False)]
-        elif k.kind == "reviews":
-            annotation = list[ExportedReview]
+        elif k.kind == "rows":
+            assert k.row is not None
+            annotation = list.__class_getitem__(ROW_MODELS[k.row])
         else:
             annotation = Literal[k.choices]
         if k.optional:
@@ -215,8 +231,8 @@ class ExportedChange(_Model):
     key: Annotated[str, StringConstraints(max_length=200)] = Field(
         description="`focus`, `topics.<id>` or `projects.<id>`"
     )
-    old: dict[str, Any] | str | float | None = None
-    new: dict[str, Any] | str | float | None = None
+    old: dict[str, Any] | list[dict[str, Any]] | str | float | None = None
+    new: dict[str, Any] | list[dict[str, Any]] | str | float | None = None
 
 
 class ExportedRecord(_Model):
@@ -403,7 +419,7 @@ def _implausible_time(export: Export, now: datetime) -> str | None:
         entries: dict[str, Any] = getattr(held, name)
         every = [t for entry in entries.values() for t in times_of(entry) if t is not None]
         for item_id, entry in entries.items():
-            for field_name in REVIEW_FIELDS[cls]:
+            for field_name in ROW_FIELDS[cls]:
                 for m, one in enumerate(getattr(entry, field_name)):
                     if one.at > latest:
                         return ahead(f"state.{name}.{item_id}.{field_name}.{m}.at", one.at)
@@ -451,7 +467,7 @@ def to_side(export: Export) -> Side:
 
 def state_of(export: Export) -> State:
     """The progress an export holds, as a `State` of this catalog."""
-    from roadmap_cli.core.state import project_from, topic_from
+    from roadmap_cli.core.state import head_value_from, project_from, topic_from
 
     exported_state: Any = export.state  # models made from core.state's declaration
     exported_topics: dict[str, Any] = exported_state.topics
@@ -467,7 +483,10 @@ def state_of(export: Export) -> State:
     }
     return State(
         catalog=export.catalog.id,
-        **{name: getattr(exported_state, name) for name in LEARNER_FIELDS},
+        **{
+            name: head_value_from(name, json.loads(exported_state.model_dump_json())[name])
+            for name in LEARNER_FIELDS
+        },
         topics=topics,
         projects={
             project_id: project_from(json.loads(project.model_dump_json()))

@@ -9,14 +9,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.core.catalog import Catalog, Topic, Track
+from roadmap_cli.core.pace import Pace, check_goal, forecast, pace
 from roadmap_cli.core.progress import (
     Suggestion,
     TrackProgress,
     all_track_progress,
     focus_of,
     orphaned_ids,
+    stalled,
     suggest_next,
 )
+from roadmap_cli.core.progress import track_progress as track_progress_of
 from roadmap_cli.core.projects import project_counts, ready_ideas
 from roadmap_cli.core.review import due_reviews
 from roadmap_cli.core.state import LEARNER_FIELDS, PROJECT_FIELDS, Project, State, TopicProgress
@@ -79,8 +82,53 @@ def catalog_ref(catalog: Catalog) -> dict[str, Any]:
     return {"id": catalog.id, "title": catalog.title}
 
 
+def pace_doc(found: Pace | None) -> dict[str, Any] | None:
+    """The pace over the recent window (`core.pace`), or None when nothing was cleared."""
+    if found is None:
+        return None
+    return {
+        "since": found.since,
+        "weeks": round(found.weeks, 2),
+        "active_weeks": found.active_weeks,
+        "cleared": found.cleared,
+        "topics_per_week": round(found.topics_per_week, 2),
+        "hours_per_week": round(found.hours_per_week, 1),
+        "enough": found.enough,
+    }
+
+
+def outlook(
+    catalog: Catalog, state: State, track_id: str, found: Pace | None, today: date
+) -> dict[str, Any]:
+    """A track's forecast at the current pace, and its goal if it has one."""
+    track = catalog.track_by_id[track_id]
+    seen = forecast(catalog, state, track, found, today)
+    goal = next((g for g in state.goals if g.track == track_id), None)
+    checked = check_goal(catalog, state, goal, found, today) if goal is not None else None
+    return {
+        "forecast": (
+            {"reason": seen.reason}
+            if seen.reason is not None
+            else {"earliest": seen.earliest, "latest": seen.latest}
+        ),
+        "goal": None
+        if checked is None
+        else {
+            "by": checked.by,
+            "verdict": checked.verdict,
+            "topics_per_week": _rounded(checked.topics_per_week, 2),
+            "hours_per_week": _rounded(checked.hours_per_week, 1),
+        },
+    }
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
 def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> dict[str, Any]:
     progress = all_track_progress(catalog, state)
+    found = pace(catalog, state, date.today())
     if track_id is not None:
         progress = [p for p in progress if p.id == track_id]
     track_topics = set(catalog.track_by_id[track_id].topics) if track_id else None
@@ -97,8 +145,22 @@ def status(catalog: Catalog, state: State, track_id: str | None, limit: int) -> 
         "focus": focus_of(catalog, state),
         "fresh": not state.topics,
         "last_active": state.last_active(),
-        "tracks": [track_progress(p) for p in progress],
+        "tracks": [
+            {**track_progress(p), **outlook(catalog, state, p.id, found, date.today())}
+            for p in progress
+        ],
+        "pace": pace_doc(found),
         "in_progress": [{"id": t, "title": catalog.topic_by_id[t].title} for t in in_progress],
+        "stalled": [
+            {
+                "id": s.topic_id,
+                "title": catalog.topic_by_id[s.topic_id].title,
+                "since": s.started,
+                "days": s.days,
+            }
+            for s in stalled(catalog, state, date.today())
+            if track_topics is None or s.topic_id in track_topics
+        ],
         "next": [suggestion(s) for s in suggest_next(catalog, state, track_id, limit)],
         "reviews_due": len(
             [
@@ -167,6 +229,7 @@ def track(catalog: Catalog, state: State, track_id: str) -> dict[str, Any]:
         "catalog": catalog_ref(catalog),
         **summary,
         "progress": track_progress(progress),
+        **outlook(catalog, state, track_id, pace(catalog, state, date.today()), date.today()),
         "topics": [
             {"id": t, "title": catalog.topic_by_id[t].title, "status": state.status_of(t)}
             for t in chosen.topics
@@ -194,6 +257,9 @@ def topic_row(catalog: Catalog, state: State, topic: Topic) -> dict[str, Any]:
         "requires": list(topic.requires),
         "hours": topic.hours,
         **topic_entry(state.topics.get(topic.id)),
+        "spent_minutes": sum(s.minutes for s in entry.spent)
+        if (entry := state.topics.get(topic.id))
+        else 0,
     }
 
 
@@ -340,6 +406,8 @@ def _edits(old: dict[str, Any], new: dict[str, Any], skip: set[str]) -> list[str
             continue
         if key == "reviews":
             said.append(_reviews_said(before or [], after or []))
+        elif key == "spent":
+            said.append(_spent_said(before or [], after or []))
         elif isinstance(before, list) or isinstance(after, list):
             added = [f"+{x}" for x in after or [] if x not in (before or [])]
             removed = [f"-{x}" for x in before or [] if x not in (after or [])]
@@ -351,6 +419,35 @@ def _edits(old: dict[str, Any], new: dict[str, Any], skip: set[str]) -> list[str
         else:
             said.append(f"{key} {_text(before)} → {_text(after)}")
     return said
+
+
+def _goals_said(before: list[Any], after: list[Any]) -> str:
+    """`ai-developer by 2027-03-01 (was 2027-02-01)`, `aiops cleared`."""
+
+    def by_track(goals: list[Any]) -> dict[str, str]:
+        return {str(g.get("track")): _date(g.get("by")) for g in goals if isinstance(g, dict)}
+
+    old, new = by_track(before), by_track(after)
+    said = []
+    for track in sorted({*old, *new}):
+        if track not in new:
+            said.append(f"{track} cleared")
+        elif track not in old:
+            said.append(f"{track} by {new[track]}")
+        elif old[track] != new[track]:
+            said.append(f"{track} by {new[track]} (was {old[track]})")
+    return "; ".join(said) or "unchanged"
+
+
+def _spent_said(before: list[Any], after: list[Any]) -> str:
+    """`spent +1 h 30 min`, `spent -45 min`."""
+    from roadmap_cli.core.transitions import duration
+
+    def total(rows: list[Any]) -> int:
+        return sum(r.get("minutes", 0) for r in rows if isinstance(r, dict))
+
+    change = total(after) - total(before)
+    return f"spent {'+' if change >= 0 else '-'}{duration(abs(change))}" if change else "spent"
 
 
 def _reviews_said(before: list[Any], after: list[Any]) -> str:
@@ -368,6 +465,8 @@ def _reviews_said(before: list[Any], after: list[Any]) -> str:
 def describe(change: FieldChange) -> str:
     """`rag: pending → done`, `focus: none → aiops`, `rag: note "old" → "new"`: one line,
     with the value before and after of each field that changed."""
+    if change.key == "goals":
+        return "goals: " + _goals_said(change.old or [], change.new or [])
     if change.key in LEARNER_FIELDS:  # focus, and any other top-level field
         return f"{change.key}: {change.old or 'none'} → {change.new or 'none'}"
     if change.key.startswith("projects."):
@@ -500,4 +599,95 @@ def calendar(records: list[Record], today: date, weeks: int) -> dict[str, Any]:
         "weeks": [[{"day": d.isoformat(), "learned": seen.per_day[d]} for d in w] for w in columns],
         "current_streak": seen.current_streak,
         "longest_streak": seen.longest_streak,
+    }
+
+
+def roadmap_map(catalog: Catalog, state: State, track_id: str | None) -> dict[str, Any]:
+    """Each track's prerequisite graph as rows of a tree by depth (`render.graph.map_rows`)."""
+    from roadmap_cli.render.graph import map_rows
+
+    tracks = [catalog.track_by_id[track_id]] if track_id else list(catalog.ordered_tracks)
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "tracks": [
+            {
+                **track_progress(track_progress_of(catalog, state, track)),
+                "rows": [
+                    {
+                        "id": row.id,
+                        "status": row.status,
+                        "depth": row.depth,
+                        "last": list(row.last),
+                        "also": list(row.also),
+                        "outside": list(row.outside),
+                    }
+                    for row in map_rows(catalog, state, track.id)
+                ],
+            }
+            for track in tracks
+        ],
+    }
+
+
+def goals(catalog: Catalog, state: State, track_id: str | None, today: date) -> dict[str, Any]:
+    """The goals (of one track, or all), each with the track's forecast and progress."""
+    found = pace(catalog, state, today)
+    progress = {p.id: p for p in all_track_progress(catalog, state)}
+    wanted = [g for g in state.goals if g.track in catalog.track_by_id]
+    if track_id is not None:
+        wanted = [g for g in wanted if g.track == track_id]
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "track": track_id,
+        "pace": pace_doc(found),
+        "goals": [
+            {
+                **track_progress(progress[g.track]),
+                **outlook(catalog, state, g.track, found, today),
+            }
+            for g in wanted
+        ],
+    }
+
+
+def plan_doc(
+    catalog: Catalog,
+    state: State,
+    hours: float,
+    weeks: int,
+    today: date,
+    track_id: str | None,
+) -> dict[str, Any]:
+    """The weekly plan (`core.plan`): each week's reviews and topics, with their hours."""
+    from roadmap_cli.core.plan import REVIEW_HOURS, plan
+
+    laid = plan(catalog, state, hours, weeks, today, track_id)
+    return {
+        "version": JSON_VERSION,
+        "catalog": catalog_ref(catalog),
+        "hours_per_week": hours,
+        "track": track_id,
+        "review_hours": REVIEW_HOURS,
+        "weeks": [
+            {
+                "start": week.start,
+                "end": week.end,
+                "hours": round(week.hours, 2),
+                "items": [
+                    {
+                        "kind": item.kind,
+                        "id": item.topic_id,
+                        "title": catalog.topic_by_id[item.topic_id].title,
+                        "status": item.status,
+                        "hours": item.hours,
+                        "part": item.part,
+                        "parts": item.parts,
+                    }
+                    for item in week.items
+                ],
+            }
+            for week in laid
+        ],
     }

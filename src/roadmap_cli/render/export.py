@@ -18,6 +18,7 @@ from roadmap_cli.core.state import (
     PORTFOLIO_FIELDS,
     State,
     TopicProgress,
+    head_to_json,
     to_json,
 )
 from roadmap_cli.render import documents, graph
@@ -54,17 +55,23 @@ def _day(moment: datetime | None) -> str:
 def _describe(entry: TopicProgress | None) -> str:
     """`done 2026-11-20, last reviewed 2026-12-01`, `in progress since ...`, `skipped ...`:
     the words beside a checkbox."""
-    if entry is None or entry.status is None:
+    from roadmap_cli.core.transitions import duration
+
+    if entry is None:
         return ""
+    total = sum(s.minutes for s in entry.spent)
+    spent = f", {duration(total)} spent" if total else ""
+    if entry.status is None:
+        return f"{duration(total)} spent" if total else ""
     if entry.status == "done":
         from roadmap_cli.core.review import last_reviewed
 
         reviewed = last_reviewed(entry)
         last = f", last reviewed {_day(reviewed)}" if reviewed else ", not reviewed yet"
-        return f"done {_day(entry.finished or entry.updated)}{last}"
+        return f"done {_day(entry.finished or entry.updated)}{spent}{last}"
     if entry.status == "in-progress":
-        return f"in progress since {_day(entry.started or entry.updated)}"
-    return f"skipped {_day(entry.finished or entry.updated)}"
+        return f"in progress since {_day(entry.started or entry.updated)}{spent}"
+    return f"skipped {_day(entry.finished or entry.updated)}{spent}"
 
 
 def _selected(catalog: Catalog, state: State, track_id: str | None) -> list[TrackProgress]:
@@ -217,7 +224,7 @@ def to_json_document(
         },
         "state": {
             "schema_version": state.schema_version,
-            **{name: getattr(state, name) for name in LEARNER_FIELDS},
+            **{name: head_to_json(name, getattr(state, name)) for name in LEARNER_FIELDS},
             "topics": {
                 topic_id: {
                     "status": entry.status or "pending",
@@ -260,3 +267,26 @@ def _history_of(records: list[Record], covered: set[str] | None) -> list[dict[st
         if changes:
             kept.append(json.loads(record._replace(changes=changes).to_json()))
     return kept
+
+
+def plan_markdown(doc: dict[str, Any]) -> str:
+    """The weekly plan as GitHub-flavoured markdown: a checklist a week, to paste into notes."""
+    from roadmap_cli.render.terminal import plan_hours, plan_part
+
+    lines = [f"# Study plan: {plan_hours(doc['hours_per_week'])} a week", ""]
+    for n, week in enumerate(doc["weeks"], 1):
+        lines.append(
+            f"## Week {n}: {week['start']:%Y-%m-%d} to {week['end']:%Y-%m-%d}"
+            f" ({plan_hours(week['hours'])})"
+        )
+        lines.append("")
+        for item in week["items"]:
+            what = "Review " if item["kind"] == "review" else ""
+            lines.append(
+                f"- [ ] {what}**{md_escape(item['title'])}** (`{item['id']}`),"
+                f" {plan_hours(item['hours'])}{plan_part(item)}"
+            )
+        if not week["items"]:
+            lines.append("Nothing left to plan.")
+        lines.append("")
+    return "\n".join(lines)

@@ -126,3 +126,80 @@ def to_dot(shown: Graph) -> str:
     lines += [f'  "{a}" -> "{b}";' for a, b in shown.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# --- the terminal map: a track's graph as a tree by depth
+
+
+class MapRow(NamedTuple):
+    id: str
+    status: str
+    depth: int  # the longest chain of the track's prerequisites that leads to it
+    last: tuple[bool, ...]  # for each level down to it: is it the last child at that level
+    also: tuple[str, ...]  # prerequisites in the track other than the one it is drawn under
+    outside: tuple[str, ...]  # prerequisites from other tracks
+
+
+def map_rows(catalog: Catalog, state: State, track_id: str) -> list[MapRow]:
+    """The topics of a track as the rows of a tree: each topic under the prerequisite (in
+    the track) that is deepest, so that a topic's depth is its level; its other
+    prerequisites are named beside it. Roots and children are in the track's order."""
+    order = list(dict.fromkeys(catalog.track_by_id[track_id].topics))
+    inside = set(order)
+    place = {t: n for n, t in enumerate(order)}
+    depth: dict[str, int] = {}
+    for topic_id in _by_prerequisites(catalog, order):
+        needs = [r for r in catalog.topic_by_id[topic_id].requires if r in inside]
+        depth[topic_id] = 1 + max((depth[r] for r in needs), default=-1)
+    parent: dict[str, str | None] = {}
+    children: dict[str | None, list[str]] = {}
+    for topic_id in order:
+        needs = [r for r in catalog.topic_by_id[topic_id].requires if r in inside]
+        above = max(needs, key=lambda r: (depth[r], -place[r]), default=None)
+        parent[topic_id] = above
+        children.setdefault(above, []).append(topic_id)
+    rows: list[MapRow] = []
+    stack: list[tuple[str, tuple[bool, ...]]] = [
+        (t, (n == len(children.get(None, [])) - 1,))
+        for n, t in reversed(list(enumerate(children.get(None, []))))
+    ]
+    while stack:  # depth first, without recursion (a deep catalog has long chains)
+        topic_id, last = stack.pop()
+        requires = catalog.topic_by_id[topic_id].requires
+        rows.append(
+            MapRow(
+                topic_id,
+                state.status_of(topic_id),
+                depth[topic_id],
+                last,
+                tuple(r for r in requires if r in inside and r != parent[topic_id]),
+                tuple(r for r in requires if r not in inside),
+            )
+        )
+        below = children.get(topic_id, [])
+        for n in reversed(range(len(below))):
+            stack.append((below[n], (*last, n == len(below) - 1)))
+    return rows
+
+
+def _by_prerequisites(catalog: Catalog, order: list[str]) -> list[str]:
+    """`order` sorted so that each topic comes after its prerequisites in it (the catalog is
+    checked to have no cycle)."""
+    inside = set(order)
+    done: set[str] = set()
+    found: list[str] = []
+    for start in order:
+        stack = [(start, False)]
+        while stack:
+            topic_id, expanded = stack.pop()
+            if topic_id in done:
+                continue
+            if expanded:
+                done.add(topic_id)
+                found.append(topic_id)
+                continue
+            stack.append((topic_id, True))
+            for r in catalog.topic_by_id[topic_id].requires:
+                if r in inside and r not in done:
+                    stack.append((r, False))
+    return found

@@ -151,6 +151,7 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         parts.append(heading)
     parts.append(Text())
     parts.append(_progress_table(doc["tracks"]))
+    parts += _outlook(doc)
     if doc["projects"]:
         titles = {t["id"]: t["title"] for t in doc["tracks"]}
         counts = "; ".join(
@@ -166,6 +167,14 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
         parts.append(Text())
         ids = ", ".join(item["id"] for item in doc["in_progress"])
         parts.append(Text.assemble(("In progress: ", "bold cyan"), ids))
+    for item in doc["stalled"]:
+        parts.append(
+            Text.assemble(
+                ("Stalled: ", "bold yellow"),
+                f"{item['id']} has been in progress for {item['days']} days; finish it"
+                f" ('roadmap done {item['id']}') or set it aside ('roadmap reset {item['id']}').",
+            )
+        )
     if doc["reviews_due"]:
         n = doc["reviews_due"]
         parts.append(Text())
@@ -192,6 +201,60 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
             )
         )
     return Group(*parts)
+
+
+def _per_week(topics: float | None, hours: float | None) -> str:
+    said = f"{topics:.1f} topics" if topics is not None else ""
+    if hours:
+        said += f" or {hours:.0f} h" if said else f"{hours:.0f} h"
+    return f"{said} a week"
+
+
+def forecast_words(forecast: dict[str, Any]) -> str:
+    """`done between 2027-01-10 and 2027-02-02 at this pace`, or why there is no date."""
+    reason = forecast.get("reason")
+    if reason == "finished":
+        return "cleared"
+    if reason == "not enough data yet":
+        return "no forecast yet (it needs 3 topics cleared over 2 weeks)"
+    if reason == "not at this pace":
+        return "not within five years at this pace"
+    earliest, latest = forecast["earliest"], forecast["latest"]
+    if earliest == latest:
+        return f"done about {earliest:%Y-%m-%d} at this pace"
+    return f"done between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d} at this pace"
+
+
+def goal_words(goal: dict[str, Any]) -> str:
+    said = f"goal {goal['by']:%Y-%m-%d}: {goal['verdict']}"
+    if goal["topics_per_week"] is not None:
+        said += f" (needs {_per_week(goal['topics_per_week'], goal['hours_per_week'])})"
+    return said
+
+
+def _outlook(doc: dict[str, Any]) -> list[RenderableType]:
+    """The pace, then each track with a goal (and the focus track) and where it is heading."""
+    found = doc["pace"]
+    if found is None:
+        return []
+    lines = _grid(show_header=False)
+    lines.add_column()
+    weeks = f"{found['weeks']:.0f} week{'s' if round(found['weeks']) != 1 else ''}"
+    lines.add_line(
+        Text.assemble(
+            ("Pace: ", "bold"),
+            f"{_per_week(found['topics_per_week'], found['hours_per_week'])} over the last"
+            f" {weeks} (since {found['since']:%Y-%m-%d})",
+        )
+    )
+    for track in doc["tracks"]:
+        if track["goal"] is None and not track["focus"]:
+            continue
+        said = forecast_words(track["forecast"])
+        if track["goal"] is not None:
+            said += f"; {goal_words(track['goal'])}"
+        lines.add_line(f"{track['title']}: {said}", indent=2, hang=2)
+    return [Text(), lines]
 
 
 @_clean_doc
@@ -398,6 +461,10 @@ def render_show(doc: dict[str, Any]) -> RenderableType:
     for label, key in (("Started", "started"), (ended, "finished")):
         if doc[key]:
             facts.add_row(label, f"{doc[key]:%Y-%m-%d}")
+    if doc["spent_minutes"]:
+        from roadmap_cli.core.transitions import duration
+
+        facts.add_row("Time spent", duration(doc["spent_minutes"]))
     review = doc["review"]
     if review is not None:
         reviewed, count, due = review["last_reviewed"], review["reviews"], review["due"]
@@ -919,3 +986,144 @@ def render_catalogs(doc: dict[str, Any]) -> RenderableType:
         style="dim",
     )
     return Group(table, Text(), hint)
+
+
+MAP_LEVELS = 10  # levels of a tree drawn in full; deeper rows show their depth instead
+
+
+@_clean_doc
+def render_map(doc: dict[str, Any]) -> RenderableType:
+    """Each track's topics as a tree by depth: a topic under the prerequisite it needs last,
+    its other prerequisites named beside it, its status as a mark and a colour."""
+    parts: list[RenderableType] = []
+    for track in doc["tracks"]:
+        heading = Text(track["title"], style="bold")
+        heading.append(f"  {track['cleared']} of {track['total']} cleared", style="dim")
+        parts.append(heading)
+        parts.append(_FitToWidth(functools.partial(_map_group, track["rows"])))
+        parts.append(Text())
+    legend = Text("  ".join(f"{STATUS_MARK[s]} {s}" for s in STATUS_MARK if s != "review"))
+    legend.append(
+        "; a topic sits under the prerequisite it needs last, and names the others after +"
+        " (↗ from another track)."
+    )
+    legend.stylize("dim")
+    parts.append(legend)
+    return Group(*parts)
+
+
+def _map_group(rows: list[dict[str, Any]], width: int) -> RenderableType:
+    return Group(*_map_lines(rows, width))
+
+
+def _map_lines(rows: list[dict[str, Any]], width: int) -> list[Text]:
+    """A row a line; what else a topic needs goes on the line under it when it does not fit
+    beside it, and folds there if it must."""
+    lines = []
+    for row in rows:
+        levels: list[bool] = row["last"][1:]  # below its root: is it the last child at each
+        shown = levels[-MAP_LEVELS:]
+        bars = Text(f"⋮{len(levels) - len(shown)} " if len(levels) > len(shown) else "")
+        for is_last in shown[:-1]:
+            bars.append("   " if is_last else "│  ")
+        line = bars.copy()
+        if shown:
+            line.append("└─ " if shown[-1] else "├─ ")
+        line.stylize("dim")
+        style = STATUS_STYLE[row["status"]]
+        line.append(f"{STATUS_MARK[row['status']]} ", style=style)
+        line.append(row["id"], style=f"bold {style}" if row["status"] != "pending" else "")
+        needs = ", ".join([*row["also"], *(f"↗{r}" for r in row["outside"])])
+        if needs and line.cell_len + len(needs) + 4 <= width:
+            line.append(f"  + {needs}", style="dim")
+        elif needs:
+            under = bars.copy()
+            if shown:
+                under.append("   " if shown[-1] else "│  ")
+            lines.append(line)
+            line = Text.assemble(under, f"  + {needs}", style="dim", overflow="fold")
+        lines.append(line)
+    return lines
+
+
+@_clean_doc
+def render_goals(doc: dict[str, Any]) -> RenderableType:
+    if not doc["goals"]:
+        which = f"{doc['track']} has no goal" if doc["track"] else "No goals"
+        return Text(f"{which}. Set one with 'roadmap goal TRACK --by YYYY-MM-DD'.")
+    lines = _grid(show_header=False)
+    lines.add_column()
+    for track in doc["goals"]:
+        lines.add_line(
+            Text.assemble(
+                (track["title"], "bold"),
+                f" ({track['id']}, {track['cleared']}/{track['total']} cleared):"
+                f" {goal_words(track['goal'])}",
+            ),
+            hang=2,
+        )
+        lines.add_line(forecast_words(track["forecast"]), indent=2, hang=2)
+    return lines
+
+
+def plan_hours(value: float) -> str:
+    """`15 min`, `2 h`, `5 h 15 min`."""
+    from roadmap_cli.core.transitions import duration
+
+    return duration(max(round(value * 60), 1))
+
+
+def plan_part(item: dict[str, Any]) -> str:
+    if item["parts"] == 1:
+        return ""
+    if item["parts"] == 0:
+        return f", part {item['part']}, goes on after the plan"
+    return f", part {item['part']} of {item['parts']}"
+
+
+@_clean_doc
+def render_plan(doc: dict[str, Any]) -> RenderableType:
+    lines = _grid(show_header=False)
+    lines.add_column()
+    for n, week in enumerate(doc["weeks"], 1):
+        lines.add_line(
+            Text.assemble(
+                (f"Week {n}", "bold"),
+                f"  {week['start']:%a %Y-%m-%d} to {week['end']:%a %Y-%m-%d}",
+                (f"  {plan_hours(week['hours'])} of {plan_hours(doc['hours_per_week'])}", "dim"),
+            )
+        )
+        reviews = [i for i in week["items"] if i["kind"] == "review"]
+        if reviews:
+            ids = ", ".join(i["id"] for i in reviews)
+            total = plan_hours(sum(i["hours"] for i in reviews))
+            lines.add_line(
+                Text.assemble(
+                    (f"{STATUS_MARK['review']} ", STATUS_STYLE["review"]), f"review {ids} ({total})"
+                ),
+                indent=2,
+                hang=2,
+            )
+        for item in week["items"]:
+            if item["kind"] != "topic":
+                continue
+            lines.add_line(
+                Text.assemble(
+                    (f"{STATUS_MARK[item['status']]} ", STATUS_STYLE[item["status"]]),
+                    (item["id"], "bold"),
+                    f"  {item['title']}, {plan_hours(item['hours'])}{plan_part(item)}",
+                ),
+                indent=2,
+                hang=4,
+            )
+        if not week["items"]:
+            lines.add_line(Text("nothing left to plan", style="dim"), indent=2)
+        lines.add_line("")
+    lines.add_line(
+        Text(
+            f"Each week: due reviews ({plan_hours(doc['review_hours'])} each), then topics in"
+            " the order 'roadmap next' gives, each after its prerequisites.",
+            style="dim",
+        )
+    )
+    return lines

@@ -23,11 +23,12 @@ from typing import Any
 from roadmap_cli.core.state import (
     COLLECTIONS,
     HEAD_FIELDS,
-    REVIEW_FIELDS,
+    ROW_CLASSES,
+    ROW_FIELDS,
     Entry,
-    Review,
     State,
     entry_from,
+    head_value_from,
     json_time,
 )
 from roadmap_cli.formats import toml_text
@@ -42,7 +43,8 @@ class _Unsure(Exception):
 
 
 def toml_value(value: object) -> str:
-    """A value as TOML text: text, a number, a time, a list of texts or of reviews."""
+    """A value as TOML text: text, a number, a time, a list of texts or of rows (inline
+    tables)."""
     if isinstance(value, str):
         # JSON's escapes are TOML's; DEL is the one control character JSON leaves bare.
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -54,8 +56,10 @@ def toml_value(value: object) -> str:
         if value != value or value in (float("inf"), float("-inf")):
             raise _Unsure("not a finite number")
         return repr(value)
-    if isinstance(value, Review):
-        return f"{{at = {json_time(value.at)}, rating = {toml_value(value.rating)}}}"
+    if isinstance(value, ROW_CLASSES):
+        assert isinstance(value, tuple)  # a NamedTuple
+        cells = (f"{name} = {toml_value(item)}" for name, item in value._asdict().items())  # type: ignore[attr-defined]
+        return "{" + ", ".join(cells) + "}"
     if isinstance(value, datetime):
         return json_time(value)
     if isinstance(value, list | tuple):
@@ -64,16 +68,16 @@ def toml_value(value: object) -> str:
 
 
 def _values(entry: Entry | None, fields: tuple[str, ...]) -> dict[str, object]:
-    """The keys an entry's table holds: no key for no value, and none for no reviews."""
+    """The keys an entry's table holds: no key for no value, and none for no rows."""
     if entry is None:
         return {}
     return {name: value for name in fields if (value := written(entry, name)) is not None}
 
 
 def written(entry: Entry, name: str) -> object:
-    """A field's value as the file holds it: None (no key) for no value and for no reviews."""
+    """A field's value as the file holds it: None (no key) for no value and for no rows."""
     value = getattr(entry, name)
-    return None if value == [] and name in REVIEW_FIELDS[type(entry)] else value
+    return None if value == [] and name in ROW_FIELDS[type(entry)] else value
 
 
 def _lines(text: str) -> list[str]:
@@ -195,7 +199,11 @@ def _reads_as(block: str, name: str | None, item_id: str, state: State) -> bool:
     own as the new state has it."""
     data = toml_text.loads(block)
     if name is None:
-        return all(data.get(key) == getattr(state, key) for key in HEAD_FIELDS)
+        return all(
+            (head_value_from(key, data[key], from_json=False) if key in data else None)
+            == (getattr(state, key) or None)
+            for key in HEAD_FIELDS
+        )
     if set(data) != {name} or set(data[name]) != {item_id}:
         return False
     entry = entry_from(name, data[name][item_id], from_json=False)
@@ -219,8 +227,8 @@ def _edit(state: State, previous: str, before: State) -> tuple[str, list[tuple[A
     if found != expected:
         raise _Unsure("tables not as expected")
 
-    head_old = {k: getattr(before, k) for k in HEAD_FIELDS if getattr(before, k) is not None}
-    head_new = {k: getattr(state, k) for k in HEAD_FIELDS if getattr(state, k) is not None}
+    head_old = {k: v for k in HEAD_FIELDS if (v := getattr(before, k)) is not None and v != []}
+    head_new = {k: v for k in HEAD_FIELDS if (v := getattr(state, k)) is not None and v != []}
     # Each part with its place in the previous text (None: a new table).
     parts: list[tuple[str, int | None]] = [
         (_edit_lines(head, head_old, head_new) if head_old != head_new else head, 0)

@@ -15,9 +15,9 @@ from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import (
     COLLECTIONS,
     HEAD_FIELDS,
+    ROW_CLASSES,
     Entry,
     Invalid,
-    Review,
     State,
     state_from,
 )
@@ -75,7 +75,7 @@ def render(state: State, previous: str | None = None) -> str:
         doc = tomlkit.document()
 
     for name in HEAD_FIELDS:
-        _set(doc, name, getattr(state, name))
+        _set(doc, name, getattr(state, name) if getattr(state, name) != [] else None)
 
     for name, fields in COLLECTIONS.items():
         _render_tables(doc, name, getattr(state, name), fields)
@@ -126,7 +126,7 @@ def _set(table: Any, key: str, value: object) -> None:
     if value is None:
         if key in table:
             del table[key]
-    elif isinstance(value, list) and value and isinstance(value[0], Review):
+    elif isinstance(value, list) and value and isinstance(value[0], ROW_CLASSES):
         import tomlkit
 
         from roadmap_cli.storage.line_editor import toml_value

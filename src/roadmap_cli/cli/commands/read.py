@@ -196,6 +196,85 @@ def next_(
         session.print(terminal.render_next(doc))
 
 
+class PlanFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+
+
+@app.command(rich_help_panel="Topics")
+def plan(
+    ctx: typer.Context,
+    hours: Annotated[
+        float,
+        typer.Option(
+            "--hours",
+            metavar="N",
+            help="Study hours you have each week.",
+            show_default=False,
+        ),
+    ],
+    weeks: Annotated[
+        int, typer.Option("--weeks", "-w", min=1, max=52, metavar="W", help="Weeks to plan.")
+    ] = 4,
+    track: TrackOption = None,
+    json_out: JsonOption = False,
+    output_format: Annotated[
+        PlanFormat,
+        typer.Option("--format", metavar=choices(PlanFormat), help="Table, or markdown to paste."),
+    ] = PlanFormat.table,
+) -> None:
+    """A plan for the coming weeks: due reviews and topics in order, within your hours.
+
+    Each week holds at most the hours you give; a topic longer than that goes on in the
+    weeks after. The plan is worked out afresh each time, from your progress and the
+    catalog's estimates; nothing is stored.
+
+    Example: roadmap plan --hours 6 --weeks 3 --format markdown
+    """
+    from datetime import date
+
+    from roadmap_cli.core.errors import UsageError
+    from roadmap_cli.render import documents
+
+    if not 0.5 <= hours <= 100:
+        raise UsageError("--hours: give the hours of a week, from 0.5 to 100")
+    session = session_of(ctx)
+    doc = documents.plan_doc(
+        session.catalog(), session.load_state(), hours, weeks, date.today(), session.track_id(track)
+    )
+    if json_out:
+        session.print_json(doc)
+    elif output_format is PlanFormat.markdown:
+        from roadmap_cli.render.export import plan_markdown
+
+        sys.stdout.write(plan_markdown(doc))
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_plan(doc))
+
+
+@app.command("map", rich_help_panel="Topics")
+def map_(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = False) -> None:
+    """The map of the roadmap: each track's topics by depth, under their prerequisites.
+
+    Each topic sits under the prerequisite it needs last and names its others after a +; its
+    mark and colour say where you stand (a legend follows).
+
+    Example: roadmap map --track ai-developer
+    """
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    doc = documents.roadmap_map(session.catalog(), session.load_state(), session.track_id(track))
+    if json_out:
+        session.print_json(doc)
+    else:
+        from roadmap_cli.render import terminal
+
+        session.print(terminal.render_map(doc))
+
+
 def _learner(name: str | None) -> str:
     """The name to put in an export: given, or the user name; never an e-mail address."""
     import getpass

@@ -87,8 +87,8 @@ def _apply(
     lines, progress = session.update(apply_all, f"{name} {' '.join(ids)}")
     from roadmap_cli.render.terminal import render_change
 
-    # A note changes no progress: the tracks' bars would only repeat themselves.
-    session.print(render_change(lines, progress if name != "note" else []))
+    # A note or time spent changes no progress: the tracks' bars would only repeat themselves.
+    session.print(render_change(lines, progress if name not in ("note", "time") else []))
 
 
 def _day(when: str | None) -> date | None:
@@ -245,6 +245,35 @@ def note(
     _apply(ctx, "note", [topic], change)
 
 
+@app.command("time", rich_help_panel="Progress")
+def time_(
+    ctx: typer.Context,
+    topic: TopicArgument,
+    spent: Annotated[
+        str,
+        typer.Argument(
+            metavar="DURATION",
+            help="How long: 1h30, 1.5h, 90m, 90 (minutes) or 1:30.",
+            show_default=False,
+        ),
+    ],
+    when: DateOption = None,
+) -> None:
+    """Record time spent studying a topic; show and the export add it up.
+
+    Example: roadmap time rag 1h30 --date yesterday
+    """
+    from roadmap_cli.core import transitions
+
+    minutes = transitions.parse_duration(spent)
+    day = _day(when)
+
+    def change(state: State, topic_id: str, moment: datetime) -> str:
+        return transitions.spend(state, topic_id, minutes, moment, day=day)
+
+    _apply(ctx, "time", [topic], change)
+
+
 @app.command(rich_help_panel="Progress")
 def focus(
     ctx: typer.Context,
@@ -290,3 +319,73 @@ def focus(
         session.print(
             "No focus track. Choose one with 'roadmap focus TRACK' (see 'roadmap tracks')."
         )
+
+
+@app.command(rich_help_panel="Progress")
+def goal(
+    ctx: typer.Context,
+    track: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TRACK",
+            help="Track id or title.",
+            show_default=False,
+            autocompletion=completion.tracks,
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            metavar="DATE",
+            help="The day to have the track cleared by: YYYY-MM-DD.",
+            show_default=False,
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Drop the track's goal.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Set a date to clear a track by; status then says if you are on track and what it needs.
+
+    Without --by or --clear, show the goals, each with its forecast at your pace.
+
+    Example: roadmap goal ai-developer --by 2027-03-31
+    """
+    from datetime import date
+
+    from roadmap_cli.core.state import Goal
+    from roadmap_cli.render import documents
+
+    session = session_of(ctx)
+    cat = session.catalog()
+    if (by is not None or clear) and track is None:
+        raise UsageError("--by and --clear need a TRACK, e.g. 'roadmap goal aiops --by 2027-06-30'")
+    if by is not None and clear:
+        raise UsageError("give --by DATE or --clear, not both")
+    track_id = session.track_id(track)
+    if by is not None or clear:
+        from roadmap_cli.core.pace import goal_day
+
+        day = goal_day(by, date.today()) if by is not None else None
+
+        def set_goal(state: State) -> bool:
+            kept = [g for g in state.goals if g.track != track_id]
+            before = list(state.goals)
+            assert track_id is not None
+            state.goals = sorted([*kept, Goal(track_id, day)] if day else kept)
+            return state.goals != before
+
+        changed = session.update(
+            set_goal, f"goal {track_id} --by {by}" if by else f"goal {track_id} --clear"
+        )
+        if clear:
+            said = "goal cleared" if changed else "had no goal; nothing was changed"
+            session.print(f"{track_id}: {said}")
+            return
+    doc = documents.goals(cat, session.load_state(), track_id, date.today())
+    if json_out:
+        session.print_json(doc)
+        return
+    from roadmap_cli.render import terminal
+
+    session.print(terminal.render_goals(doc))
