@@ -79,9 +79,7 @@ def sides(draw: st.DrawFn) -> Side:
         focus=draw(st.none() | st.sampled_from(["builder", "deep"])),
         retention=draw(st.none() | st.sampled_from([0.8, 0.95])),
         goals=draw(
-            st.sampled_from(
-                [[], [Goal("builder", T0)], [Goal("builder", T0), Goal("deep", T0)]]
-            )
+            st.sampled_from([[], [Goal("builder", T0)], [Goal("builder", T0), Goal("deep", T0)]])
         ),
         topics=draw(st.dictionaries(ids, topic_entries, max_size=3)),
         projects=draw(st.dictionaries(st.sampled_from(["p1", "p2"]), project_entries, max_size=2)),

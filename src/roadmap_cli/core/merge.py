@@ -35,8 +35,8 @@ from typing import Any
 from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import MAX_TEXT
 from roadmap_cli.core.state import (
-    ID,
     HEAD_ROWS,
+    ID,
     LEARNER_FIELDS,
     ROW_FIELDS,
     Entry,
@@ -58,11 +58,10 @@ class Side:
 def merge(a: Side, b: Side) -> Side:
     records = _union_records(a.records, b.records)
     deletions = _deletions(records)
-    state = State(
-        catalog=a.state.catalog or b.state.catalog,
-        **{name: _head(name, a, b, records) for name in LEARNER_FIELDS if name not in HEAD_ROWS},
-        **{name: _head(name, a, b, records) or [] for name in HEAD_ROWS},
-    )
+    head: dict[str, Any] = {name: _head(name, a, b, records) for name in LEARNER_FIELDS}
+    for name in HEAD_ROWS:  # a list: none is an empty one
+        head[name] = head[name] or []
+    state = State(catalog=a.state.catalog or b.state.catalog, **head)
     for name in ("topics", "projects"):
         merged: dict[str, Any] = {}
         ids = (
