@@ -77,6 +77,10 @@ RATIO_TARGETS = {
     # Spaced review (issue "Remember what you learned"): within the start-up targets.
     "review-status": 1.25,
     "review-list": 1.25,
+    # Pace, goals, plan and map (issue "Pace, goals, a weekly plan, and the map of the roadmap").
+    "status-goal": 1.25,
+    "plan": 1.25,
+    "map": 1.25,
 }
 REVIEWED_TOPICS = 60  # done topics of the reviewing learner
 REVIEWS = 2_000  # their reviews, each in the progress file and a record in the history
@@ -585,6 +589,14 @@ def bundled_commands(
 
     reviewer = write_reviewer(root / "reviewer", ids)
     reviewer_env = {**env, "ROADMAP_STATE": str(reviewer)}
+    # The busy learner with a goal for each track: status works out every forecast and goal.
+    goaled = root / "goals" / "progress.toml"
+    goaled.parent.mkdir()
+    by = (datetime.now().astimezone() + timedelta(days=200)).replace(microsecond=0)
+    goals = ", ".join(f'{{track = "{t}", by = {by.isoformat()}}}' for t in ids.tracks)
+    goaled.write_text(f"goals = [{goals}]\n" + state_file.read_text(), encoding="utf-8")
+    shutil.copyfile(log_file, history_file.path_for(goaled))
+    goal_env = {**env, "ROADMAP_STATE": str(goaled)}
     cold_cache = root / "empty-cache"
 
     def empty_cache() -> None:
@@ -656,6 +668,23 @@ def bundled_commands(
             "Recall",
         ),
         Command(
+            "status-goal",
+            f"roadmap status (a goal for each of the {len(ids.tracks)} tracks)",
+            [roadmap, "status"],
+            goal_env,
+            "floor",
+            "goal ",
+        ),
+        Command(
+            "plan",
+            "roadmap plan --hours 10",
+            [roadmap, "plan", "--hours", "10"],
+            env,
+            "floor",
+            "Week 4",
+        ),
+        Command("map", "roadmap map", [roadmap, "map"], env, "floor", target),
+        Command(
             "cold-status",
             "roadmap status",
             [roadmap, "status"],
@@ -673,10 +702,21 @@ class Scale:
     floor: Command
     status: dict[int, Command]
     export: dict[int, Command]
+    plan: dict[int, Command]
+    map: dict[int, Command]
+
+    @property
+    def by_name(self) -> dict[str, dict[int, Command]]:
+        return {
+            "status": self.status,
+            "export --format markdown": self.export,
+            "plan --hours 10": self.plan,
+            "map": self.map,
+        }
 
     @property
     def commands(self) -> list[Command]:
-        return [self.floor, *self.status.values(), *self.export.values()]
+        return [self.floor, *(c for sized in self.by_name.values() for c in sized.values())]
 
 
 def scale_commands(
@@ -685,6 +725,8 @@ def scale_commands(
     floor = Command("floor", f'python -c "{FLOOR_CODE}"', [python, "-c", FLOOR_CODE], env)
     status: dict[int, Command] = {}
     export: dict[int, Command] = {}
+    plan: dict[int, Command] = {}
+    mapped: dict[int, Command] = {}
     for size in sizes:
         print(f"writing a catalog and a learner with {size:,} topics", file=sys.stderr)
         folder = root / f"scale-{size}"
@@ -704,7 +746,18 @@ def scale_commands(
             "floor",
             ids.title,
         )
-    return Scale(floor, status, export)
+        plan[size] = Command(
+            f"plan-{size}",
+            "roadmap plan --hours 10",
+            [roadmap, "plan", "--hours", "10"],
+            sized,
+            "floor",
+            "Week 4",
+        )
+        mapped[size] = Command(
+            f"map-{size}", "roadmap map", [roadmap, "map"], sized, "floor", ids.topics[-1]
+        )
+    return Scale(floor, status, export, plan, mapped)
 
 
 # Reporting
@@ -781,7 +834,7 @@ def scale_report(
         ]
     ]
     for size in scale.status:
-        for command in (scale.status[size], scale.export[size]):
+        for command in (sized[size] for sized in scale.by_name.values()):
             rows.append(
                 [
                     f"{size:,}",
@@ -840,7 +893,7 @@ def scale_report(
 
     rows = []
     sizes = list(scale.status)
-    for name, commands in (("status", scale.status), ("export --format markdown", scale.export)):
+    for name, commands in scale.by_name.items():
         medians = {size: c.median for size, c in commands.items()}
         for first, second in itertools.pairwise(sizes):
             total, per_topic = growth(medians, first, second)
@@ -965,6 +1018,8 @@ def main() -> int:
                 str(size): {
                     "status": scale.status[size].figures(),
                     "export": scale.export[size].figures(),
+                    "plan": scale.plan[size].figures(),
+                    "map": scale.map[size].figures(),
                 }
                 for size in sizes
             }

@@ -68,7 +68,18 @@ def warm(run: Runner) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["status"], ["next"], ["topics"], ["show", "rag"], [], ["review", "--list"]]
+    "args",
+    [
+        ["status"],
+        ["next"],
+        ["topics"],
+        ["show", "rag"],
+        [],
+        ["review", "--list"],
+        ["plan", "--hours", "7.5"],
+        ["map"],
+        ["goal"],
+    ],
 )
 def test_reading_commands_load_rich_but_nothing_heavy(run: Runner, args: list[str]) -> None:
     warm(run)

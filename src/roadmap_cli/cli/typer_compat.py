@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -91,6 +92,17 @@ def _digits(value: object) -> int | None:
     return None
 
 
+_DECIMAL = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,15})?")
+
+
+def _decimal(value: object) -> float | None:
+    """A number written as plain ASCII digits with at most one decimal point; None for
+    anything else (exponents, signs, blanks and words go to Typer)."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return float(value)
+    return None
+
+
 def _plain(annotation: Any, value: Any, info: Any) -> Any:
     """`value` converted to `annotation`, or `_UNHANDLED` when Typer must do it."""
     if annotation is str and isinstance(value, str):
@@ -107,6 +119,16 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
         ):
             return _UNHANDLED  # Typer says what is wrong with it
         return number
+    if annotation is float and not info.clamp:
+        decimal = float(value) if type(value) in (int, float) else _decimal(value)
+        low, high = info.min, info.max
+        if (
+            decimal is None
+            or (low is not None and decimal < low)
+            or (high is not None and decimal > high)
+        ):
+            return _UNHANDLED  # Typer says what is wrong with it
+        return decimal
     if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
         if isinstance(value, annotation):
             return value

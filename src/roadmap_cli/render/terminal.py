@@ -1013,7 +1013,10 @@ def render_map(doc: dict[str, Any]) -> RenderableType:
 
 
 def _map_group(rows: list[dict[str, Any]], width: int) -> RenderableType:
-    return Group(*_map_lines(rows, width))
+    """The lines of a track's tree as one text: Rich need not wrap lines that fit."""
+    lines = _map_lines(rows, width)
+    fits = all(line.cell_len <= width for line in lines)
+    return Text("\n", no_wrap=fits, overflow="fold").join(lines)
 
 
 def _map_lines(rows: list[dict[str, Any]], width: int) -> list[Text]:
