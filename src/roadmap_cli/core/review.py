@@ -18,6 +18,7 @@ nothing (done again, it starts fresh).
 from __future__ import annotations
 
 import functools
+import itertools
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -121,7 +122,10 @@ def counted(entry: TopicProgress) -> list[Review]:
     if entry.status != "done" or entry.finished is None:
         return []
     finished = entry.finished
-    return sorted((r for r in entry.reviews if r.at >= finished), key=row_order)
+    found = [r for r in entry.reviews if r.at >= finished]
+    if any(b.at <= a.at for a, b in itertools.pairwise(found)):  # kept in order, unless edited
+        found.sort(key=row_order)
+    return found
 
 
 def card(topic_id: str, entry: TopicProgress, retention: float) -> fsrs.Card | None:
@@ -207,11 +211,14 @@ def upcoming(state: State, today: date) -> list[Due]:
     return sorted(found, key=lambda d: (d.due, d.topic_id))
 
 
-def recall(entry: TopicProgress, at: datetime, retention: float) -> float | None:
-    """FSRS's estimate of the chance the topic is recalled at `at` (None: not done)."""
+def recall(
+    entry: TopicProgress, at: datetime, retention: float, last: datetime | None = None
+) -> float | None:
+    """FSRS's estimate of the chance the topic is recalled at `at` (None: not done); `last`,
+    when known, is its last review (`last_reviewed`)."""
     if entry.status != "done" or entry.finished is None or entry.stability is None:
         return None
-    last = last_reviewed(entry) or entry.finished
+    last = last or last_reviewed(entry) or entry.finished
     decay = _checked_decay()
     if decay is not None:
         return _curve(decay, max(0, (at - last).days), entry.stability)

@@ -513,32 +513,41 @@ def row_kinds(row: Any) -> dict[str, Any]:
     return found
 
 
+@functools.cache
+def _row_tags(row: Any) -> tuple[tuple[str, Any], ...]:
+    """Each field of a row class and what it holds: datetime, str, int, or its words."""
+    return tuple(
+        (name, typing.get_args(kind) if typing.get_origin(kind) is Literal else kind)
+        for name, kind in row_kinds(row).items()
+    )
+
+
 def row_order(row: Any) -> tuple[Any, ...]:
     """How rows sort: by their fields in turn, a word by its place among its field's words
     (a review rated again before one rated good at the same moment)."""
     return tuple(
-        typing.get_args(kind).index(value) if typing.get_origin(kind) is Literal else value
-        for value, kind in zip(row, row_kinds(row.__class__).values(), strict=True)
+        tag.index(value) if type(tag) is tuple else value
+        for value, (_, tag) in zip(row, _row_tags(row.__class__), strict=True)
     )
 
 
 def _checked_row(row: Any, data: dict[str, Any]) -> Any:
     """A row from what `to_json` made of it (the cache's); ValueError for anything else."""
-    values = {}
-    for name, kind in row_kinds(row).items():
+    values = []
+    for name, tag in _row_tags(row):
         value = data[name]
-        if kind is datetime:
+        if tag is datetime:
             value = _aware(value)
-        elif kind is str:
+        elif tag is str:
             if type(value) is not str or not ID.fullmatch(value):
                 raise ValueError("not an id")
-        elif kind is int:
+        elif tag is int:
             if type(value) is not int or not 1 <= value <= MAX_ROW_NUMBER:
                 raise ValueError("not a whole number of its field")
-        elif value not in typing.get_args(kind):
+        elif value not in tag:
             raise ValueError("not one of the words of its field")
-        values[name] = value
-    return row(**values)
+        values.append(value)
+    return row(*values)
 
 
 def _aware(text: str) -> datetime:

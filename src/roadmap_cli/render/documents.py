@@ -332,15 +332,17 @@ def review_list(catalog: Catalog, state: State, today: date, moment: datetime) -
     def row(item: review.Due) -> dict[str, Any]:
         entry = state.topics[item.topic_id]
         known = catalog.topic_by_id.get(item.topic_id)
-        recall = review.recall(entry, moment, review.retention_of(state))
+        counted = review.counted(entry)
+        last = counted[-1].at if counted else None
+        recall = review.recall(entry, moment, review.retention_of(state), last)
         return {
             "id": item.topic_id,
             "title": known.title if known else item.topic_id,
             "due": item.due,
             "overdue_days": max(item.overdue_days, 0),
             "in_days": max(-item.overdue_days, 0),
-            "reviews": len(review.counted(entry)),
-            "last_reviewed": review.last_reviewed(entry),
+            "reviews": len(counted),
+            "last_reviewed": last,
             "recall": round(recall, 3) if recall is not None else None,
         }
 
