@@ -185,10 +185,8 @@ def _session(session: Session, topic_ids: list[str]) -> None:
             answer = ask(prompt)
             if answer is None or answer.lower() in ("q", "quit"):
                 left = len(topic_ids) - done
-                session.print(
-                    f"Stopped: {done} reviewed, {left} left"
-                    f"{'; run roadmap review again to go on' if left else ''}."
-                )
+                more = "; run 'roadmap review' again to go on" if left else ""
+                session.print(f"Stopped: {done} reviewed, {left} left{more}.")
                 return
             try:
                 rating = reviews.rating_of(answer or "good")
