@@ -848,6 +848,8 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
     from roadmap_cli.storage import cache, store
 
     run("done", "rag")
+    run("review", "rag", "--rate", "good")
+    run("goal", "builder", "--by", "2099-01-01")
     run("project", "add", "Bot", "--track", "builder")
     target = Path(os.path.realpath(state_file))
     raw = state_file.read_bytes()
@@ -859,6 +861,12 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         lambda s: s["topics"]["rag"].update(updated="2026-01-01T00:00:00"),  # no offset
         lambda s: s["topics"]["rag"].update(note=12345),
         lambda s: s["projects"]["bot"].update(topics=["../etc"]),
+        lambda s: s["topics"]["rag"].update(reviews=[["2026-01-01T00:00:00Z", "meh"]]),
+        lambda s: s["topics"]["rag"].update(reviews=[["2026-01-01T00:00:00", "good"]]),
+        lambda s: s["topics"]["rag"].update(reviews=[["2026-01-01T00:00:00Z"]]),
+        lambda s: s["topics"]["rag"].update(spent=[["2026-01-01T00:00:00Z", 10**9]]),
+        lambda s: s.update(goals=[["../x", "2099-01-01T12:00:00Z"]]),
+        lambda s: s.update(retention=5),
     ):
         entry = store._state_entry(target)
         data = cache.read(entry, "progress") or {}
@@ -876,6 +884,10 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         assert (
             json.loads(run("project", "list", "--json").stdout)["projects"][0]["track"] == "builder"
         )
+        assert json.loads(run("show", "rag", "--json").stdout)["review"]["reviews"] == 1
+        assert [g["goal"]["by"] for g in json.loads(run("goal", "--json").stdout)["goals"]] == [
+            "2099-01-01"
+        ]
 
 
 def test_the_guards_benchmark_runs_and_reports_each_command() -> None:

@@ -480,7 +480,7 @@ def _checked_entry(cls: type[Entry], value: dict[str, Any]) -> Entry:
         if item is None:
             values[name] = None
         elif name in rows:
-            values[name] = [_checked_row(rows[name], one) for one in item]
+            values[name] = _checked_rows(rows[name], item)
         elif name in numbers:
             least, most = numbers[name]
             if type(item) not in (int, float) or not least <= item <= most:
@@ -531,23 +531,32 @@ def row_order(row: Any) -> tuple[Any, ...]:
     )
 
 
-def _checked_row(row: Any, data: dict[str, Any]) -> Any:
-    """A row from what `to_json` made of it (the cache's); ValueError for anything else."""
-    values = []
-    for name, tag in _row_tags(row):
-        value = data[name]
-        if tag is datetime:
-            value = _aware(value)
-        elif tag is str:
-            if type(value) is not str or not ID.fullmatch(value):
-                raise ValueError("not an id")
-        elif tag is int:
-            if type(value) is not int or not 1 <= value <= MAX_ROW_NUMBER:
-                raise ValueError("not a whole number of its field")
-        elif value not in tag:
-            raise ValueError("not one of the words of its field")
-        values.append(value)
-    return row(*values)
+def _checked_rows(row: Any, items: list[tuple[Any, ...]]) -> list[Any]:
+    """Rows from what `to_cache` made of them; ValueError (or TypeError) for anything else.
+    (A progress file can hold thousands of reviews: one loop, no call a field.)"""
+    tags = _row_tags(row)
+    parse = datetime.fromisoformat
+    found = []
+    for cells in items:
+        if len(cells) != len(tags):
+            raise ValueError("not the cells of its row")
+        values = []
+        for value, (_, tag) in zip(cells, tags, strict=True):
+            if tag is datetime:
+                value = parse(value)
+                if value.utcoffset() is None:
+                    raise ValueError("a time without an offset")
+            elif tag is str:
+                if type(value) is not str or not ID.fullmatch(value):
+                    raise ValueError("not an id")
+            elif tag is int:
+                if type(value) is not int or not 1 <= value <= MAX_ROW_NUMBER:
+                    raise ValueError("not a whole number of its field")
+            elif value not in tag:
+                raise ValueError("not one of the words of its field")
+            values.append(value)
+        found.append(row._make(values))
+    return found
 
 
 def _aware(text: str) -> datetime:
@@ -565,7 +574,7 @@ def state_from_checked(data: dict[str, Any]) -> State:
     the focus, the keys of the entries and the topics and track of a project."""
     values = {name: data[name] for name in HEAD_FIELDS}
     for name, row in HEAD_ROWS.items():
-        values[name] = [_checked_row(row, one) for one in values[name]]
+        values[name] = _checked_rows(row, values[name])
     for name, (least, most) in NUMBER_FIELDS[State].items():
         number = values[name]
         if number is not None and (type(number) not in (int, float) or not least <= number <= most):
@@ -595,12 +604,24 @@ def head_to_json(name: str, value: Any) -> Any:
     return [row_to_json(r) for r in value] if name in HEAD_ROWS else value
 
 
+def _row_cells(row: Any) -> tuple[Any, ...]:
+    """A row as the cache holds it: its values in field order, times as ISO text."""
+    return tuple(json_time(v) if isinstance(v, datetime) else v for v in row)
+
+
 def to_cache(state: State) -> dict[str, Any]:
-    """A checked state as plain data for the cache (times as ISO text); `state_from_checked`
-    reads it back."""
-    data: dict[str, Any] = {name: head_to_json(name, getattr(state, name)) for name in HEAD_FIELDS}
-    for name in COLLECTIONS:
-        data[name] = {key: to_json(entry) for key, entry in getattr(state, name).items()}
+    """A checked state as plain data for the cache (times as ISO text, rows as tuples of their
+    values); `state_from_checked` reads it back."""
+    data: dict[str, Any] = {name: getattr(state, name) for name in HEAD_FIELDS}
+    for name in HEAD_ROWS:
+        data[name] = [_row_cells(r) for r in data[name]]
+    for name, cls in ENTRY_CLASSES.items():
+        entries = {}
+        for key, entry in getattr(state, name).items():
+            entries[key] = to_json(entry)
+            for field_name in ROW_FIELDS[cls]:
+                entries[key][field_name] = [_row_cells(r) for r in getattr(entry, field_name)]
+        data[name] = entries
     return data
 
 
