@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import tomllib
 from datetime import UTC, date, datetime, timedelta
@@ -189,6 +190,16 @@ def test_the_list_shows_due_and_upcoming_with_recall(run: Runner) -> None:
     text = run("review", "--list").stdout
     assert "Due for review" in text and "Coming up" in text and "python" in text
     assert f"{due['recall']:.0%}" in text
+
+
+def test_the_list_shows_the_next_ten_to_come_and_json_all(run: Runner) -> None:
+    topics = json.loads(run("topics", "--track", "generative-ai", "--json").stdout)["topics"]
+    ids = [t["id"] for t in topics][:12]
+    run("done", *ids)
+    text = run("review", "--list").stdout
+    shown = [i for i in ids if re.search(rf"^ {re.escape(i)} ", text, re.M)]
+    assert len(shown) == 10 and " and 2 more ('--json' lists them all)" in text
+    assert len(json.loads(run("review", "--list", "--json").stdout)["upcoming"]) == 12
 
 
 def test_show_gives_the_next_review_the_count_and_recall(run: Runner) -> None:

@@ -529,15 +529,19 @@ def render_review_card(doc: dict[str, Any]) -> RenderableType:
     return body
 
 
+UPCOMING_SHOWN = 10  # reviews to come that `review --list` shows (--json has them all)
+
+
 @_clean_doc
 def render_review_list(doc: dict[str, Any]) -> RenderableType:
     """What is due (most overdue first) and what comes next, with recall today."""
     if not doc["due"] and not doc["upcoming"]:
         return Text("Nothing to review yet: a topic comes up for review once it is done.")
     parts: list[RenderableType] = []
+    more = len(doc["upcoming"]) - UPCOMING_SHOWN
     for title, rows, empty in (
         ("Due for review", doc["due"], "Nothing is due today."),
-        ("Coming up", doc["upcoming"], None),
+        ("Coming up", doc["upcoming"][:UPCOMING_SHOWN], None),
     ):
         if not rows:
             if empty:
@@ -556,7 +560,10 @@ def render_review_list(doc: dict[str, Any]) -> RenderableType:
                 f"{row['recall']:.0%}" if row["recall"] is not None else "",
                 str(row["reviews"]),
             )
-        parts += [Padding(table, (0, 0, 0, 1), expand=False), Text()]
+        parts.append(Padding(table, (0, 0, 0, 1), expand=False))
+        if rows is not doc["due"] and more > 0:
+            parts.append(Text(f" and {more} more ('--json' lists them all)", style="dim"))
+        parts.append(Text())
     parts.append(
         Text(
             f"Recall: FSRS's estimate of remembering the topic today; reviews fall due when it"
