@@ -565,8 +565,21 @@ def bundled_commands(
     # The program caches the checked state of the progress file it last wrote or read. A
     # learner's file is one roadmap wrote, so `done` starts with the cache entry of the
     # file as it is: keep the entry for the pristine file and put it back with the file.
+    reviewer = write_reviewer(root / "reviewer", ids)
+    reviewer_env = {**env, "ROADMAP_STATE": str(reviewer)}
+    # The busy learner with a goal for each track: status works out every forecast and goal.
+    goaled = root / "goals" / "progress.toml"
+    goaled.parent.mkdir()
+    by = (datetime.now().astimezone() + timedelta(days=200)).replace(microsecond=0)
+    goals = ", ".join(f'{{track = "{t}", by = {by.isoformat()}}}' for t in ids.tracks)
+    goaled.write_text(f"goals = [{goals}]\n" + state_file.read_text(), encoding="utf-8")
+    shutil.copyfile(log_file, history_file.path_for(goaled))
+    goal_env = {**env, "ROADMAP_STATE": str(goaled)}
     progress_cache = Path(env["XDG_CACHE_HOME"]) / "roadmap" / "progress"
-    output_of([roadmap, "status"], {**env, "ROADMAP_STATE": str(state_file)})
+    # Every learner's file is read once before the entries are kept, so that putting them
+    # back after a `done` leaves the other learners' entries in place too.
+    for learner in (state_file, reviewer, goaled):
+        output_of([roadmap, "status"], {**env, "ROADMAP_STATE": str(learner)})
     shutil.copytree(progress_cache, pristine / "progress-cache")
 
     def restore() -> None:
@@ -587,16 +600,6 @@ def bundled_commands(
             raise BenchmarkError(f"`roadmap done {target}` added no record to {log_file}")
         restore()
 
-    reviewer = write_reviewer(root / "reviewer", ids)
-    reviewer_env = {**env, "ROADMAP_STATE": str(reviewer)}
-    # The busy learner with a goal for each track: status works out every forecast and goal.
-    goaled = root / "goals" / "progress.toml"
-    goaled.parent.mkdir()
-    by = (datetime.now().astimezone() + timedelta(days=200)).replace(microsecond=0)
-    goals = ", ".join(f'{{track = "{t}", by = {by.isoformat()}}}' for t in ids.tracks)
-    goaled.write_text(f"goals = [{goals}]\n" + state_file.read_text(), encoding="utf-8")
-    shutil.copyfile(log_file, history_file.path_for(goaled))
-    goal_env = {**env, "ROADMAP_STATE": str(goaled)}
     cold_cache = root / "empty-cache"
 
     def empty_cache() -> None:
