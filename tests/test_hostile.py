@@ -15,7 +15,7 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -849,7 +849,8 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
 
     run("done", "rag")
     run("review", "rag", "--rate", "good")
-    run("goal", "builder", "--by", "2099-01-01")
+    by = (date.today() + timedelta(days=100)).isoformat()
+    run("goal", "builder", "--by", by)
     run("project", "add", "Bot", "--track", "builder")
     target = Path(os.path.realpath(state_file))
     raw = state_file.read_bytes()
@@ -885,9 +886,7 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
             json.loads(run("project", "list", "--json").stdout)["projects"][0]["track"] == "builder"
         )
         assert json.loads(run("show", "rag", "--json").stdout)["review"]["reviews"] == 1
-        assert [g["goal"]["by"] for g in json.loads(run("goal", "--json").stdout)["goals"]] == [
-            "2099-01-01"
-        ]
+        assert [g["goal"]["by"] for g in json.loads(run("goal", "--json").stdout)["goals"]] == [by]
 
 
 def test_the_guards_benchmark_runs_and_reports_each_command() -> None:

@@ -320,3 +320,30 @@ def test_plan_in_three_forms(run: Runner) -> None:
     assert "- [ ] Review **Python** (`python`), 15 min" in markdown
     for bad in (["plan"], ["plan", "--hours", "0"], ["plan", "--hours", "5", "--weeks", "0"]):
         assert run(*bad).exit_code == 2, bad
+
+
+def test_goals_show_before_any_pace_and_in_the_track_view(run: Runner) -> None:
+    run("goal", "aiops", "--by", (date.today() + timedelta(days=180)).isoformat())
+    text = " ".join(run("status").stdout.split())
+    assert "Pace: none yet (no topic cleared)" in text and "no pace yet (needs" in text
+    track = " ".join(run("tracks", "aiops").stdout.split())
+    assert "Forecast no forecast yet" in track and "Goal " in track and "no pace yet" in track
+    far = (date.today() + timedelta(days=366 * 30)).isoformat()
+    result = run("goal", "aiops", "--by", far)
+    assert result.exit_code == 2 and "more than 25 years away" in result.stderr
+
+
+def test_what_a_goal_needs_is_rounded_up_and_a_plan_never_shows_more_than_its_hours(
+    run: Runner,
+) -> None:
+    for topic_id, day in (("python", "-20d"), ("ml-ai-basics", "-13d"), ("genai-basics", "-6d")):
+        run("done", topic_id, "--date", day)
+    run("goal", "ai-developer", "--by", (date.today() + timedelta(days=300)).isoformat())
+    goal = json.loads(run("goal", "--json").stdout)["goals"][0]["goal"]
+    words = " ".join(run("goal").stdout.split())
+    needs = re.search(r"needs ([\d.]+) topics or (\d+) h a week", words)
+    assert needs is not None
+    assert float(needs.group(1)) >= goal["topics_per_week"]
+    assert int(needs.group(2)) >= goal["hours_per_week"]
+    doc = json.loads(run("plan", "--hours", "12.345", "--weeks", "6", "--json").stdout)
+    assert all(week["hours"] <= 12.345 for week in doc["weeks"])

@@ -329,6 +329,29 @@ def test_a_bad_review_in_the_file_is_refused_with_its_place(run: Runner, state_f
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("stability = 0.0", "topics.python.stability: should be from 0.001"),
+        ("due = 9999-12-31T23:59:59Z", "topics.python.due: 9999-12-31T23:59:59+00:00 is not a"),
+        ("due = 1000-01-01T00:00:00Z", "is not a plausible time (years 1970 to 2200)"),
+    ],
+)
+def test_a_schedule_no_scheduler_gives_is_refused_with_its_place(
+    run: Runner, state_file: Path, line: str, words: str
+) -> None:
+    state_file.write_text(
+        'schema_version = 3\n[topics.python]\nstatus = "done"\n'
+        "finished = 2026-01-01T10:00:00Z\nupdated = 2026-01-01T10:00:00Z\n" + line + "\n"
+    )
+    before = state_file.read_bytes()
+    for args in (["status"], ["review", "--list"], ["show", "python"], ["export"]):
+        result = run(*args)
+        assert result.exit_code == 1 and words in result.stderr, args
+        assert result.stderr.count("\n") == 1 and "unexpected" not in result.stderr
+    assert state_file.read_bytes() == before
+
+
 def test_an_export_with_a_review_in_the_future_is_refused(run: Runner, tmp_path: Path) -> None:
     run("done", "python", "--date", "-3d")
     export = tmp_path / "e.json"

@@ -26,6 +26,7 @@ WINDOW_WEEKS = 4
 MIN_WEEKS = 2
 MIN_TOPICS = 3
 HORIZON = timedelta(days=5 * 365)
+GOAL_YEARS = 25  # a goal further away is no plan
 NOT_ENOUGH_DATA = "not enough data yet"
 NOT_AT_THIS_PACE = "not at this pace"
 FINISHED = "finished"
@@ -174,5 +175,7 @@ def goal_day(text: str, today: date) -> datetime:
     except ValueError:
         raise UsageError(f"invalid date '{text}': give the goal as YYYY-MM-DD") from None
     if day < today:
-        raise UsageError(f"date {day} has passed; a goal is a day to come")
+        raise UsageError(f"date {day} has passed; a goal is today or a day to come")
+    if day.year > today.year + GOAL_YEARS:
+        raise UsageError(f"date {day} is more than {GOAL_YEARS} years away; choose a nearer goal")
     return datetime.combine(day, time(12)).astimezone()

@@ -95,7 +95,7 @@ def plan(
         parts = len(spread) if need <= 1e-9 else 0
         status = state.status_of(topic_id)
         for n, (at, take) in enumerate(spread, 1):
-            items[at].append(Item("topic", topic_id, round(take, 2), n, parts, status))
+            items[at].append(Item("topic", topic_id, take, n, parts, status))
         virtual.topics[topic_id] = TopicProgress(status="done", updated=moment)
     return [
         Week(start, start + timedelta(days=6), found)

@@ -28,6 +28,7 @@ Rating = Literal["again", "hard", "good", "easy"]
 RATINGS: tuple[str, ...] = typing.get_args(Rating)  # FSRS's 1 to 4, in order
 # The share of reviews that should find a topic still remembered, as FSRS schedules them.
 RETENTION_RANGE = (0.7, 0.99)
+YEARS = (1970, 2200)  # the years a time of progress may have
 DEFAULT_RETENTION = 0.9
 
 
@@ -81,7 +82,7 @@ class TopicProgress:
     # every self-check, oldest first. The first two are derived from the reviews and kept so
     # that `status` can count what is due without the scheduler.
     due: datetime | None = field(default=None, metadata={"future": True})
-    stability: float | None = field(default=None, metadata={"range": (0.0, 1e6)})
+    stability: float | None = field(default=None, metadata={"range": (0.001, 1e6)})
     reviews: list[Review] = field(default_factory=list)
 
 
@@ -319,6 +320,14 @@ class _Checker:
             return None
         if value.utcoffset() is None:
             self.fail(path, "should have a timezone, like 2026-01-01T10:00:00Z")
+            return None
+        if (
+            not YEARS[0] <= value.year <= YEARS[1]
+        ):  # as an export holds them (formats.export_schema)
+            self.fail(
+                path,
+                f"{value.isoformat()} is not a plausible time (years {YEARS[0]} to {YEARS[1]})",
+            )
             return None
         return value
 

@@ -38,6 +38,7 @@ from roadmap_cli.core.state import (
     ROW_FIELDS,
     STATUSES,
     TIME_FIELDS,
+    YEARS,
     State,
     TopicProgress,
     kinds,
@@ -63,7 +64,7 @@ CLOCK_SLACK = timedelta(days=1)
 def _plausible(moment: datetime) -> datetime:
     if moment < EPOCH:
         raise ValueError(f"{moment.isoformat()} is before 1970")
-    if moment.year > 2200:
+    if moment.year > YEARS[1]:
         raise ValueError(f"{moment.isoformat()} is not a plausible time")
     return moment
 

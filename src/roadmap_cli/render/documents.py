@@ -676,14 +676,14 @@ def plan_doc(
             {
                 "start": week.start,
                 "end": week.end,
-                "hours": round(week.hours, 2),
+                "hours": round(week.hours, 4),
                 "items": [
                     {
                         "kind": item.kind,
                         "id": item.topic_id,
                         "title": catalog.topic_by_id[item.topic_id].title,
                         "status": item.status,
-                        "hours": item.hours,
+                        "hours": round(item.hours, 4),
                         "part": item.part,
                         "parts": item.parts,
                     }

@@ -203,10 +203,17 @@ def render_status(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-def _per_week(topics: float | None, hours: float | None) -> str:
-    said = f"{topics:.1f} topics" if topics is not None else ""
+def _per_week(topics: float | None, hours: float | None, *, needed: bool = False) -> str:
+    """`1.3 topics or 14 h a week`; what a goal needs is rounded up, never down."""
+    import math
+
+    def up(value: float, digits: int) -> float:
+        return math.ceil(value * 10**digits - 1e-9) / 10**digits if needed else value
+
+    said = f"{up(topics, 1):.1f} topics" if topics is not None else ""
     if hours:
-        said += f" or {hours:.0f} h" if said else f"{hours:.0f} h"
+        shown = f"{up(hours, 0):.0f} h"
+        said += f" or {shown}" if said else shown
     return f"{said} a week"
 
 
@@ -228,27 +235,32 @@ def forecast_words(forecast: dict[str, Any]) -> str:
 def goal_words(goal: dict[str, Any]) -> str:
     said = f"goal {goal['by']:%Y-%m-%d}: {goal['verdict']}"
     if goal["topics_per_week"] is not None:
-        said += f" (needs {_per_week(goal['topics_per_week'], goal['hours_per_week'])})"
+        needs = _per_week(goal["topics_per_week"], goal["hours_per_week"], needed=True)
+        said += f" (needs {needs})"
     return said
 
 
 def _outlook(doc: dict[str, Any]) -> list[RenderableType]:
     """The pace, then each track with a goal (and the focus track) and where it is heading."""
     found = doc["pace"]
-    if found is None:
+    goals = [t for t in doc["tracks"] if t["goal"] is not None]
+    if found is None and not goals:
         return []
     lines = _grid(show_header=False)
     lines.add_column()
-    weeks = f"{found['weeks']:.0f} week{'s' if round(found['weeks']) != 1 else ''}"
-    lines.add_line(
-        Text.assemble(
-            ("Pace: ", "bold"),
-            f"{_per_week(found['topics_per_week'], found['hours_per_week'])} over the last"
-            f" {weeks} (since {found['since']:%Y-%m-%d})",
+    if found is None:
+        lines.add_line(Text.assemble(("Pace: ", "bold"), "none yet (no topic cleared)"))
+    else:
+        weeks = f"{found['weeks']:.0f} week{'s' if round(found['weeks']) != 1 else ''}"
+        lines.add_line(
+            Text.assemble(
+                ("Pace: ", "bold"),
+                f"{_per_week(found['topics_per_week'], found['hours_per_week'])} over the last"
+                f" {weeks} (since {found['since']:%Y-%m-%d})",
+            )
         )
-    )
     for track in doc["tracks"]:
-        if track["goal"] is None and not track["focus"]:
+        if track["goal"] is None and (not track["focus"] or found is None):
             continue
         said = forecast_words(track["forecast"])
         if track["goal"] is not None:
@@ -305,6 +317,9 @@ def render_track(doc: dict[str, Any]) -> RenderableType:
         facts.add_row("Choose it", doc["choose_when"])
     if doc["entry_from"]:
         facts.add_row("Coming from", ", ".join(doc["entry_from"]))
+    facts.add_row("Forecast", forecast_words(doc["forecast"]))
+    if doc["goal"] is not None:
+        facts.add_row("Goal", goal_words(doc["goal"]).removeprefix("goal "))
     parts.append(facts)
 
     def section(title: str, lines: Sequence[Text | str], hang: int = 2) -> None:
