@@ -109,8 +109,12 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
         return value
     if annotation is Path and isinstance(value, str | Path) and not _checks_paths(info):
         return Path(value) if "\x00" not in str(value) else _UNHANDLED
-    if annotation is int and not info.clamp:
-        number = value if type(value) is int else _digits(value)
+    if annotation in (int, float) and not info.clamp:
+        number: float | None
+        if annotation is int:
+            number = value if type(value) is int else _digits(value)
+        else:
+            number = float(value) if type(value) in (int, float) else _decimal(value)
         low, high = info.min, info.max
         if (
             number is None
@@ -119,16 +123,6 @@ def _plain(annotation: Any, value: Any, info: Any) -> Any:
         ):
             return _UNHANDLED  # Typer says what is wrong with it
         return number
-    if annotation is float and not info.clamp:
-        decimal = float(value) if type(value) in (int, float) else _decimal(value)
-        low, high = info.min, info.max
-        if (
-            decimal is None
-            or (low is not None and decimal < low)
-            or (high is not None and decimal > high)
-        ):
-            return _UNHANDLED  # Typer says what is wrong with it
-        return decimal
     if isinstance(annotation, type) and issubclass(annotation, enum.StrEnum):
         if isinstance(value, annotation):
             return value

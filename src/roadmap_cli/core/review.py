@@ -274,17 +274,23 @@ def rating_of(text: str) -> Rating:
     return word  # type: ignore[return-value]
 
 
+def done_entry(state: State, topic_id: str) -> TopicProgress:
+    """The entry of a done topic; RoadmapError, saying what to run, for any other."""
+    entry = state.topics.get(topic_id)
+    if entry is None or entry.status != "done" or entry.finished is None:
+        raise RoadmapError(
+            f"'{topic_id}' is {state.status_of(topic_id)}; only a done topic is reviewed"
+            f" ('roadmap done {topic_id}' first)"
+        )
+    return entry
+
+
 def rate(
     state: State, topic_id: str, rating: Rating, moment: datetime, *, day: date | None = None
 ) -> str:
     """Record a self-check of a done topic now (or on `day`) and schedule the next one."""
-    entry = state.topics.get(topic_id)
-    if entry is None or entry.status != "done" or entry.finished is None:
-        status = state.status_of(topic_id)
-        raise RoadmapError(
-            f"'{topic_id}' is {status}; only a done topic is reviewed ('roadmap done"
-            f" {topic_id}' first)"
-        )
+    entry = done_entry(state, topic_id)
+    assert entry.finished is not None
     at = at_day(day, moment)
     if at.date() < entry.finished.date():
         raise UsageError(

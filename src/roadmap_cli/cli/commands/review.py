@@ -111,30 +111,21 @@ def _review(
             raise UsageError(f"--date needs --rate, e.g. 'roadmap review {topic_id} --rate good'")
         _rate(session, topic_id, rate.value, when)
         return
-    if topic is not None:
-        (topic_id,) = session.topic_ids([topic], "review")
-        _check_done(session.load_state(), topic_id)
-        _session(session, [topic_id])
-        return
     from datetime import date
 
     from roadmap_cli.core import review as reviews
+
+    if topic is not None:
+        (topic_id,) = session.topic_ids([topic], "review")
+        reviews.done_entry(session.load_state(), topic_id)  # a topic not done is refused
+        _session(session, [topic_id])
+        return
 
     due = [d.topic_id for d in reviews.due_reviews(session.load_state(), date.today())]
     if not due:
         session.print(_nothing_due(session.load_state(), date.today()))
         return
     _session(session, due)
-
-
-def _check_done(state: State, topic_id: str) -> None:
-    if state.status_of(topic_id) != "done":
-        from roadmap_cli.core.errors import RoadmapError
-
-        raise RoadmapError(
-            f"'{topic_id}' is {state.status_of(topic_id)}; only a done topic is reviewed"
-            f" ('roadmap done {topic_id}' first)"
-        )
 
 
 def _nothing_due(state: State, today: date) -> str:

@@ -33,6 +33,18 @@ if TYPE_CHECKING:
 Transition = Callable[["State", str, datetime], str | None]
 
 
+# The optional TRACK of `focus` and `goal`.
+TrackArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="TRACK",
+        help="Track id or title.",
+        show_default=False,
+        autocompletion=completion.tracks,
+    ),
+]
+
+
 # What each command that can drop a finish date does to a done topic, in a question.
 _DROPS = {"start": ("start", "started"), "skip": ("skip", "skipped"), "reset": ("reset", "reset")}
 
@@ -277,15 +289,7 @@ def time_(
 @app.command(rich_help_panel="Progress")
 def focus(
     ctx: typer.Context,
-    track: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="TRACK",
-            help="Track id or title.",
-            show_default=False,
-            autocompletion=completion.tracks,
-        ),
-    ] = None,
+    track: TrackArgument = None,
     clear: Annotated[bool, typer.Option("--clear", help="Have no focus track.")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -324,15 +328,7 @@ def focus(
 @app.command(rich_help_panel="Progress")
 def goal(
     ctx: typer.Context,
-    track: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="TRACK",
-            help="Track id or title.",
-            show_default=False,
-            autocompletion=completion.tracks,
-        ),
-    ] = None,
+    track: TrackArgument = None,
     by: Annotated[
         str | None,
         typer.Option(
