@@ -77,3 +77,13 @@ class NewerStateError(StateError):
 class NotAFileError(StateError):
     """Something other than a file (a folder, a FIFO, a device) is where the progress file
     should be: nothing may read, write or repair it."""
+
+
+class ConflictError(StateError):
+    """The progress file holds git's conflict markers: both sides of a merge that ran without
+    roadmap's merge driver, which `roadmap doctor --repair` merges."""
+
+
+class SyncError(RoadmapError):
+    """`roadmap sync` cannot go on: no git, a repository in the middle of something else,
+    changes of other files, a remote that refuses."""

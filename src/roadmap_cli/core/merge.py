@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from roadmap_cli.core.state import (
     Project,
     State,
     TopicProgress,
+    entry_from,
     head_value_from,
     to_json,
 )
@@ -225,3 +226,127 @@ def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
                 return _fitting(name, change.new)
     candidates = [v for v in (getattr(a.state, name), getattr(b.state, name)) if v]
     return max(candidates) if candidates else None
+
+
+# --- three-way merge (git's merge driver, and a file left with git's conflict markers)
+
+# Fields that say together where an entry stands: they come from one side, never mixed.
+_TOGETHER = ("status", "started", "finished")
+_DERIVED = ("due", "stability")  # replayed from the reviews after the merge
+_DEFAULTS: dict[type, dict[str, Any]] = {
+    kind: {f.name: f.default for f in fields(kind)} for kind in (TopicProgress, Project)
+}
+
+
+def merge3(base: State | None, ours: State, theirs: State) -> State:
+    """`ours` and `theirs`, two states that both grew from `base` (None: no common ancestor),
+    merged field by field: what one side changed and the other did not is taken as changed,
+    deletions included. Where both changed the same thing, the rules of `merge` decide: the
+    later entry's value (by `updated`), notes unioned by paragraph, rows (reviews, time
+    spent, goals) merged as sets, so a row removed on one side (an undo) stays removed.
+    A change on one side beats a deletion on the other: nothing anyone wrote is lost.
+    Top-level values both sides changed (focus, retention) take the greater, as `merge` does
+    without a recorded change."""
+    base = base or State()
+    head: dict[str, Any] = {}
+    for name in LEARNER_FIELDS:
+        o, a, b = (getattr(side, name) for side in (base, ours, theirs))
+        if name in HEAD_ROWS:
+            head[name] = _goals(_rows3(o, a, b))
+        else:
+            head[name] = _three(o, a, b, lambda a=a, b=b: max(a, b))
+    state = State(catalog=ours.catalog or theirs.catalog or base.catalog, **head)
+    for name in ("topics", "projects"):
+        merged: dict[str, Any] = {}
+        sides = [getattr(side, name) for side in (base, ours, theirs)]
+        for item_id in sorted(set(sides[1]) | set(sides[2]) | set(sides[0])):
+            o, a, b = (items.get(item_id) for items in sides)
+            entry = _entry3(name, o, a, b)
+            if entry is not None:
+                merged[item_id] = entry
+        setattr(state, name, merged)
+    if any(entry.status == "done" for entry in state.topics.values()):
+        from roadmap_cli.core import review
+
+        review.reschedule_all(state)
+    return state
+
+
+def _three(o: Any, a: Any, b: Any, both: Any) -> Any:
+    """One value three ways: the side that changed it, or `both()` when both did."""
+    if a == b:
+        return a
+    if a == o:
+        return b
+    if b == o:
+        return a
+    return both()
+
+
+def _rows3(o: list[Any], a: list[Any], b: list[Any]) -> list[Any]:
+    """Rows as sets: those both sides keep, and those either side added."""
+    if a == b:
+        return list(a)
+    from roadmap_cli.core import review
+
+    old, in_a, in_b = set(o), set(a), set(b)
+    return review.union(
+        [[r for r in a if r in in_b or r not in old], [r for r in b if r in in_a or r not in old]]
+    )
+
+
+def _goals(goals: list[Any]) -> list[Any]:
+    """One goal a track (both sides set one): the later date."""
+    by_track: dict[str, Any] = {}
+    for goal in goals:
+        if goal.track not in by_track or goal.by > by_track[goal.track].by:
+            by_track[goal.track] = goal
+    return [g for g in goals if by_track[g.track] is g]
+
+
+def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
+    if a == b:
+        return a
+    if a == o:
+        return b
+    if b == o:
+        return a
+    if a is None or b is None:
+        return a or b  # changed on one side, gone on the other: the change stays
+    later = max((a, b), key=lambda e: (e.updated, _canonical(e)))
+    values: dict[str, Any] = {}
+    kind = type(later)
+    rows = ROW_FIELDS[kind]
+    together = [f for f in _TOGETHER if hasattr(later, f)]
+
+    def unit(entry: Entry | None) -> tuple[Any, ...]:
+        """Where an entry stands; no entry stands where a new one does (a topic pending)."""
+        if entry is None:
+            return tuple(_DEFAULTS[kind][f] for f in together)
+        return tuple(getattr(entry, f) for f in together)
+
+    values.update(
+        zip(together, _three(unit(o), unit(a), unit(b), lambda: unit(later)), strict=True)
+    )
+    for f in (f.name for f in fields(kind)):
+        if f in together or f in _DERIVED:
+            continue
+        old = None if o is None else getattr(o, f)
+        mine, yours = getattr(a, f), getattr(b, f)
+        if f == "updated":
+            values[f] = max(mine, yours)
+        elif f in rows:
+            values[f] = _rows3(old or [], mine, yours)
+        elif f == "note":
+            values[f] = _three(old, mine, yours, lambda m=mine, y=yours: _notes([m, y]))
+        else:
+            values[f] = _three(old, mine, yours, lambda f=f: getattr(later, f))
+    chosen = a if unit(a) == tuple(values[f] for f in together) else b
+    values.update({f: getattr(chosen, f) for f in _DERIVED if hasattr(chosen, f)})
+    entry = replace(later, **values)
+    try:  # what the fields make together must be an entry the file may hold
+        return entry_from(name, to_json(entry, exclude_none=True))
+    except Invalid:  # as `merge` would have it: the later entry, notes and rows unioned
+        if name == "topics":
+            return _topic([a, b], None)  # type: ignore[list-item]
+        return _project([a, b], None)  # type: ignore[list-item]

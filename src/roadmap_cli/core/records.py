@@ -103,6 +103,7 @@ class Undone(NamedTuple):
 class History:
     records: list[Record] = field(default_factory=list)
     bad_lines: int = 0  # lines that did not parse (a write cut short by a crash, a hand edit)
+    repeated: int = 0  # lines of a record already read (a union of two files' lines)
 
 
 def snapshot(state: State) -> dict[str, Any]:

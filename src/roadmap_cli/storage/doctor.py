@@ -21,6 +21,7 @@ from roadmap_cli.core.state import (
     unknown_keys,
 )
 from roadmap_cli.formats import toml_text
+from roadmap_cli.storage import conflicts
 from roadmap_cli.storage.store import Store
 
 Level = Literal["ok", "note", "warning", "error"]
@@ -40,6 +41,7 @@ class Repair:
     dropped: list[str]  # entries left out whole, each with why
     removed: list[str]  # single values left out of entries that were kept, each with why
     edited: bool  # the old text was edited (comments and keys of your own kept)
+    merged: bool = False  # both sides of a git conflict were merged
 
 
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
@@ -134,7 +136,20 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
                 f"{log.bad_lines} line(s) of {store.history_path} do not parse and are skipped",
             )
         )
+    if log.repeated:
+        found.append(
+            Finding(
+                "note",
+                f"{log.repeated} line(s) of {store.history_path} repeat a record (a union of"
+                " two machines' lines); each record counts once",
+            )
+        )
     found.append(Finding("ok", f"history: {len(log.records)} recorded changes"))
+    from roadmap_cli.storage import git_sync
+
+    unsynced = git_sync.doctor_finding(store.target, store.history_path)
+    if unsynced is not None:
+        found.append(Finding("warning", unsynced))
     order: dict[Level, int] = {"error": 0, "warning": 1, "note": 2, "ok": 3}
     return sorted(found, key=lambda f: order[f.level])
 
@@ -194,8 +209,19 @@ def repair(store: Store) -> Repair:
     dropped: list[str] = []
     removed: list[str] = []
 
-    def salvage(raw: bytes) -> State:
+    merged: list[bool] = []
+
+    def salvage(raw: bytes) -> State | tuple[State, str]:
         text = raw.decode("utf-8-sig", errors="replace")
+        if conflicts.has_markers(text):
+            try:
+                both = conflicts.resolved(text, store.catalog_id)
+            except StateError as exc:  # a side that is no progress file: keep what validates
+                removed.append(f"the merge of both sides ({exc.message})")
+                both = None
+            if both is not None:
+                merged.append(True)
+                return both
         top, tables = _salvage(text, removed)
         kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
         for name, items in tables.items():
@@ -230,7 +256,7 @@ def repair(store: Store) -> Repair:
 
     aside, state, edited = store.repair(salvage)
     kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
-    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed, edited)
+    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed, edited, bool(merged))
 
 
 def _shown(value: object) -> str:

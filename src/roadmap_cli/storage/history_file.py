@@ -26,19 +26,37 @@ def read(path: Path) -> History:
     files.NotRegularFile for a folder or a FIFO in its place).
 
     Records are split on `\n` alone: a note may hold U+2028, U+0085 or any other character
-    that `str.splitlines` would also break a line at, and JSON leaves them as they are."""
+    that `str.splitlines` would also break a line at, and JSON leaves them as they are.
+
+    A file that git merged as a union of lines (`roadmap sync`) may hold a record twice, or
+    records out of time order (one machine's new lines, then another's): each id counts once
+    (its first line), and records are put in time order, so that every reader (log, undo,
+    the calendar, a merge) sees one history whatever the order the machines synced in. Git's
+    conflict markers, from a merge made without the attributes, are lines of no record."""
     history = History()
     try:
         text = files.read_regular(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return history
+    seen: set[str] = set()
+    ordered = True
     for line in text.split("\n"):
         if not line.strip():
             continue
         try:
-            history.records.append(Record.from_json(line))
+            record = Record.from_json(line)
         except (ValueError, KeyError, TypeError, RecursionError):
             history.bad_lines += 1
+            continue
+        if record.id in seen:
+            history.repeated += 1
+            continue
+        seen.add(record.id)
+        if history.records and record.time < history.records[-1].time:
+            ordered = False
+        history.records.append(record)
+    if not ordered:  # stable: the records of one moment keep the order they were written in
+        history.records.sort(key=lambda record: record.time)
     return history
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from roadmap_cli.core.errors import StateError
+from roadmap_cli.core.errors import ConflictError, StateError
 from roadmap_cli.core.state import (
     COLLECTIONS,
     HEAD_FIELDS,
@@ -41,6 +41,10 @@ def decode(raw: bytes, path: Path) -> dict[str, Any]:
     try:
         return toml_text.loads(text)
     except toml_text.TOMLDecodeError as exc:
+        from roadmap_cli.storage import conflicts
+
+        if conflicts.has_markers(text):  # never valid TOML, so only looked for on a failure
+            raise ConflictError(conflicts.message(path)) from None
         raise StateError(unreadable(path, f"it is not valid TOML ({exc})")) from None
 
 

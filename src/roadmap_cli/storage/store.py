@@ -371,6 +371,10 @@ class Store:
         finally:
             lock.release()
 
+    def holding_lock(self) -> contextlib.AbstractContextManager[None]:
+        """The progress file's lock, held while another program (git) changes the files."""
+        return self._locked()
+
     def _refuse_not_a_file(self) -> None:
         """NotAFileError when something other than a file is at the progress path or at its
         history's."""
@@ -447,9 +451,13 @@ class Store:
                 with contextlib.suppress(OSError):
                     stale.unlink()
 
-    def repair(self, salvage: Callable[[bytes], State]) -> tuple[Path, State, bool]:
+    def repair(
+        self, salvage: Callable[[bytes], State | tuple[State, str]]
+    ) -> tuple[Path, State, bool]:
         """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
-        and write what `salvage` makes of its bytes. Undo stops at a repair."""
+        and write what `salvage` makes of its bytes (a state, or a state and the text to write
+        it into: the two sides of a conflict merged). Undo stops at a repair. Lines of git's
+        conflict markers go from the history too (every record on either side stays)."""
         from roadmap_cli.core import records
 
         with self._locked():
@@ -474,7 +482,8 @@ class Store:
                 raise StateError(
                     f"cannot read {self.path} to repair it: {exc.strerror or exc}"
                 ) from None
-            state = salvage(raw)
+            salvaged = salvage(raw)
+            state, given = salvaged if isinstance(salvaged, tuple) else (salvaged, None)
             moment = now()
             stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
             aside = _free_name(self.target.with_name(f"{self.target.name}.corrupt-{stamp}"), None)
@@ -492,11 +501,12 @@ class Store:
             # the keys a person added stay, and only what did not validate goes.
             import tomllib
 
-            text: str | None = raw.decode("utf-8-sig", errors="replace")
+            text: str | None = given or raw.decode("utf-8-sig", errors="replace")
             try:
                 tomllib.loads(text or "")
             except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: nested too deep
                 text = None
+            self._unmark_history()
             try:
                 try:
                     self._commit(Loaded(state, text, None), record)
@@ -512,6 +522,18 @@ class Store:
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
             return aside, state, text is not None
+
+    def _unmark_history(self) -> None:
+        """The history without the lines of git's conflict markers (a merge of it made without
+        `merge=union`): both sides' records are between them, and stay."""
+        from roadmap_cli.storage import conflicts
+
+        raw = _read_or_none(self.history_path)
+        text = None if raw is None else raw.decode("utf-8", errors="replace")
+        if text is not None and conflicts.has_markers(text):
+            lines = text.split("\n")
+            kept = [line for line in lines if not conflicts.has_markers(line)]
+            self._write(self.history_path, "\n".join(kept).encode("utf-8"))
 
 
 def _state_entry(target: Path) -> Path:

@@ -130,6 +130,11 @@ def doctor(
             f"Moved the damaged file to {done.moved_to}",
             f"Wrote {done.written} with {entries}",
         ]
+        if done.merged:
+            lines = [
+                f"Merged both sides of the git conflict in {done.written} ({entries});"
+                f" the file as it was is kept as {done.moved_to}"
+            ]
         lines += [f"Dropped {item}" for item in done.dropped]
         lines += [f"Removed {item}" for item in done.removed]
         if not done.edited:

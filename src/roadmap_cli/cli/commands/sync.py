@@ -1,0 +1,133 @@
+"""`roadmap sync` and `roadmap sync setup`: progress that follows the learner through git;
+and the hidden `roadmap merge-driver` that git runs to merge the progress file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import RoadmapGroup
+from roadmap_cli.cli.session import JsonOption, session_of
+
+HELP_ORDER = 5.5  # with the sharing commands
+
+sync_app = typer.Typer(
+    cls=RoadmapGroup,
+    help=(
+        "Sync your progress between machines through git: commit, fetch, merge, push.\n\n"
+        "Set it up once on each machine with 'roadmap sync setup [REMOTE]'; every change"
+        " merges by itself (docs/sync.md).\n\n"
+        "Example: roadmap sync"
+    ),
+    invoke_without_command=True,
+)
+app.add_typer(sync_app, name="sync", rich_help_panel="Sharing")
+
+
+@sync_app.callback()
+def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
+    """Commit your changes, fetch and merge the other machines', and push.
+
+    The commit message names what changed ("done rag, note vector-databases"). With no
+    remote it commits and says so. A push refused because another machine pushed first
+    fetches and merges again; it never forces. Exit code 1, with nothing changed, when git is
+    missing, the repository is in the middle of a merge or rebase, HEAD is detached, or
+    other files have uncommitted changes.
+
+    Example: roadmap sync
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from roadmap_cli.storage import git_sync
+
+    session = session_of(ctx)
+    store = session.store()
+    with store.holding_lock():
+        store.read(cached=False)  # never commit a file that cannot be used (conflict markers)
+        done = git_sync.sync(store.target, store.history_path)
+        store.read(cached=False)  # what the merge made reads and validates
+    where = done.branch or done.remote
+    doc = {
+        "version": 1,
+        "committed": done.committed,
+        "remote": done.remote,
+        "branch": done.branch,
+        "received": done.received,
+        "pushed": done.pushed,
+        "retries": done.retries,
+    }
+    if json_out:
+        session.print_json(doc)
+        return
+    lines = []
+    if done.committed:
+        lines.append(f"Committed: {git_sync.summary(done.committed)}")
+    if done.remote is None:
+        lines.append(
+            ("Nothing new to commit. " if not done.committed else "")
+            + "No remote to sync with; add one with 'roadmap sync setup URL'"
+        )
+    else:
+        if done.received:
+            count = len(done.received)
+            lines.append(
+                f"Received {count} change{'' if count == 1 else 's'} from {where}:"
+                f" {git_sync.summary(done.received)}"
+            )
+        if done.pushed:
+            tried = f" (after {done.retries} refused push{'es' if done.retries > 1 else ''})"
+            lines.append(f"Sent to {where}" + (tried if done.retries else ""))
+        if not done.received and not done.pushed:
+            lines.append(f"Up to date with {where}")
+    session.print("\n".join(lines))
+
+
+@sync_app.command("setup")
+def setup(
+    ctx: typer.Context,
+    remote: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="REMOTE",
+            help="Where to sync with: a URL (git@github.com:you/progress.git) or a path.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Make the folder of your progress file a git repository that merges it by itself.
+
+    Uses the repository the folder is already in (say, when ROADMAP_STATE points into a
+    clone). Writes a .gitattributes beside the progress file, registers roadmap's merge
+    driver in that repository's own git config (never your global one), adds REMOTE as
+    origin, and checks that git resolves the progress file to the driver. Run it on every
+    machine you sync.
+
+    Example: roadmap sync setup git@github.com:you/roadmap-progress.git
+    """
+    from roadmap_cli.storage import git_sync
+
+    session = session_of(ctx)
+    store = session.store()
+    with store.holding_lock():
+        said = git_sync.setup(store.target, store.history_path, remote)
+    said.append("Run 'roadmap sync' to commit and send your progress")
+    session.print("\n".join(said), wrap=False)
+
+
+@app.command("merge-driver", hidden=True)
+def merge_driver(
+    base: Annotated[Path, typer.Argument(metavar="BASE", show_default=False)],
+    ours: Annotated[Path, typer.Argument(metavar="OURS", show_default=False)],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", show_default=False)],
+) -> None:
+    """git's merge driver for the progress file (%O %A %B): the merge is written over OURS.
+
+    Exit code 1, OURS unchanged, when a version is not a progress file (git then reports a
+    conflict). Example: roadmap merge-driver %O %A %B
+    """
+    from roadmap_cli.storage import conflicts
+
+    conflicts.merge_files(base, ours, theirs)

@@ -1,0 +1,577 @@
+"""Sync through git: `roadmap sync setup` and `roadmap sync`.
+
+The progress file's folder is (or is inside) a git repository. `setup` writes a
+`.gitattributes` there that gives the progress file roadmap's merge driver and the history
+file git's `union` merge, registers the driver in that repository's own config
+(`.git/config`, never the user's global one), keeps the lock and temporary files out of git
+(`.git/info/exclude`), and asks git afterwards what it resolves (`git check-attr`,
+`git config`). `sync` commits the learner's changes, fetches, merges, pushes, and on a push
+that was rejected because the remote moved on, fetches and merges again (a few times; never
+with force).
+
+Nothing that arrives from a remote can make roadmap run a program: git reads merge drivers
+from config only, and config never travels with a fetch; `sync` checks that the driver is
+the one `setup` wrote before it merges. See docs/security.md.
+
+Only the real `git` program is run, with arguments in a list (no shell), in the C locale.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roadmap_cli.core.errors import SyncError, UsageError
+
+DRIVER = "roadmap"  # merge.roadmap.driver
+DRIVER_NAME = "roadmap progress (docs/sync.md)"
+IDENTITY = ("roadmap", "roadmap@localhost")  # when git has none configured
+PUSH_TRIES = 4  # a push, and three more after fetching what the remote gained meanwhile
+# Where git keeps the state of an operation that is under way.
+BUSY = {
+    "MERGE_HEAD": ("a merge", "git merge --continue' or 'git merge --abort"),
+    "rebase-merge": ("a rebase", "git rebase --continue' or 'git rebase --abort"),
+    "rebase-apply": ("a rebase", "git rebase --continue' or 'git rebase --abort"),
+    "CHERRY_PICK_HEAD": ("a cherry-pick", "git cherry-pick --continue' or '--abort"),
+    "REVERT_HEAD": ("a revert", "git revert --continue' or '--abort"),
+    "BISECT_LOG": ("a bisect", "git bisect reset"),
+}
+# The kinds of files roadmap keeps in the progress folder: the only ones a sync commits, and
+# the only ones it lets a remote it has never merged with hold.
+OWN_SUFFIXES = (".toml", ".history.jsonl")
+
+
+def driver_command() -> str:
+    """How git runs the driver: this program, by absolute path, with git's placeholders."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name.startswith("roadmap") and script.is_file():
+        program = [str(script.resolve())]
+    else:
+        program = [sys.executable, "-m", "roadmap_cli"]
+    return " ".join(shlex.quote(part) for part in program) + " merge-driver %O %A %B"
+
+
+class Git:
+    """The `git` program, run in one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        program = shutil.which("git")
+        if program is None:
+            raise SyncError(
+                "git is not installed (or not on PATH); install it (https://git-scm.com)"
+                " and run this again"
+            )
+        self.program = program
+        self.folder = folder
+        self.identity: list[str] = []  # -c options for commits when git has no identity
+        self.env = {**os.environ, "LC_ALL": "C", "GIT_MERGE_AUTOEDIT": "no"}
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        try:
+            done = subprocess.run(
+                [self.program, "-C", str(self.folder), *args],
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise SyncError(f"cannot run git ({self.program}): {exc.strerror or exc}") from None
+        if check and done.returncode != 0:
+            raise SyncError(f"git {args[0]} failed: {last_line(done)}")
+        return done
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+
+def last_line(done: subprocess.CompletedProcess[str]) -> str:
+    """git's own word on what went wrong: its last line that says something."""
+    lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines()]
+    said = [line for line in lines if line and not line.startswith("hint:")]
+    from roadmap_cli.core.sanitize import clean
+
+    return clean(said[-1])[:500] if said else f"exit code {done.returncode}"
+
+
+@dataclass
+class Repo:
+    """What one run learns of the repository that holds the progress file."""
+
+    git: Git
+    top: Path  # the work tree's top folder
+    git_dir: Path
+    state: Path  # the progress file, relative to `top`
+    history: Path
+    branch: str | None  # None: HEAD is detached
+    config: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # key: [(scope, v)]
+
+    def get(self, key: str, scope: str | None = None) -> str | None:
+        values = [v for s, v in self.config.get(key.lower(), []) if scope is None or s == scope]
+        return values[-1] if values else None
+
+    def remotes(self) -> list[str]:
+        return sorted(
+            {k.split(".")[1] for k in self.config if k.startswith("remote.") and k.endswith(".url")}
+        )
+
+
+def open_repo(state_file: Path, history_file: Path, *, needed: bool = True) -> Repo | None:
+    """The repository that holds the progress folder; None (or, when `needed`, an error
+    that says how to make one) when there is none."""
+    folder = state_file.parent
+    git = Git(folder if folder.is_dir() else Path.cwd())
+    if not folder.is_dir():
+        if needed:
+            raise SyncError(f"no progress folder yet at {folder}: run 'roadmap sync setup' first")
+        return None
+    found = git.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    if found.returncode != 0:
+        if needed:
+            raise SyncError(
+                f"{folder} is not a git repository; run 'roadmap sync setup [REMOTE]' to make"
+                " it one"
+            )
+        return None
+    top, git_dir = found.stdout.splitlines()[:2]
+    head = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    real_top = Path(top).resolve()
+    repo = Repo(
+        git,
+        real_top,
+        Path(git_dir),
+        state_file.resolve().relative_to(real_top) if _inside(state_file, real_top) else state_file,
+        history_file.resolve().relative_to(real_top)
+        if _inside(history_file, real_top)
+        else history_file,
+        head.stdout.strip() if head.returncode == 0 else None,
+    )
+    repo.config = _config(git)
+    return repo
+
+
+def _inside(path: Path, top: Path) -> bool:
+    try:
+        path.resolve().relative_to(top)
+    except ValueError:
+        return False
+    return True
+
+
+def _config(git: Git) -> dict[str, list[tuple[str, str]]]:
+    """Every config value git sees here, each with its scope (local, global, system...)."""
+    done = git.run("config", "--list", "-z", "--show-scope", check=False)
+    values: dict[str, list[tuple[str, str]]] = {}
+    parts = done.stdout.split("\0")
+    for scope, entry in zip(parts[::2], parts[1::2], strict=False):
+        key, _, value = entry.partition("\n")
+        values.setdefault(key.lower(), []).append((scope, value))
+    return values
+
+
+# --- what is wrong with a repository, for sync and for doctor
+
+
+def driver_problem(repo: Repo) -> str | None:
+    """Why git would not merge the progress file with roadmap's driver here; None if it
+    would. Only the repository's own config counts: that is where `setup` wrote it."""
+    said = repo.git.run(
+        "check-attr", "-z", "merge", "--", str(repo.state), str(repo.history), check=False
+    )
+    parts = said.stdout.split("\0")
+    attrs = {
+        path: value for path, _, value in zip(parts[::3], parts[1::3], parts[2::3], strict=False)
+    }
+    if attrs.get(str(repo.state)) != DRIVER or attrs.get(str(repo.history)) != "union":
+        return (
+            f"the .gitattributes of {repo.top} does not give {repo.state.name} roadmap's merge"
+            " driver (git would merge it as text and may leave conflict markers)"
+        )
+    command = repo.get(f"merge.{DRIVER}.driver", "local")
+    if not command:
+        return (
+            f"roadmap's merge driver is not registered in {repo.top}'s git config (git would"
+            f" merge {repo.state.name} as text and may leave conflict markers)"
+        )
+    program = shlex.split(command)[0] if command.strip() else ""
+    if not (Path(program).is_file() or shutil.which(program)):
+        return f"the merge driver registered in {repo.top} runs {program}, which is not there"
+    return None
+
+
+def busy(repo: Repo) -> str | None:
+    """The operation the repository is in the middle of, with how to end it; None if none."""
+    for name, (what, how) in BUSY.items():
+        if (repo.git_dir / name).exists():
+            return f"{what} is under way in {repo.top}; finish it ('{how}') and sync again"
+    return None
+
+
+# --- setup
+
+
+def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]:
+    """Make the progress folder a synced repository; what was done, one line each."""
+    if remote is not None:
+        _check_remote(remote)
+    said: list[str] = []
+    folder = state_file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    repo = open_repo(state_file, history_file, needed=False)
+    if repo is None:
+        Git(folder).out("init", "--quiet")
+        said.append(f"Made {folder} a git repository")
+        repo = open_repo(state_file, history_file)
+        assert repo is not None
+    else:
+        said.append(f"Using the git repository at {repo.top}")
+    attributes = folder / ".gitattributes"
+    lines = [f"/{state_file.name} merge={DRIVER}", f"/{history_file.name} merge=union"]
+    if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
+        said.append(
+            f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
+            f" {history_file.name} as a union of lines"
+        )
+    exclude = Path(repo.git.out("rev-parse", "--git-path", "info/exclude"))
+    if not exclude.is_absolute():  # relative to the folder git ran in
+        exclude = repo.git.folder / exclude
+    where = "" if repo.state.parent == Path(".") else "/" + repo.state.parent.as_posix()
+    names = [state_file.name, history_file.name]
+    ignored = [
+        f"{where}/{state_file.name}.lock",
+        f"{where}/{state_file.name}.bak-*",
+        f"{where}/{state_file.name}.corrupt-*",
+    ]
+    ignored += [f"{where}/.{name}.*.tmp" for name in names]
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    _append_lines(exclude, ignored, "# roadmap: its lock, temporary files and copies")
+    repo.git.out("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
+    repo.git.out("config", "--local", f"merge.{DRIVER}.driver", driver_command())
+    said.append(f"Registered roadmap's merge driver in {repo.git_dir / 'config'}")
+    if remote is not None:
+        current = repo.git.run("remote", "get-url", "origin", check=False)
+        if current.returncode != 0:
+            repo.git.out("remote", "add", "origin", remote)
+            said.append(f"Added the remote origin: {remote}")
+        elif current.stdout.strip() != remote:
+            raise SyncError(
+                f"the remote origin of {repo.top} is {current.stdout.strip()}, not {remote};"
+                " change it with 'git remote set-url origin URL' if you mean to"
+            )
+        else:
+            said.append(f"The remote origin is already {remote}")
+    repo = open_repo(state_file, history_file)
+    assert repo is not None
+    problem = driver_problem(repo)
+    if problem is not None:
+        raise SyncError(
+            f"set up, but {problem}; check the attributes git reads"
+            f" ('git check-attr -a {repo.state}')"
+        )
+    said.append("Checked: git resolves the progress file to roadmap's driver")
+    return said
+
+
+def _check_remote(remote: str) -> None:
+    if not remote.strip() or remote.startswith("-"):
+        raise UsageError(f"{remote!r} is not a remote: give a URL or a path")
+    if "::" in remote.split("/")[0]:
+        raise UsageError(
+            f"{remote!r} names a remote helper; give an https, ssh or file URL, or a path"
+        )
+
+
+def _append_lines(path: Path, lines: list[str], heading: str) -> bool:
+    """Add each of `lines` that `path` lacks, under `heading`; leave every other line be."""
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SyncError(f"cannot read {path}: {exc}") from None
+    have = {line.strip() for line in text.splitlines()}
+    missing = [line for line in lines if line not in have]
+    if not missing:
+        return False
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if heading not in have:
+        text += heading + "\n"
+    path.write_text(text + "\n".join(missing) + "\n", encoding="utf-8")
+    return True
+
+
+# --- sync
+
+
+@dataclass
+class Synced:
+    """What a sync did."""
+
+    committed: list[str] = field(default_factory=list)  # the commands it committed
+    remote: str | None = None  # None: no remote to sync with
+    branch: str | None = None  # the remote branch, as `origin/main`
+    received: list[str] = field(default_factory=list)  # the commands that arrived
+    pushed: bool = False
+    retries: int = 0  # pushes refused because the remote had moved on
+
+
+def sync(state_file: Path, history_file: Path) -> Synced:
+    """Commit, fetch, merge and push the progress files (the caller holds the lock)."""
+    repo = open_repo(state_file, history_file)
+    assert repo is not None
+    if repo.branch is None:
+        raise SyncError(
+            f"HEAD is detached in {repo.top} (no branch is checked out); check out your"
+            " branch ('git switch main') and sync again"
+        )
+    for problem in (busy(repo), driver_problem(repo)):
+        if problem is not None:
+            fix = "" if problem.endswith("again") else "; run 'roadmap sync setup' to fix it"
+            raise SyncError(problem + fix)
+    ours = _our_changes(repo)
+    done = Synced()
+    _identity(repo)
+    if ours:
+        done.committed = _commit(repo, ours)
+    remote = _remote(repo)
+    if remote is None:
+        return done
+    done.remote = remote
+    for attempt in range(PUSH_TRIES):
+        fetched = repo.git.run("fetch", "--quiet", "--no-tags", remote, check=False)
+        if fetched.returncode != 0:
+            raise SyncError(
+                f"cannot fetch from {remote}: {last_line(fetched)}; your changes are committed"
+                " here and go with the next sync"
+            )
+        target, upstream = _upstream(repo, remote)
+        done.branch = f"{remote}/{target}"
+        if upstream is not None:
+            done.received += _merge(repo, upstream)
+        if upstream is not None and not _ahead(repo, upstream):
+            return done
+        pushed = repo.git.run(
+            "push",
+            "--porcelain",
+            "--quiet",
+            *(() if _tracking(repo) else ("--set-upstream",)),
+            remote,
+            f"HEAD:refs/heads/{target}",
+            check=False,
+        )
+        if pushed.returncode == 0:
+            done.pushed = True
+            return done
+        if "[rejected]" not in pushed.stdout and "rejected" not in pushed.stderr:
+            raise SyncError(
+                f"cannot push to {remote}: {last_line(pushed)}; your changes are committed"
+                " here and go with the next sync"
+            )
+        done.retries = attempt + 1
+    raise SyncError(
+        f"{remote} kept moving while this sync ran ({PUSH_TRIES} pushes were refused);"
+        " your changes are committed and merged here: run 'roadmap sync' again"
+    )
+
+
+def _our_changes(repo: Repo) -> list[str]:
+    """The progress files that changed (relative to the top); refuse changes of any other
+    tracked file, and files in the progress folder that are not roadmap's."""
+    listed = repo.git.run("status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
+    entries = listed.split("\0")
+    ours = {str(repo.state), str(repo.history), str(repo.state.parent / ".gitattributes")}
+    folder = str(repo.state.parent)
+    changed: list[str] = []
+    n = 0
+    while n < len(entries):
+        entry = entries[n]
+        n += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            n += 1  # the name it had comes next
+        mine = path.replace(os.sep, "/") if os.sep != "/" else path
+        if mine in ours or path in ours:
+            changed.append(path)
+            continue
+        in_folder = folder == "." or path.startswith(folder.rstrip("/") + "/")
+        if code != "??" or in_folder:
+            raise SyncError(
+                f"{repo.top / path} has changes that are not roadmap's; commit or stash them"
+                f" ('git -C {repo.top} status'), then sync again"
+            )
+    return sorted(changed)
+
+
+def _identity(repo: Repo) -> None:
+    """Commit as the user's git identity, or as roadmap when git has none (never ask)."""
+    for key, env, value in zip(
+        ("user.name", "user.email"), ("NAME", "EMAIL"), IDENTITY, strict=True
+    ):
+        if not repo.get(key) and not (
+            os.environ.get(f"GIT_AUTHOR_{env}") and os.environ.get(f"GIT_COMMITTER_{env}")
+        ):
+            repo.git.identity += ["-c", f"{key}={value}"]
+
+
+def _commit(repo: Repo, paths: list[str]) -> list[str]:
+    repo.git.out("add", "--", *paths)
+    added = _added_records(repo, "--cached")
+    subject = summary(added) or (
+        "roadmap: how git merges the progress files"
+        if all(p.endswith(".gitattributes") for p in paths)
+        else "roadmap: progress edited by hand"
+    )
+    body = "\n".join(added[:100]) + (f"\n(and {len(added) - 100} more)" if len(added) > 100 else "")
+    args = ["commit", "--quiet", "-m", subject]
+    if len(added) > 1:
+        args += ["-m", body]
+    repo.git.run(*repo.git.identity, *args, "--", *paths)
+    return added
+
+
+def _added_records(repo: Repo, *between: str) -> list[str]:
+    """The commands of the history records that `git diff *between` adds, cleaned."""
+    from roadmap_cli.core.records import Record
+    from roadmap_cli.core.sanitize import clean
+
+    diff = repo.git.out(
+        "diff",
+        "-U0",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        *between,
+        "--",
+        str(repo.history),
+    )
+    found: list[str] = []
+    seen: set[str] = set()
+    for line in diff.splitlines():
+        if not line.startswith("+{"):
+            continue
+        try:
+            record = Record.from_json(line[1:])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue
+        if record.id not in seen:
+            seen.add(record.id)
+            found.append(" ".join(clean(record.command).split()))
+    return found
+
+
+def summary(commands: list[str], width: int = 72) -> str:
+    """A commit subject: the commands, as many as fit, and how many more."""
+    subject = ""
+    for n, command in enumerate(commands):
+        more = f", and {len(commands) - n} more"
+        candidate = f"{subject}, {command}" if subject else command
+        if len(candidate) + (len(more) if n < len(commands) - 1 else 0) > width and subject:
+            return subject + more
+        subject = candidate
+    return subject[: width - 1] + "…" if len(subject) > width else subject
+
+
+def _remote(repo: Repo) -> str | None:
+    upstream = repo.get(f"branch.{repo.branch}.remote")
+    remotes = repo.remotes()
+    if upstream and upstream in remotes:
+        return upstream
+    if "origin" in remotes:
+        return "origin"
+    return remotes[0] if len(remotes) == 1 else None
+
+
+def _tracking(repo: Repo) -> bool:
+    return bool(repo.get(f"branch.{repo.branch}.merge"))
+
+
+def _upstream(repo: Repo, remote: str) -> tuple[str, str | None]:
+    """The remote branch to merge and push to, and its fetched ref (None: not there yet)."""
+    merge = repo.get(f"branch.{repo.branch}.merge")
+    names = [merge.removeprefix("refs/heads/")] if merge else []
+    listed = repo.git.out("for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
+    there = [ref.removeprefix(f"refs/remotes/{remote}/") for ref in listed.splitlines()]
+    there = [name for name in there if name != "HEAD"]
+    names.append(str(repo.branch))
+    if len(there) == 1:
+        names.append(there[0])  # a remote with one branch, named otherwise (main, master)
+    for name in names:
+        if name in there:
+            return name, f"refs/remotes/{remote}/{name}"
+    return names[0], None
+
+
+def _ahead(repo: Repo, upstream: str) -> int:
+    counted = repo.git.run("rev-list", "--count", f"{upstream}..HEAD", check=False)
+    return int(counted.stdout.strip() or 0) if counted.returncode == 0 else 1
+
+
+def _merge(repo: Repo, upstream: str) -> list[str]:
+    """Merge what the remote has that HEAD lacks; the commands of the records it brought."""
+    head = repo.git.run("rev-parse", "--verify", "--quiet", "HEAD", check=False).stdout.strip()
+    if head:
+        behind = repo.git.out("rev-list", "--count", f"HEAD..{upstream}")
+        if behind == "0":
+            return []
+    short = upstream.removeprefix("refs/remotes/")
+    args = ["merge", "--quiet", "--no-edit", "--no-stat", "-m", f"roadmap sync: merge {short}"]
+    if head and repo.git.run("merge-base", "HEAD", upstream, check=False).returncode != 0:
+        _check_unrelated(repo, upstream)
+        args.append("--allow-unrelated-histories")
+    merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
+    if merged.returncode != 0:
+        conflicted = repo.git.run("diff", "--name-only", "--diff-filter=U", check=False)
+        files = ", ".join(conflicted.stdout.split()) or last_line(merged)
+        if (repo.git_dir / "MERGE_HEAD").exists():
+            repo.git.run("merge", "--abort", check=False)
+        raise SyncError(
+            f"the merge with {short} stopped ({files});"
+            " it was undone, and nothing changed here. Run 'roadmap doctor' to check the"
+            " progress files on both machines"
+        )
+    if head:
+        return _added_records(repo, head, "HEAD")
+    from roadmap_cli.core.sanitize import clean
+    from roadmap_cli.storage import history_file
+
+    return [clean(r.command) for r in history_file.read(repo.top / repo.history).records]
+
+
+def _check_unrelated(repo: Repo, upstream: str) -> None:
+    """A remote whose history shares nothing with this one is merged only when it holds
+    roadmap's files alone (the first sync of a second machine), never someone's project."""
+    names = repo.git.out("ls-tree", "-r", "--name-only", upstream).splitlines()
+    other = [n for n in names if not (n.endswith(OWN_SUFFIXES) or n.endswith(".gitattributes"))]
+    if other:
+        raise SyncError(
+            f"{upstream.removeprefix('refs/remotes/')} shares no history with {repo.top} and"
+            f" holds other files ({other[0]}); check the remote's URL"
+        )
+
+
+def in_repository(folder: Path) -> bool:
+    """Whether `folder` is inside a git work tree (looked up without running git)."""
+    return any((place / ".git").exists() for place in (folder, *folder.parents))
+
+
+def doctor_finding(state_file: Path, history_file: Path) -> str | None:
+    """What doctor says of a progress folder kept in git whose merges would not go through
+    roadmap's driver; None when it is not in git, or all is well."""
+    if not in_repository(state_file.parent):
+        return None
+    try:
+        repo = open_repo(state_file, history_file, needed=False)
+        problem = None if repo is None else driver_problem(repo)
+    except SyncError:
+        return None  # no git here: nothing would merge it either
+    if problem is None:
+        return None
+    return f"{problem}; run 'roadmap sync setup' on this machine"
