@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Runner
-from roadmap_cli.core.merge import Side, merge
+from roadmap_cli.core.merge import Side, merge, merge3
 from roadmap_cli.core.records import FieldChange, Record
 from roadmap_cli.core.state import Goal, Project, Review, State, TopicProgress
 from roadmap_cli.formats import export_schema
@@ -144,6 +144,110 @@ def test_merge_keeps_every_review_and_schedules_from_all_of_them(a: Side, b: Sid
         if entry is not None and entry.status == "done":
             card = review.card(topic_id, entry, review.retention_of(merged))
             assert card is not None and entry.due == card.due
+
+
+# --- three-way merge (git's merge driver) -----------------------------------------------
+
+
+def schedule_free(state: State) -> State:
+    """The state with every done topic's schedule replayed, as any merge leaves it."""
+    from roadmap_cli.core import review
+
+    state = state.copy()
+    review.reschedule_all(state)
+    return state
+
+
+@PROPERTIES
+@given(sides(), sides(), sides())
+def test_merge3_is_symmetric(o: Side, a: Side, b: Side) -> None:
+    assert merge3(o.state, a.state, b.state) == merge3(o.state, b.state, a.state)
+
+
+@PROPERTIES
+@given(sides(), sides())
+def test_merge3_takes_the_only_side_that_changed(o: Side, a: Side) -> None:
+    """Nothing changed on one side: the other side's state, deletions included."""
+    assert merge3(o.state, a.state, o.state) == schedule_free(a.state)
+    assert merge3(o.state, o.state, a.state) == schedule_free(a.state)
+    assert merge3(o.state, a.state, a.state) == schedule_free(a.state)
+
+
+@PROPERTIES
+@given(sides(), sides(), sides())
+def test_merge3_loses_no_note_paragraph_no_added_review_and_no_entry(
+    o: Side, a: Side, b: Side
+) -> None:
+    merged = merge3(o.state, a.state, b.state)
+    for side, other in ((a.state, b.state), (b.state, a.state)):
+        for topic_id, entry in side.topics.items():
+            was = o.state.topics.get(topic_id)
+            if entry == was:
+                continue  # not changed on this side
+            kept = merged.topics.get(topic_id)
+            assert kept is not None, f"{topic_id} changed on one side and lost"
+            if entry.note != (was.note if was else None):
+                for paragraph in (entry.note or "").split("\n\n"):
+                    assert paragraph.strip() in (kept.note or ""), (topic_id, paragraph)
+            added = set(entry.reviews) - set(was.reviews if was else [])
+            assert added <= set(kept.reviews) | _same_moment(added, kept.reviews)
+
+
+def _same_moment(rows: set[Review], kept: list[Review]) -> set[Review]:
+    """Rows kept as another text of the same moment (one review written with two offsets)."""
+    return {r for r in rows if any(k.at == r.at and k.rating == r.rating for k in kept)}
+
+
+def test_merge3_keeps_a_removal_on_one_side_and_additions_on_both() -> None:
+    """A review undone on one side stays undone; a review added on the other stays."""
+    done = TopicProgress(status="done", finished=T0, updated=T0, reviews=review_pool[:1])
+    base = State(topics={"python": done})
+    undone = State(topics={"python": replace_entry(done, reviews=[])})
+    added = State(
+        topics={"python": replace_entry(done, reviews=[*review_pool[:1], review_pool[3]])}
+    )
+    merged = merge3(base, undone, added)
+    assert merged.topics["python"].reviews == [review_pool[3]]
+
+
+def test_merge3_takes_status_from_one_side_and_a_note_from_the_other() -> None:
+    base = State(topics={"rag": TopicProgress(status="in-progress", started=T0, updated=T0)})
+    finished = State(
+        topics={
+            "rag": TopicProgress(
+                status="done",
+                started=T0,
+                finished=T0 + timedelta(hours=2),
+                updated=T0 + timedelta(hours=2),
+            )
+        }
+    )
+    noted = State(
+        topics={
+            "rag": TopicProgress(
+                status="in-progress", started=T0, note="chunking", updated=T0 + timedelta(hours=3)
+            )
+        }
+    )
+    rag = merge3(base, finished, noted).topics["rag"]
+    assert (rag.status, rag.note, rag.finished) == ("done", "chunking", T0 + timedelta(hours=2))
+    assert rag.updated == T0 + timedelta(hours=3)
+    assert rag.due is not None  # a done topic gets its review schedule
+
+
+def test_merge3_a_change_beats_a_deletion_and_one_sided_deletions_stand() -> None:
+    bot = Project(title="Bot", track="builder", created=T0, updated=T0)
+    base = State(projects={"bot": bot, "old": bot})
+    ours = State(projects={"old": bot})  # removed bot
+    theirs = State(projects={"bot": Project(**{**bot.__dict__, "title": "Bot v2"})})  # removed old
+    merged = merge3(base, ours, theirs)
+    assert list(merged.projects) == ["bot"] and merged.projects["bot"].title == "Bot v2"
+
+
+def replace_entry(entry: TopicProgress, **values: object) -> TopicProgress:
+    from dataclasses import replace
+
+    return replace(entry, **values)  # type: ignore[arg-type]
 
 
 def test_latest_change_wins_and_ties_are_fixed() -> None:

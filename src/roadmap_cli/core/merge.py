@@ -46,6 +46,7 @@ from roadmap_cli.core.state import (
     TopicProgress,
     entry_from,
     head_value_from,
+    row_order,
     to_json,
 )
 
@@ -254,7 +255,7 @@ def merge3(base: State | None, ours: State, theirs: State) -> State:
         if name in HEAD_ROWS:
             head[name] = _goals(_rows3(o, a, b))
         else:
-            head[name] = _three(o, a, b, lambda a=a, b=b: max(a, b))
+            head[name] = _three(o, a, b, lambda a=a, b=b: max(v for v in (a, b) if v is not None))
     state = State(catalog=ours.catalog or theirs.catalog or base.catalog, **head)
     for name in ("topics", "projects"):
         merged: dict[str, Any] = {}
@@ -290,9 +291,10 @@ def _rows3(o: list[Any], a: list[Any], b: list[Any]) -> list[Any]:
     from roadmap_cli.core import review
 
     old, in_a, in_b = set(o), set(a), set(b)
-    return review.union(
-        [[r for r in a if r in in_b or r not in old], [r for r in b if r in in_a or r not in old]]
-    )
+    kept = [r for r in a if r in in_b or r not in old], [r for r in b if r in in_a or r not in old]
+    if any(hasattr(r, "at") for r in (*kept[0], *kept[1])):  # rows of a moment: reviews, time
+        return review.union(list(kept))
+    return sorted(set(kept[0]) | set(kept[1]), key=row_order)
 
 
 def _goals(goals: list[Any]) -> list[Any]:

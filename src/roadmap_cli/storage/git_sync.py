@@ -143,6 +143,7 @@ def open_repo(state_file: Path, history_file: Path, *, needed: bool = True) -> R
     top, git_dir = found.stdout.splitlines()[:2]
     head = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
     real_top = Path(top).resolve()
+    git.folder = real_top  # from here on, paths are relative to the top, as git prints them
     repo = Repo(
         git,
         real_top,
@@ -325,15 +326,17 @@ def sync(state_file: Path, history_file: Path) -> Synced:
     """Commit, fetch, merge and push the progress files (the caller holds the lock)."""
     repo = open_repo(state_file, history_file)
     assert repo is not None
+    operation = busy(repo)  # first: a rebase detaches HEAD too
+    if operation is not None:
+        raise SyncError(operation)
     if repo.branch is None:
         raise SyncError(
             f"HEAD is detached in {repo.top} (no branch is checked out); check out your"
             " branch ('git switch main') and sync again"
         )
-    for problem in (busy(repo), driver_problem(repo)):
-        if problem is not None:
-            fix = "" if problem.endswith("again") else "; run 'roadmap sync setup' to fix it"
-            raise SyncError(problem + fix)
+    problem = driver_problem(repo)
+    if problem is not None:
+        raise SyncError(f"{problem}; run 'roadmap sync setup' to fix it")
     ours = _our_changes(repo)
     done = Synced()
     _identity(repo)
