@@ -28,6 +28,7 @@ ALL_MODULES = {
     "catalogs",
     "manual",
     "review",
+    "sync",
 }
 
 # Each module imported alone in a fresh process, and what it registers on the app.
@@ -69,7 +70,7 @@ def test_the_registry_is_what_each_module_registers() -> None:
         )
         expected |= dict.fromkeys(json.loads(out.stdout), module)
     assert set(dispatch.module_names()) == ALL_MODULES
-    assert len(expected) == 27 and expected["status"] == "read" and expected["choose"] == "choose"
+    assert len(expected) == 29 and expected["status"] == "read" and expected["choose"] == "choose"
     assert dispatch.discover() == expected
     assert dispatch.registry() == expected  # found, then kept
     assert dispatch.registry() == expected  # read back from the cache
@@ -86,7 +87,7 @@ def test_help_lists_the_commands_in_the_order_of_their_modules() -> None:
     for names in (commands, groups):
         positions = [order.index(registry[name]) for name in names]
         assert positions == sorted(positions)
-    assert commands[:3] == ["status", "tracks", "topics"] and groups == ["project", "catalog"]
+    assert commands[:3] == ["status", "tracks", "topics"] and groups == ["project", "sync", "catalog"]
 
 
 def test_the_global_options_are_the_parameters_of_the_apps_callback() -> None:

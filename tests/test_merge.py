@@ -179,7 +179,7 @@ def test_merge3_loses_no_note_paragraph_no_added_review_and_no_entry(
     o: Side, a: Side, b: Side
 ) -> None:
     merged = merge3(o.state, a.state, b.state)
-    for side, other in ((a.state, b.state), (b.state, a.state)):
+    for side in (a.state, b.state):
         for topic_id, entry in side.topics.items():
             was = o.state.topics.get(topic_id)
             if entry == was:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ class Machine:
         assert proc.returncode == 0 or not check, (args, proc.stderr)
         return proc.stdout
 
-    def progress(self) -> dict:
+    def progress(self) -> dict[str, Any]:
         return tomllib.loads(self.state.read_text(encoding="utf-8"))
 
     def record_ids(self) -> list[str]:

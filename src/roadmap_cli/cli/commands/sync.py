@@ -18,27 +18,24 @@ sync_app = typer.Typer(
     cls=RoadmapGroup,
     help=(
         "Sync your progress between machines through git: commit, fetch, merge, push.\n\n"
-        "Set it up once on each machine with 'roadmap sync setup [REMOTE]'; every change"
-        " merges by itself (docs/sync.md).\n\n"
+        "Set it up once on each machine with 'roadmap sync setup [REMOTE]'. The commit"
+        ' message names what changed ("done rag, note vector-databases"); with no remote it'
+        " commits and says so. Changes made on two machines merge by themselves"
+        " (docs/sync.md). A push refused because another machine pushed first fetches and"
+        " merges again; it never forces. Exit code 1, with nothing changed, when git is"
+        " missing, a merge or rebase is under way, HEAD is detached, or other files have"
+        " uncommitted changes.\n\n"
         "Example: roadmap sync"
     ),
     invoke_without_command=True,
+    subcommand_metavar="[setup [REMOTE]]",
 )
 app.add_typer(sync_app, name="sync", rich_help_panel="Sharing")
 
 
 @sync_app.callback()
 def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
-    """Commit your changes, fetch and merge the other machines', and push.
-
-    The commit message names what changed ("done rag, note vector-databases"). With no
-    remote it commits and says so. A push refused because another machine pushed first
-    fetches and merges again; it never forces. Exit code 1, with nothing changed, when git is
-    missing, the repository is in the middle of a merge or rebase, HEAD is detached, or
-    other files have uncommitted changes.
-
-    Example: roadmap sync
-    """
+    """Commit, fetch, merge and push (the help is the group's, above)."""
     if ctx.invoked_subcommand is not None:
         return
     from roadmap_cli.storage import git_sync
@@ -117,7 +114,7 @@ def setup(
     session.print("\n".join(said), wrap=False)
 
 
-@app.command("merge-driver", hidden=True)
+@app.command("merge-driver", hidden=True, rich_help_panel="Sharing")
 def merge_driver(
     base: Annotated[Path, typer.Argument(metavar="BASE", show_default=False)],
     ours: Annotated[Path, typer.Argument(metavar="OURS", show_default=False)],
