@@ -87,7 +87,11 @@ def test_help_lists_the_commands_in_the_order_of_their_modules() -> None:
     for names in (commands, groups):
         positions = [order.index(registry[name]) for name in names]
         assert positions == sorted(positions)
-    assert commands[:3] == ["status", "tracks", "topics"] and groups == ["project", "sync", "catalog"]
+    assert commands[:3] == ["status", "tracks", "topics"] and groups == [
+        "project",
+        "sync",
+        "catalog",
+    ]
 
 
 def test_the_global_options_are_the_parameters_of_the_apps_callback() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -242,11 +244,11 @@ def test_a_machine_that_merged_with_plain_git_is_repaired_with_nothing_lost(
     assert "from the plain clone" in note and "from the laptop" in note
     assert_no_markers(plain)
     assert set(laptop.record_ids()) <= set(plain.record_ids())
-    # Set up and synced, it sends the repair on, and the laptop takes it.
-    plain.git("add", "progress.toml")
-    plain.git("commit", "--quiet", "--no-edit")
+    # Set up and synced, it ends git's merge by itself, sends the repair on, and the laptop
+    # takes it.
     plain("sync", "setup")
     plain("sync")
+    assert plain.git("status", "--porcelain").strip() == ""
     laptop("sync")
     assert laptop.state.read_text() == plain.state.read_text()
 
@@ -468,3 +470,150 @@ def test_commits_use_the_users_identity_or_roadmap(world: tuple[Path, list[Machi
     laptop("sync")
     assert laptop.git("log", "-1", "--format=%an <%ae>").strip() == "Ana Lima <ana@example.org>"
     assert laptop.git("log", "-1", "--format=%s").strip() == "start rag, note rag"
+
+
+def test_sync_json_says_what_it_did_in_documented_keys(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("done", "rag")
+    laptop("sync")
+    work("note", "rag", "chunking")
+    doc = json.loads(work("sync", "--json").stdout)
+    assert doc == {
+        "version": 1,
+        "committed": ["note rag"],
+        "remote": "origin",
+        "branch": doc["branch"],
+        "received": ["done rag"],
+        "pushed": True,
+        "retries": 0,
+    }
+    assert doc["branch"].startswith("origin/")
+    documented = (Path(__file__).parents[1] / "docs" / "json-output.md").read_text()
+    for key in doc:
+        assert f'"{key}"' in documented, key
+
+
+def test_the_sync_benchmark_runs_and_reports_its_ratio() -> None:
+    script = Path(__file__).parents[1] / "benchmarks" / "sync.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--quick", "--roadmap", installed_script()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^\| `roadmap sync` \|( [\d.]+ s \|){3}$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\| `git pull && git push` \(floor\) \|", proc.stdout, re.M)
+    assert re.search(r"^Ratio .*: [\d.]+x$", proc.stdout, re.M)
+
+
+# --- what a remote or a folder may hold ---------------------------------------------------
+
+
+def test_a_link_pushed_where_roadmap_keeps_a_file_is_not_merged(
+    world: tuple[Path, list[Machine]], tmp_path: Path
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    (laptop.folder / "progress.history.jsonl").unlink()
+    (laptop.folder / "progress.history.jsonl").symlink_to(victim)
+    laptop.git("add", "-A")
+    laptop.git("-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "link")
+    laptop.git("push", "--quiet", "origin", "HEAD")
+    before = snapshot(work)
+    refused = work("sync", code=1)
+    assert "holds a link at progress.history.jsonl" in refused.stderr
+    assert snapshot(work) == before and not work.history.is_symlink()
+    work("done", "rag")
+    assert victim.read_text() == "not yours\n"
+
+
+def test_comments_and_own_keys_of_both_machines_stay(world: tuple[Path, list[Machine]]) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    text = laptop.state.read_text()
+    laptop.state.write_text("# kept in git, edited by hand\n" + text)
+    laptop("done", "rag")
+    text = work.state.read_text()
+    work.state.write_text(text.replace("[topics.python]\n", '[topics.python]\nbook = "Fluent"\n'))
+    work("start", "agentic-ai")
+    for machine in (laptop, work, laptop):
+        machine("sync")
+    merged = laptop.state.read_text()
+    assert merged == work.state.read_text()
+    assert merged.startswith("# kept in git, edited by hand\n")
+    assert laptop.progress()["topics"]["python"]["book"] == "Fluent"
+    assert {"rag", "agentic-ai"} <= set(laptop.progress()["topics"])
+
+
+def test_each_machines_own_gitattributes_lines_both_stay(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop])
+    work("done", "rag")
+    work.folder.mkdir(parents=True, exist_ok=True)
+    (work.folder / ".gitattributes").write_text("*.md text\n")
+    work("sync", "setup", str(remote))
+    work("sync")
+    laptop("sync")
+    for machine in (laptop, work):
+        lines = (machine.folder / ".gitattributes").read_text().splitlines()
+        assert "*.md text" in lines and "/progress.toml merge=roadmap" in lines
+        assert lines.count("/progress.toml merge=roadmap") == 1
+
+
+def test_every_catalogs_progress_in_the_folder_is_synced(
+    world: tuple[Path, list[Machine]], tmp_path: Path
+) -> None:
+    _, (laptop, *_) = world
+    del laptop.env["ROADMAP_STATE"]  # the data folder: one progress file per catalog
+    laptop.folder = laptop.home / "data" / "roadmap"
+    bundled = Path(__file__).parents[1] / "catalogs" / "ai-engineer-2026.toml"
+    mine = tmp_path / "mycat.toml"
+    mine.write_text(bundled.read_text().replace('id = "ai-engineer-2026"', 'id = "mycat"', 1))
+    laptop("done", "python")
+    laptop("--catalog", str(mine), "done", "rag")
+    assert (laptop.folder / "progress-mycat.toml").exists()
+    laptop("sync", "setup")
+    laptop("--catalog", str(mine), "sync", "setup")
+    out = laptop("sync").stdout
+    assert "Committed" in out
+    committed = laptop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert {"progress.toml", "progress-mycat.toml", "progress-mycat.history.jsonl"} <= set(
+        committed
+    )
+    laptop("--catalog", str(mine), "sync")
+
+
+def test_a_name_git_patterns_would_misread_is_refused_before_anything_is_written(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    _, (laptop, *_) = world
+    laptop.env["ROADMAP_STATE"] = str(laptop.folder / "my progress.toml")
+    laptop("done", "python")
+    refused = laptop("sync", "setup", code=1)
+    assert "misread the progress file's name 'my progress.toml'" in refused.stderr
+    assert not (laptop.folder / ".git").exists()
+    assert not (laptop.folder / ".gitattributes").exists()
+
+
+def test_a_push_the_remote_refuses_says_why_and_is_not_retried(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, *_) = world
+    joined(remote, [laptop])
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'this branch is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    laptop("done", "rag")
+    refused = laptop("sync", code=1)
+    assert "cannot push to origin" in refused.stderr
+    assert "pre-receive hook declined" in refused.stderr
+    assert "committed here and go with the next sync" in refused.stderr
+    assert laptop.git("log", "-1", "--format=%s").strip() == "done rag"

@@ -174,7 +174,7 @@ def text_of(state: State, base: str | None, ours: str, theirs: str) -> str:
     from roadmap_cli.formats import toml_text
     from roadmap_cli.storage.state_file import render, validate
 
-    plain = render(state, ours)
+    plain = render(state, _lines_merged(base, ours, theirs) or ours)
     try:
         data = [toml_text.loads(t) if t is not None else {} for t in (base, ours, theirs)]
         text = _with_own_keys(plain, *data)
@@ -182,6 +182,47 @@ def text_of(state: State, base: str | None, ours: str, theirs: str) -> str:
     except (StateError, toml_text.TOMLDecodeError, ValueError, TypeError, KeyError):
         return plain
     return text if checked == validate(toml_text.loads(plain), Path("the merge")) else plain
+
+
+def _lines_merged(base: str | None, ours: str, theirs: str) -> str | None:
+    """The three texts merged line by line (`git merge-file`), when no lines conflict: the
+    text the merged state is written into, so that comments and keys of one's own from
+    both sides stay; None when lines conflict, or git cannot be run (then ours' text)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    program = shutil.which("git")
+    if base is None or program is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="roadmap-merge-") as folder:
+        names = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder, name)
+            path.write_text(text, encoding="utf-8", newline="")
+            names.append(str(path))
+        try:
+            done = subprocess.run(
+                [program, "merge-file", "-p", "--quiet", *names],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+    if done.returncode != 0:
+        return None
+    try:
+        text = done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    from roadmap_cli.formats import toml_text
+
+    try:  # lines from both sides may not make TOML together (a key written twice)
+        toml_text.loads(text)
+    except (toml_text.TOMLDecodeError, ValueError):
+        return None
+    return None if has_markers(text) else text
 
 
 _MISSING = object()

@@ -19,6 +19,7 @@ Only the real `git` program is run, with arguments in a list (no shell), in the 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -44,6 +45,7 @@ BUSY = {
 # The kinds of files roadmap keeps in the progress folder: the only ones a sync commits, and
 # the only ones it lets a remote it has never merged with hold.
 OWN_SUFFIXES = (".toml", ".history.jsonl")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name git patterns read as such
 
 
 def driver_command() -> str:
@@ -93,12 +95,16 @@ class Git:
 
 
 def last_line(done: subprocess.CompletedProcess[str]) -> str:
-    """git's own word on what went wrong: its last line that says something."""
-    lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines()]
-    said = [line for line in lines if line and not line.startswith("hint:")]
+    """git's own word on what went wrong: a push's reason for a refused ref, else its first
+    `fatal:` or `error:` line, else its last line that says something (stderr first)."""
     from roadmap_cli.core.sanitize import clean
 
-    return clean(said[-1])[:500] if said else f"exit code {done.returncode}"
+    refused = [line.split("\t")[-1] for line in done.stdout.splitlines() if line[:2] == "!\t"]
+    lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines()]
+    said = [line for line in lines if line and not line.startswith(("hint:", "Done", "To "))]
+    first = [line for line in said if line.startswith(("fatal:", "error:"))]
+    found = (refused or first or said[-1:] or [f"exit code {done.returncode}"])[0]
+    return clean(found.removeprefix("fatal: ").removeprefix("error: "))[:500]
 
 
 @dataclass
@@ -222,6 +228,11 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     """Make the progress folder a synced repository; what was done, one line each."""
     if remote is not None:
         _check_remote(remote)
+    if not SAFE_NAME.fullmatch(state_file.name):
+        raise SyncError(
+            f"git patterns would misread the progress file's name {state_file.name!r}; name"
+            " it with letters, digits, '.', '_' and '-' only (ROADMAP_STATE) and set up again"
+        )
     said: list[str] = []
     folder = state_file.parent
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,7 +245,11 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     else:
         said.append(f"Using the git repository at {repo.top}")
     attributes = folder / ".gitattributes"
-    lines = [f"/{state_file.name} merge={DRIVER}", f"/{history_file.name} merge=union"]
+    lines = [
+        f"/{state_file.name} merge={DRIVER}",
+        f"/{history_file.name} merge=union",
+        "/.gitattributes merge=union",  # two machines' own lines both stay
+    ]
     if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
         said.append(
             f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
@@ -243,7 +258,7 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     exclude = Path(repo.git.out("rev-parse", "--git-path", "info/exclude"))
     if not exclude.is_absolute():  # relative to the folder git ran in
         exclude = repo.git.folder / exclude
-    where = "" if repo.state.parent == Path(".") else "/" + repo.state.parent.as_posix()
+    where = "" if repo.state.parent == Path(".") else "/" + _escaped(repo.state.parent.as_posix())
     names = [state_file.name, history_file.name]
     ignored = [
         f"{where}/{state_file.name}.lock",
@@ -278,6 +293,11 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         )
     said.append("Checked: git resolves the progress file to roadmap's driver")
     return said
+
+
+def _escaped(path: str) -> str:
+    """A folder's path as a gitignore pattern matching it alone (globs and spaces quoted)."""
+    return "".join("\\" + c if c in "*?[]\\!# " else c for c in path)
 
 
 def _check_remote(remote: str) -> None:
@@ -318,6 +338,7 @@ class Synced:
     remote: str | None = None  # None: no remote to sync with
     branch: str | None = None  # the remote branch, as `origin/main`
     received: list[str] = field(default_factory=list)  # the commands that arrived
+    merged: bool = False  # the remote had commits this machine lacked
     pushed: bool = False
     retries: int = 0  # pushes refused because the remote had moved on
 
@@ -327,7 +348,7 @@ def sync(state_file: Path, history_file: Path) -> Synced:
     repo = open_repo(state_file, history_file)
     assert repo is not None
     operation = busy(repo)  # first: a rebase detaches HEAD too
-    if operation is not None:
+    if operation is not None and not _conclude(repo):
         raise SyncError(operation)
     if repo.branch is None:
         raise SyncError(
@@ -356,9 +377,16 @@ def sync(state_file: Path, history_file: Path) -> Synced:
         target, upstream = _upstream(repo, remote)
         done.branch = f"{remote}/{target}"
         if upstream is not None:
-            done.received += _merge(repo, upstream)
-        if upstream is not None and not _ahead(repo, upstream):
-            return done
+            counted = repo.git.run(
+                "rev-list", "--left-right", "--count", f"HEAD...{upstream}", check=False
+            )
+            born = counted.returncode == 0  # else no commit yet: what the remote has is all
+            ahead, behind = map(int, counted.stdout.split()) if born else (0, 1)
+            if behind:
+                done.received += _merge(repo, upstream, born)
+                done.merged = True
+            if not ahead:  # nothing of ours the remote lacks (a fast-forward, or no change)
+                return done
         pushed = repo.git.run(
             "push",
             "--porcelain",
@@ -371,7 +399,7 @@ def sync(state_file: Path, history_file: Path) -> Synced:
         if pushed.returncode == 0:
             done.pushed = True
             return done
-        if "[rejected]" not in pushed.stdout and "rejected" not in pushed.stderr:
+        if "\t[rejected]" not in pushed.stdout:  # a refusal other than "fetch first"
             raise SyncError(
                 f"cannot push to {remote}: {last_line(pushed)}; your changes are committed"
                 " here and go with the next sync"
@@ -383,12 +411,55 @@ def sync(state_file: Path, history_file: Path) -> Synced:
     )
 
 
+def _conclude(repo: Repo) -> bool:
+    """Commit a merge that stopped on roadmap's files alone, once they are whole again (git
+    merged them as text, and `roadmap doctor --repair` merged both sides): what a learner
+    would otherwise finish by hand. False for any other operation under way."""
+    if not (repo.git_dir / "MERGE_HEAD").exists() or busy_beyond_merge(repo):
+        return False
+    unmerged = repo.git.out("diff", "--name-only", "--diff-filter=U", "-z").split("\0")
+    unmerged = [name for name in unmerged if name]
+    if not all(_is_ours(repo, name) for name in unmerged):
+        return False
+    from roadmap_cli.storage import conflicts
+
+    for name in unmerged:
+        try:
+            text = (repo.top / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        if conflicts.has_markers(text):
+            return False
+    _identity(repo)
+    repo.git.out("add", "--", *unmerged)
+    repo.git.run(*repo.git.identity, "commit", "--quiet", "--no-edit")
+    return True
+
+
+def busy_beyond_merge(repo: Repo) -> bool:
+    return any((repo.git_dir / name).exists() for name in BUSY if name != "MERGE_HEAD")
+
+
+def _is_ours(repo: Repo, path: str) -> bool:
+    """A file of roadmap's: in the progress folder, a progress file of any catalog, a
+    history, or the .gitattributes beside them."""
+    where = Path(path)
+    if where.parent != repo.state.parent:
+        return False
+    name = where.name
+    return (
+        path in (str(repo.state), str(repo.history))
+        or name == ".gitattributes"
+        or (name.startswith("progress") and name.endswith(OWN_SUFFIXES))
+    )
+
+
 def _our_changes(repo: Repo) -> list[str]:
     """The progress files that changed (relative to the top); refuse changes of any other
     tracked file, and files in the progress folder that are not roadmap's."""
     listed = repo.git.run("status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
     entries = listed.split("\0")
-    ours = {str(repo.state), str(repo.history), str(repo.state.parent / ".gitattributes")}
+    ours = {str(repo.state), str(repo.history)}
     folder = str(repo.state.parent)
     changed: list[str] = []
     n = 0
@@ -400,8 +471,7 @@ def _our_changes(repo: Repo) -> list[str]:
         code, path = entry[:2], entry[3:]
         if code[0] in "RC":
             n += 1  # the name it had comes next
-        mine = path.replace(os.sep, "/") if os.sep != "/" else path
-        if mine in ours or path in ours:
+        if path in ours or _is_ours(repo, path):
             changed.append(path)
             continue
         in_folder = folder == "." or path.startswith(folder.rstrip("/") + "/")
@@ -512,27 +582,22 @@ def _upstream(repo: Repo, remote: str) -> tuple[str, str | None]:
     return names[0], None
 
 
-def _ahead(repo: Repo, upstream: str) -> int:
-    counted = repo.git.run("rev-list", "--count", f"{upstream}..HEAD", check=False)
-    return int(counted.stdout.strip() or 0) if counted.returncode == 0 else 1
-
-
-def _merge(repo: Repo, upstream: str) -> list[str]:
+def _merge(repo: Repo, upstream: str, born: bool) -> list[str]:
     """Merge what the remote has that HEAD lacks; the commands of the records it brought."""
-    head = repo.git.run("rev-parse", "--verify", "--quiet", "HEAD", check=False).stdout.strip()
-    if head:
-        behind = repo.git.out("rev-list", "--count", f"HEAD..{upstream}")
-        if behind == "0":
-            return []
     short = upstream.removeprefix("refs/remotes/")
+    _refuse_links(repo, upstream, short)
     args = ["merge", "--quiet", "--no-edit", "--no-stat", "-m", f"roadmap sync: merge {short}"]
-    if head and repo.git.run("merge-base", "HEAD", upstream, check=False).returncode != 0:
+    merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
+    if merged.returncode != 0 and "unrelated histories" in merged.stderr:
         _check_unrelated(repo, upstream)
         args.append("--allow-unrelated-histories")
-    merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
+        merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
     if merged.returncode != 0:
         conflicted = repo.git.run("diff", "--name-only", "--diff-filter=U", check=False)
         files = ", ".join(conflicted.stdout.split()) or last_line(merged)
+        driver = [line for line in merged.stderr.splitlines() if line.startswith("roadmap: ")]
+        if driver:  # the merge driver's own reason
+            files += ": " + driver[0].removeprefix("roadmap: error: ").rstrip(".")
         if (repo.git_dir / "MERGE_HEAD").exists():
             repo.git.run("merge", "--abort", check=False)
         raise SyncError(
@@ -540,12 +605,29 @@ def _merge(repo: Repo, upstream: str) -> list[str]:
             " it was undone, and nothing changed here. Run 'roadmap doctor' to check the"
             " progress files on both machines"
         )
-    if head:
-        return _added_records(repo, head, "HEAD")
+    if born:
+        return _added_records(repo, "ORIG_HEAD", "HEAD")
     from roadmap_cli.core.sanitize import clean
     from roadmap_cli.storage import history_file
 
     return [clean(r.command) for r in history_file.read(repo.top / repo.history).records]
+
+
+def _refuse_links(repo: Repo, upstream: str, short: str) -> None:
+    """A link where roadmap keeps a file would send its writes elsewhere: a remote that
+    holds one in the progress folder (someone committed it) is not merged."""
+    folder = repo.state.parent.as_posix()
+    where = () if folder == "." else ("--", f"{folder}/")
+    listed = repo.git.out("ls-tree", "-z", upstream, *where)
+    for entry in listed.split("\0"):
+        info, _, path = entry.partition("\t")
+        if info.startswith("120000 ") and (
+            _is_ours(repo, path) or Path(path).name.startswith(repo.state.name)
+        ):
+            raise SyncError(
+                f"{short} holds a link at {path}, where roadmap keeps a file of its own; it"
+                " was not merged. Remove the link from the remote's branch and sync again"
+            )
 
 
 def _check_unrelated(repo: Repo, upstream: str) -> None:

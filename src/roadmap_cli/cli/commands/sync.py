@@ -77,7 +77,9 @@ def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
         if done.pushed:
             tried = f" (after {done.retries} refused push{'es' if done.retries > 1 else ''})"
             lines.append(f"Sent to {where}" + (tried if done.retries else ""))
-        if not done.received and not done.pushed:
+        if done.merged and not done.received:
+            lines.append(f"Merged {where} (no recorded changes: edits by hand, or settings)")
+        if not done.merged and not done.pushed:
             lines.append(f"Up to date with {where}")
     session.print("\n".join(lines))
 
