@@ -580,8 +580,8 @@ def test_every_catalogs_progress_in_the_folder_is_synced(
     laptop("done", "python")
     laptop("--catalog", str(mine), "done", "rag")
     assert (laptop.folder / "progress-mycat.toml").exists()
-    laptop("sync", "setup")
-    laptop("--catalog", str(mine), "sync", "setup")
+    laptop("sync", "setup")  # for the bundled catalog only: the other's lock is no change
+    laptop("--catalog", str(mine), "done", "lora")
     out = laptop("sync").stdout
     assert "Committed" in out
     committed = laptop.git("show", "--name-only", "--format=", "HEAD").split()
@@ -617,3 +617,73 @@ def test_a_push_the_remote_refuses_says_why_and_is_not_retried(
     assert "pre-receive hook declined" in refused.stderr
     assert "committed here and go with the next sync" in refused.stderr
     assert laptop.git("log", "-1", "--format=%s").strip() == "done rag"
+
+
+def test_a_git_of_another_repository_in_the_environment_is_not_followed(
+    world: tuple[Path, list[Machine]], tmp_path: Path
+) -> None:
+    """A hook or a dotfiles tool sets GIT_DIR for its own repository: sync still works on
+    the progress folder's."""
+    remote, (laptop, *_) = world
+    other = tmp_path / "dotfiles"
+    subprocess.run([GIT, "init", "--quiet", str(other)], check=True)
+    laptop.env["GIT_DIR"] = str(other / ".git")
+    laptop.env["GIT_WORK_TREE"] = str(other)
+    laptop("done", "python")
+    assert f"Made {laptop.folder} a git repository" in laptop("sync", "setup", str(remote)).stdout
+    laptop("sync")
+    del laptop.env["GIT_DIR"], laptop.env["GIT_WORK_TREE"]
+    assert laptop.git("log", "--format=%s").split("\n")[0] == "done python"
+    config = (other / ".git" / "config").read_text()
+    assert "roadmap" not in config and "remote" not in config
+    assert not (other / ".gitattributes").exists()
+
+
+def test_a_remote_that_keeps_progress_at_another_path_is_refused(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, work, _) = world
+    notes = laptop.home / "notes"
+    subprocess.run([GIT, "init", "--quiet", str(notes)], check=True)  # progress in a folder
+    laptop.env["ROADMAP_STATE"] = str(notes / "roadmap" / "progress.toml")
+    laptop("done", "python")
+    laptop("sync", "setup", str(remote))
+    laptop("sync")
+    work("done", "rag")
+    work("sync", "setup", str(remote))
+    refused = work("sync", code=1)
+    assert "keeps its progress at roadmap/progress.toml" in refused.stderr
+    assert "ROADMAP_STATE" in refused.stderr
+    assert not (work.folder / "roadmap").exists()
+
+
+def test_sync_keeps_the_progress_files_private_and_names_what_failed(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("done", "rag")
+    laptop("sync")
+    work("start", "agentic-ai")
+    work("sync")  # a merge: git writes the files as it writes any
+    for path in (work.state, work.history):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    hook = work.folder / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'hook says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    work("done", "agentic-ai")
+    refused = work("sync", code=1)
+    assert "git commit failed: hook says no" in refused.stderr
+
+
+def test_lines_a_rewrite_moved_are_not_named_as_new(world: tuple[Path, list[Machine]]) -> None:
+    """A trim, or a union of two machines' lines, rewrites the history in another order:
+    the commit names only the records that are new."""
+    remote, (laptop, *_) = world
+    joined(remote, [laptop])
+    laptop("start", "rag")
+    laptop("sync")
+    lines = laptop.history.read_text().splitlines()
+    laptop.history.write_text("\n".join(reversed(lines)) + "\n")
+    laptop("done", "rag")
+    assert "Committed: done rag\n" in laptop("sync").stdout

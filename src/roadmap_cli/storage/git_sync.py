@@ -30,6 +30,26 @@ from pathlib import Path
 from roadmap_cli.core.errors import SyncError, UsageError
 
 DRIVER = "roadmap"  # merge.roadmap.driver
+LOCAL_ENV = frozenset(
+    [
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_CONFIG",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_GRAFT_FILE",
+        "GIT_INDEX_FILE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_PREFIX",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_SHALLOW_FILE",
+        "GIT_COMMON_DIR",
+    ]
+)
 DRIVER_NAME = "roadmap progress (docs/sync.md)"
 IDENTITY = ("roadmap", "roadmap@localhost")  # when git has none configured
 PUSH_TRIES = 4  # a push, and three more after fetching what the remote gained meanwhile
@@ -45,6 +65,8 @@ BUSY = {
 # The kinds of files roadmap keeps in the progress folder: the only ones a sync commits, and
 # the only ones it lets a remote it has never merged with hold.
 OWN_SUFFIXES = (".toml", ".history.jsonl")
+# What roadmap leaves beside any progress file: its lock, temporary files and copies.
+BY_PRODUCTS = ("*.toml.lock", "*.toml.bak-*", "*.toml.corrupt-*", ".*.tmp")
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name git patterns read as such
 
 
@@ -71,7 +93,10 @@ class Git:
         self.program = program
         self.folder = folder
         self.identity: list[str] = []  # -c options for commits when git has no identity
-        self.env = {**os.environ, "LC_ALL": "C", "GIT_MERGE_AUTOEDIT": "no"}
+        # Variables a parent git sets for its own repository (a hook, a dotfiles tool) would
+        # point every command at that one: git's own list (`git rev-parse --local-env-vars`).
+        inherited = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV}
+        self.env = {**inherited, "LC_ALL": "C", "GIT_MERGE_AUTOEDIT": "no"}
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:
@@ -87,7 +112,8 @@ class Git:
         except OSError as exc:
             raise SyncError(f"cannot run git ({self.program}): {exc.strerror or exc}") from None
         if check and done.returncode != 0:
-            raise SyncError(f"git {args[0]} failed: {last_line(done)}")
+            name = next(a for n, a in enumerate(args) if a != "-c" and args[n - 1 : n] != ("-c",))
+            raise SyncError(f"git {name} failed: {last_line(done)}")
         return done
 
     def out(self, *args: str) -> str:
@@ -250,6 +276,8 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         f"/{history_file.name} merge=union",
         "/.gitattributes merge=union",  # two machines' own lines both stay
     ]
+    if state_file.name.startswith("progress"):  # the data folder: every catalog's progress
+        lines[2:2] = [f"/progress-*.toml merge={DRIVER}", "/progress-*.history.jsonl merge=union"]
     if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
         said.append(
             f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
@@ -259,13 +287,7 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     if not exclude.is_absolute():  # relative to the folder git ran in
         exclude = repo.git.folder / exclude
     where = "" if repo.state.parent == Path(".") else "/" + _escaped(repo.state.parent.as_posix())
-    names = [state_file.name, history_file.name]
-    ignored = [
-        f"{where}/{state_file.name}.lock",
-        f"{where}/{state_file.name}.bak-*",
-        f"{where}/{state_file.name}.corrupt-*",
-    ]
-    ignored += [f"{where}/.{name}.*.tmp" for name in names]
+    ignored = [f"{where}/{pattern}" for pattern in BY_PRODUCTS]
     exclude.parent.mkdir(parents=True, exist_ok=True)
     _append_lines(exclude, ignored, "# roadmap: its lock, temporary files and copies")
     repo.git.out("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
@@ -335,6 +357,7 @@ class Synced:
     """What a sync did."""
 
     committed: list[str] = field(default_factory=list)  # the commands it committed
+    subject: str | None = None  # the message of its commit; None: nothing to commit
     remote: str | None = None  # None: no remote to sync with
     branch: str | None = None  # the remote branch, as `origin/main`
     received: list[str] = field(default_factory=list)  # the commands that arrived
@@ -344,7 +367,27 @@ class Synced:
 
 
 def sync(state_file: Path, history_file: Path) -> Synced:
-    """Commit, fetch, merge and push the progress files (the caller holds the lock)."""
+    """Commit, fetch, merge and push the progress files (the caller holds the lock). Git
+    writes what it merges as any file of the repository (readable by all, as the umask
+    has it); the progress files keep the mode they had, or are made private (0600)."""
+    modes: dict[Path, int] = {}
+    for path in (state_file, history_file):
+        try:
+            modes[path] = path.stat().st_mode & 0o777
+        except OSError:
+            modes[path] = 0o600
+    try:
+        return _sync(state_file, history_file)
+    finally:
+        for path, mode in modes.items():
+            try:
+                if path.stat().st_mode & 0o777 != mode:
+                    path.chmod(mode)
+            except OSError:
+                pass
+
+
+def _sync(state_file: Path, history_file: Path) -> Synced:
     repo = open_repo(state_file, history_file)
     assert repo is not None
     operation = busy(repo)  # first: a rebase detaches HEAD too
@@ -362,7 +405,7 @@ def sync(state_file: Path, history_file: Path) -> Synced:
     done = Synced()
     _identity(repo)
     if ours:
-        done.committed = _commit(repo, ours)
+        done.subject, done.committed = _commit(repo, ours)
     remote = _remote(repo)
     if remote is None:
         return done
@@ -448,10 +491,16 @@ def _is_ours(repo: Repo, path: str) -> bool:
         return False
     name = where.name
     return (
-        path in (str(repo.state), str(repo.history))
+        where in (repo.state, repo.history)
         or name == ".gitattributes"
         or (name.startswith("progress") and name.endswith(OWN_SUFFIXES))
     )
+
+
+def _by_product(path: str) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(Path(path).name, pattern) for pattern in BY_PRODUCTS)
 
 
 def _our_changes(repo: Repo) -> list[str]:
@@ -459,7 +508,6 @@ def _our_changes(repo: Repo) -> list[str]:
     tracked file, and files in the progress folder that are not roadmap's."""
     listed = repo.git.run("status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
     entries = listed.split("\0")
-    ours = {str(repo.state), str(repo.history)}
     folder = str(repo.state.parent)
     changed: list[str] = []
     n = 0
@@ -471,9 +519,11 @@ def _our_changes(repo: Repo) -> list[str]:
         code, path = entry[:2], entry[3:]
         if code[0] in "RC":
             n += 1  # the name it had comes next
-        if path in ours or _is_ours(repo, path):
+        if _is_ours(repo, path):
             changed.append(path)
             continue
+        if code == "??" and Path(path).parent == repo.state.parent and _by_product(path):
+            continue  # a lock or a copy, excluded by setup (on a machine set up before)
         in_folder = folder == "." or path.startswith(folder.rstrip("/") + "/")
         if code != "??" or in_folder:
             raise SyncError(
@@ -494,7 +544,7 @@ def _identity(repo: Repo) -> None:
             repo.git.identity += ["-c", f"{key}={value}"]
 
 
-def _commit(repo: Repo, paths: list[str]) -> list[str]:
+def _commit(repo: Repo, paths: list[str]) -> tuple[str, list[str]]:
     repo.git.out("add", "--", *paths)
     added = _added_records(repo, "--cached")
     subject = summary(added) or (
@@ -507,7 +557,7 @@ def _commit(repo: Repo, paths: list[str]) -> list[str]:
     if len(added) > 1:
         args += ["-m", body]
     repo.git.run(*repo.git.identity, *args, "--", *paths)
-    return added
+    return subject, added
 
 
 def _added_records(repo: Repo, *between: str) -> list[str]:
@@ -526,9 +576,10 @@ def _added_records(repo: Repo, *between: str) -> list[str]:
         str(repo.history),
     )
     found: list[str] = []
-    seen: set[str] = set()
+    # A trim rewrites the file: a line it moved shows as removed and added, and is no news.
+    seen = {_id_of(line[1:]) for line in diff.splitlines() if line.startswith("-{")}
     for line in diff.splitlines():
-        if not line.startswith("+{"):
+        if not line.startswith("+{") or _id_of(line[1:]) in seen:
             continue
         try:
             record = Record.from_json(line[1:])
@@ -538,6 +589,13 @@ def _added_records(repo: Repo, *between: str) -> list[str]:
             seen.add(record.id)
             found.append(" ".join(clean(record.command).split()))
     return found
+
+
+def _id_of(line: str) -> str | None:
+    """A record's id, read from its line without parsing the rest (ids are plain text)."""
+    start = line.find('"id": "')
+    end = line.find('"', start + 7)
+    return line[start + 7 : end] if start >= 0 and end > 0 else None
 
 
 def summary(commands: list[str], width: int = 72) -> str:
@@ -633,12 +691,25 @@ def _refuse_links(repo: Repo, upstream: str, short: str) -> None:
 def _check_unrelated(repo: Repo, upstream: str) -> None:
     """A remote whose history shares nothing with this one is merged only when it holds
     roadmap's files alone (the first sync of a second machine), never someone's project."""
-    names = repo.git.out("ls-tree", "-r", "--name-only", upstream).splitlines()
+    names = repo.git.out("ls-tree", "-r", "-z", "--name-only", upstream).split("\0")
+    names = [name for name in names if name]
+    short = upstream.removeprefix("refs/remotes/")
     other = [n for n in names if not (n.endswith(OWN_SUFFIXES) or n.endswith(".gitattributes"))]
     if other:
         raise SyncError(
-            f"{upstream.removeprefix('refs/remotes/')} shares no history with {repo.top} and"
-            f" holds other files ({other[0]}); check the remote's URL"
+            f"{short} shares no history with {repo.top} and holds other files ({other[0]});"
+            " check the remote's URL"
+        )
+    elsewhere = sorted(
+        (n for n in names if Path(n).parent != repo.state.parent),
+        key=lambda n: not n.endswith(".toml"),  # a progress file names the place best
+    )
+    if elsewhere:  # its progress would sit beside this one's, and neither would see the other
+        where = repo.state.parent.as_posix()
+        raise SyncError(
+            f"{short} keeps its progress at {elsewhere[0]}, this machine in"
+            f" {'the top folder' if where == '.' else where + '/'} of {repo.top}; point"
+            " ROADMAP_STATE at the same place on both machines and sync again"
         )
 
 

@@ -60,11 +60,11 @@ def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
         session.print_json(doc)
         return
     lines = []
-    if done.committed:
-        lines.append(f"Committed: {git_sync.summary(done.committed)}")
+    if done.subject:
+        lines.append(f"Committed: {done.subject}")
     if done.remote is None:
         lines.append(
-            ("Nothing new to commit. " if not done.committed else "")
+            ("Nothing new to commit. " if not done.subject else "")
             + "No remote to sync with; add one with 'roadmap sync setup URL'"
         )
     else:
