@@ -132,6 +132,11 @@ def test_setup_makes_a_repository_registers_the_driver_locally_and_checks_it(
     again = laptop("sync", "setup", str(remote)).stdout
     assert "Using the git repository" in again and "already" in again
     assert (laptop.folder / ".gitattributes").read_text() == attributes
+    # Another remote than origin's is refused before anything is written.
+    (laptop.folder / ".gitattributes").unlink()
+    refused = laptop("sync", "setup", "/elsewhere.git", code=1)
+    assert f"the remote origin of {laptop.folder} is {remote}, not /elsewhere.git" in refused.stderr
+    assert not (laptop.folder / ".gitattributes").exists()
 
 
 def test_setup_uses_the_repository_the_progress_folder_is_in_and_leaves_its_files(

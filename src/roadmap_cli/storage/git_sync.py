@@ -270,6 +270,13 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         assert repo is not None
     else:
         said.append(f"Using the git repository at {repo.top}")
+    current = repo.git.run("remote", "get-url", "origin", check=False)
+    origin = current.stdout.strip() if current.returncode == 0 else None
+    if remote is not None and origin not in (None, remote):  # before anything is written
+        raise SyncError(
+            f"the remote origin of {repo.top} is {origin}, not {remote}; change it with"
+            " 'git remote set-url origin URL' if you mean to"
+        )
     attributes = folder / ".gitattributes"
     lines = [
         f"/{state_file.name} merge={DRIVER}",
@@ -293,18 +300,11 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     repo.git.out("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
     repo.git.out("config", "--local", f"merge.{DRIVER}.driver", driver_command())
     said.append(f"Registered roadmap's merge driver in {repo.git_dir / 'config'}")
-    if remote is not None:
-        current = repo.git.run("remote", "get-url", "origin", check=False)
-        if current.returncode != 0:
-            repo.git.out("remote", "add", "origin", remote)
-            said.append(f"Added the remote origin: {remote}")
-        elif current.stdout.strip() != remote:
-            raise SyncError(
-                f"the remote origin of {repo.top} is {current.stdout.strip()}, not {remote};"
-                " change it with 'git remote set-url origin URL' if you mean to"
-            )
-        else:
-            said.append(f"The remote origin is already {remote}")
+    if remote is not None and origin is None:
+        repo.git.out("remote", "add", "origin", remote)
+        said.append(f"Added the remote origin: {remote}")
+    elif remote is not None:
+        said.append(f"The remote origin is already {remote}")
     repo = open_repo(state_file, history_file)
     assert repo is not None
     problem = driver_problem(repo)
