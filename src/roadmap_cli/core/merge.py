@@ -307,6 +307,7 @@ def _goals(goals: list[Any]) -> list[Any]:
 
 
 def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
+    """One topic or project three ways (None: no entry)."""
     if a == b:
         return a
     if a == o:
@@ -346,6 +347,9 @@ def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Ent
     chosen = a if unit(a) == tuple(values[f] for f in together) else b
     values.update({f: getattr(chosen, f) for f in _DERIVED if hasattr(chosen, f)})
     entry = replace(later, **values)
+    kept = entry.status or getattr(entry, "note", None) or any(getattr(entry, f) for f in rows)
+    if isinstance(entry, TopicProgress) and not kept:
+        return None  # pending with nothing to keep: no entry, as `merge` has it
     try:  # what the fields make together must be an entry the file may hold
         return entry_from(name, to_json(entry, exclude_none=True))
     except Invalid:  # as `merge` would have it: the later entry, notes and rows unioned

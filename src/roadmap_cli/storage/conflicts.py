@@ -118,11 +118,20 @@ def read_version(path: Path, label: str) -> str | None:
 def merged_text(base: str | None, ours: str, theirs: str, catalog_id: str | None = None) -> str:
     """The merge of three versions of the progress file, as ours' text edited."""
     from roadmap_cli.core.merge import merge3
+    from roadmap_cli.formats import toml_text
+    from roadmap_cli.storage.state_file import validate
 
-    old = state_of(base, "the common version", catalog_id) if base is not None else None
+    try:  # an ancestor that cannot be read (a file broken then, and mended since): none
+        old = state_of(base, "the common version", catalog_id) if base is not None else None
+    except StateError:
+        old, base = None, None
     mine = state_of(ours, "our version", catalog_id)
     yours = state_of(theirs, "their version", catalog_id)
-    return text_of(merge3(old, mine, yours), base, ours, theirs)
+    merged = merge3(old, mine, yours)
+    text = text_of(merged, base, ours, theirs)
+    if validate(toml_text.loads(text), Path("the merge")) != merged:  # read back: the same
+        raise StateError("the merged progress did not read back as merged; kept ours")
+    return text
 
 
 def merge_files(base: Path, ours: Path, theirs: Path, catalog_id: str | None = None) -> None:
