@@ -74,11 +74,11 @@ def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
                 f"Received {count} change{'' if count == 1 else 's'} from {where}:"
                 f" {git_sync.summary(done.received)}"
             )
+        elif done.merged:
+            lines.append(f"Merged {where} (no recorded changes: edits by hand, or settings)")
         if done.pushed:
             tried = f" (after {done.retries} refused push{'es' if done.retries > 1 else ''})"
             lines.append(f"Sent to {where}" + (tried if done.retries else ""))
-        if done.merged and not done.received:
-            lines.append(f"Merged {where} (no recorded changes: edits by hand, or settings)")
         if not done.merged and not done.pushed:
             lines.append(f"Up to date with {where}")
     session.print("\n".join(lines))
@@ -113,7 +113,7 @@ def setup(
     with store.holding_lock():
         said = git_sync.setup(store.target, store.history_path, remote)
     said.append("Run 'roadmap sync' to commit and send your progress")
-    session.print("\n".join(said), wrap=False)
+    session.print("\n".join(said))
 
 
 @app.command("merge-driver", hidden=True, rich_help_panel="Sharing")
