@@ -552,6 +552,12 @@ def test_comments_and_own_keys_of_both_machines_stay(world: tuple[Path, list[Mac
     merged = laptop.state.read_text()
     assert merged == work.state.read_text()
     assert merged.startswith("# kept in git, edited by hand\n")
+    # An edit by hand alone is committed as one, and arrives as a merge without records.
+    laptop.state.write_text(merged + "# the end\n")
+    assert "Committed: roadmap: progress edited by hand" in laptop("sync").stdout
+    said = work("sync").stdout
+    assert "no recorded changes" in said and "Received" not in said
+    assert work.state.read_text().endswith("# the end\n")
     assert laptop.progress()["topics"]["python"]["book"] == "Fluent"
     assert {"rag", "agentic-ai"} <= set(laptop.progress()["topics"])
 
