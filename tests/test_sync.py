@@ -698,3 +698,20 @@ def test_lines_a_rewrite_moved_are_not_named_as_new(world: tuple[Path, list[Mach
     laptop.history.write_text("\n".join(reversed(lines)) + "\n")
     laptop("done", "rag")
     assert "Committed: done rag\n" in laptop("sync").stdout
+
+
+def test_markers_pushed_from_elsewhere_are_named_after_the_sync_and_repaired(
+    world: tuple[Path, list[Machine]],
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    text = laptop.state.read_text()
+    laptop.state.write_text(text + "<<<<<<< HEAD\n=======\n>>>>>>> theirs\n")
+    laptop.git("-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "web merge")
+    laptop.git("push", "--quiet", "origin", "HEAD")
+    refused = work("sync", code=1)
+    assert "the sync is done, but what it brought cannot be used" in refused.stderr
+    assert "git conflict markers" in refused.stderr and refused.stderr.count("\n") == 1
+    work("doctor", "--repair")
+    work("sync")
+    assert_no_markers(work)

@@ -11,6 +11,7 @@ import typer
 from roadmap_cli.cli.app import app
 from roadmap_cli.cli.help import RoadmapGroup
 from roadmap_cli.cli.session import JsonOption, session_of
+from roadmap_cli.core.errors import StateError
 
 HELP_ORDER = 5.5  # with the sharing commands
 
@@ -45,7 +46,12 @@ def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
     with store.holding_lock():
         store.read(cached=False)  # never commit a file that cannot be used (conflict markers)
         done = git_sync.sync(store.target, store.history_path)
-        store.read(cached=False)  # what the merge made reads and validates
+        try:
+            store.read(cached=False)  # what the merge made reads and validates
+        except StateError as exc:  # say so: another machine pushed a file that cannot be used
+            raise type(exc)(
+                f"the sync is done, but what it brought cannot be used: {exc}"
+            ) from None
     where = done.branch or done.remote
     doc = {
         "version": 1,
