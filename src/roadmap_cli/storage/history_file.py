@@ -8,7 +8,6 @@ records. The progress file alone holds current progress, so trimming history nev
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
 from roadmap_cli.core.records import History, Record
@@ -31,10 +30,10 @@ def read(path: Path) -> History:
 
     A file that git merged as a union of lines (`roadmap sync`) may hold a record twice, or
     records out of time order (one machine's new lines, then another's): each id counts once
-    (its first line), and records are put in time order (then id, as a merge orders them),
-    so that every reader (log, undo, the calendar, a merge) sees one history whatever the
-    order the machines synced in. Git's
-    conflict markers, from a merge made without the attributes, are lines of no record."""
+    (its first line), and records are put in time order (those of one second in the order
+    of their lines), so that every reader (log, undo, the calendar, a merge) sees one
+    history whatever the order the machines synced in. Git's conflict markers, from a merge
+    made without the attributes, are lines of no record."""
     history = History()
     try:
         text = files.read_regular(path).decode("utf-8", errors="replace")
@@ -54,16 +53,12 @@ def read(path: Path) -> History:
             history.repeated += 1
             continue
         seen.add(record.id)
-        if history.records and (record.time, record.id) < _key(history.records[-1]):
+        if history.records and record.time < history.records[-1].time:
             ordered = False
         history.records.append(record)
-    if not ordered:  # as a merge orders them: the id breaks ties within a second
-        history.records.sort(key=_key)
+    if not ordered:  # stable: the records of one second keep the order of their lines
+        history.records.sort(key=lambda record: record.time)
     return history
-
-
-def _key(record: Record) -> tuple[datetime, str]:
-    return record.time, record.id
 
 
 def append(path: Path, record: Record) -> None:
