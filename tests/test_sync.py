@@ -102,6 +102,11 @@ def joined(remote: Path, machines: list[Machine]) -> list[Machine]:
     return machines
 
 
+def flat(text: str) -> str:
+    """Output as one line: a long path may wrap onto a line of its own at any width."""
+    return " ".join(text.split())
+
+
 def assert_no_markers(machine: Machine) -> None:
     for path in (machine.state, machine.history):
         text = path.read_text(encoding="utf-8")
@@ -116,7 +121,7 @@ def test_setup_makes_a_repository_registers_the_driver_locally_and_checks_it(
 ) -> None:
     remote, (laptop, *_) = world
     laptop("done", "python")
-    said = laptop("sync", "setup", str(remote)).stdout
+    said = flat(laptop("sync", "setup", str(remote)).stdout)
     assert "Made" in said and "a git repository" in said
     assert "Registered roadmap's merge driver" in said
     assert f"Added the remote origin: {remote}" in said
@@ -130,7 +135,7 @@ def test_setup_makes_a_repository_registers_the_driver_locally_and_checks_it(
     assert not (laptop.home / ".gitconfig").exists()  # never the user's global config
     assert not (laptop.home / "config" / "git").exists()
     # Setting up again changes nothing and says so plainly.
-    again = laptop("sync", "setup", str(remote)).stdout
+    again = flat(laptop("sync", "setup", str(remote)).stdout)
     assert "Using the git repository" in again and "already" in again
     assert (laptop.folder / ".gitattributes").read_text() == attributes
     # Another remote than origin's is refused before anything is written.
@@ -151,7 +156,7 @@ def test_setup_uses_the_repository_the_progress_folder_is_in_and_leaves_its_file
     (notes / ".gitattributes").write_text("*.md text\n")
     laptop.env["ROADMAP_STATE"] = str(notes / "roadmap" / "progress.toml")
     laptop("done", "python")
-    said = laptop("sync", "setup").stdout
+    said = flat(laptop("sync", "setup").stdout)
     assert f"Using the git repository at {notes}" in said
     assert (notes / "README.md").read_text() == "my notes\n"
     assert (notes / ".gitattributes").read_text() == "*.md text\n"  # the top one untouched
@@ -643,7 +648,8 @@ def test_a_git_of_another_repository_in_the_environment_is_not_followed(
     laptop.env["GIT_DIR"] = str(other / ".git")
     laptop.env["GIT_WORK_TREE"] = str(other)
     laptop("done", "python")
-    assert f"Made {laptop.folder} a git repository" in laptop("sync", "setup", str(remote)).stdout
+    said = flat(laptop("sync", "setup", str(remote)).stdout)
+    assert f"Made {laptop.folder} a git repository" in said
     laptop("sync")
     del laptop.env["GIT_DIR"], laptop.env["GIT_WORK_TREE"]
     assert laptop.git("log", "--format=%s").split("\n")[0] == "done python"
