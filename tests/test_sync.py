@@ -723,3 +723,14 @@ def test_markers_pushed_from_elsewhere_are_named_after_the_sync_and_repaired(
     work("doctor", "--repair")
     work("sync")
     assert_no_markers(work)
+
+
+@pytest.mark.parametrize("remote", ["--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/x"])
+def test_a_remote_that_is_an_option_or_runs_a_command_is_a_usage_error(
+    world: tuple[Path, list[Machine]], remote: str
+) -> None:
+    _, (laptop, *_) = world
+    laptop("done", "python")
+    refused = laptop("sync", "setup", "--", remote, code=2)
+    assert "give" in refused.stderr and refused.stderr.count("\n") == 1
+    assert not (laptop.folder / ".git").exists()

@@ -308,12 +308,12 @@ def _goals(goals: list[Any]) -> list[Any]:
 
 def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
     """One topic or project three ways (None: no entry)."""
-    if a == b:
-        return a
-    if a == o:
-        return b
-    if b == o:
-        return a
+    entry: Entry | None = _three(o, a, b, lambda: _both_changed(name, o, a, b))
+    return entry
+
+
+def _both_changed(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
+    """An entry both sides changed since `o`, field by field (one side may have dropped it)."""
     if a is None or b is None:
         return a or b  # changed on one side, gone on the other: the change stays
     later = max((a, b), key=lambda e: (e.updated, _canonical(e)))

@@ -118,8 +118,6 @@ def read_version(path: Path, label: str) -> str | None:
 def merged_text(base: str | None, ours: str, theirs: str, catalog_id: str | None = None) -> str:
     """The merge of three versions of the progress file, as ours' text edited."""
     from roadmap_cli.core.merge import merge3
-    from roadmap_cli.formats import toml_text
-    from roadmap_cli.storage.state_file import validate
 
     try:  # an ancestor that cannot be read (a file broken then, and mended since): none
         old = state_of(base, "the common version", catalog_id) if base is not None else None
@@ -127,11 +125,7 @@ def merged_text(base: str | None, ours: str, theirs: str, catalog_id: str | None
         old, base = None, None
     mine = state_of(ours, "our version", catalog_id)
     yours = state_of(theirs, "their version", catalog_id)
-    merged = merge3(old, mine, yours)
-    text = text_of(merged, base, ours, theirs)
-    if validate(toml_text.loads(text), Path("the merge")) != merged:  # read back: the same
-        raise StateError("the merged progress did not read back as merged; kept ours")
-    return text
+    return text_of(merge3(old, mine, yours), base, ours, theirs)
 
 
 def merge_files(base: Path, ours: Path, theirs: Path, catalog_id: str | None = None) -> None:
@@ -161,7 +155,6 @@ def resolved(text: str, catalog_id: str | None = None) -> tuple[State, str] | No
     hold the base): the state and its text (ours' text edited); None when the markers cannot
     be read as git writes them. A side that is not a valid progress file is a StateError."""
     from roadmap_cli.core.merge import merge3
-    from roadmap_cli.formats import toml_text
 
     found = sides(text)
     if found is None:
@@ -171,26 +164,29 @@ def resolved(text: str, catalog_id: str | None = None) -> tuple[State, str] | No
     mine = state_of(ours, "our side", catalog_id)
     yours = state_of(theirs, "their side", catalog_id)
     state = merge3(old, mine, yours)
-    merged = text_of(state, base, ours, theirs)
-    from roadmap_cli.storage.state_file import validate
-
-    return validate(toml_text.loads(merged), Path("the merge")), merged
+    return state, text_of(state, base, ours, theirs)
 
 
 def text_of(state: State, base: str | None, ours: str, theirs: str) -> str:
-    """`state` written into ours' text, with keys of the learner's own merged three ways;
-    checked by reading it back, and without those keys if they do not fit."""
+    """`state` written into ours' text (both sides' lines, where they merge), with keys of
+    the learner's own merged three ways: the first of those texts, then the text without
+    those keys, that reads back as `state`. A StateError when neither does."""
     from roadmap_cli.formats import toml_text
     from roadmap_cli.storage.state_file import render, validate
 
     plain = render(state, _lines_merged(base, ours, theirs) or ours)
     try:
         data = [toml_text.loads(t) if t is not None else {} for t in (base, ours, theirs)]
-        text = _with_own_keys(plain, *data)
-        checked = validate(toml_text.loads(text), Path("the merge"))
-    except (StateError, toml_text.TOMLDecodeError, ValueError, TypeError, KeyError):
-        return plain
-    return text if checked == validate(toml_text.loads(plain), Path("the merge")) else plain
+        candidates = [_with_own_keys(plain, *data), plain]
+    except (toml_text.TOMLDecodeError, ValueError, TypeError, KeyError):
+        candidates = [plain]
+    for text in candidates:
+        try:
+            if validate(toml_text.loads(text), Path("the merge")) == state:
+                return text
+        except (StateError, toml_text.TOMLDecodeError):
+            continue
+    raise StateError("the merged progress did not read back as merged; kept ours")
 
 
 def _lines_merged(base: str | None, ours: str, theirs: str) -> str | None:

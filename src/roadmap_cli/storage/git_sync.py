@@ -458,7 +458,7 @@ def _conclude(repo: Repo) -> bool:
     """Commit a merge that stopped on roadmap's files alone, once they are whole again (git
     merged them as text, and `roadmap doctor --repair` merged both sides): what a learner
     would otherwise finish by hand. False for any other operation under way."""
-    if not (repo.git_dir / "MERGE_HEAD").exists() or busy_beyond_merge(repo):
+    if not (repo.git_dir / "MERGE_HEAD").exists() or _busy_beyond_merge(repo):
         return False
     unmerged = repo.git.out("diff", "--name-only", "--diff-filter=U", "-z").split("\0")
     unmerged = [name for name in unmerged if name]
@@ -479,7 +479,7 @@ def _conclude(repo: Repo) -> bool:
     return True
 
 
-def busy_beyond_merge(repo: Repo) -> bool:
+def _busy_beyond_merge(repo: Repo) -> bool:
     return any((repo.git_dir / name).exists() for name in BUSY if name != "MERGE_HEAD")
 
 
