@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from datetime import datetime
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (
@@ -30,14 +29,11 @@ from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
 from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
-    FUTURE_FIELDS,
     ID,
     LEARNER_FIELDS,
     MAX_ROW_NUMBER,
     ROW_CLASSES,
-    ROW_FIELDS,
     STATUSES,
-    TIME_FIELDS,
     YEARS,
     State,
     TopicProgress,
@@ -45,6 +41,7 @@ from roadmap_cli.core.state import (
     row_kinds,
 )
 from roadmap_cli.core.state import Project as StateProject
+from roadmap_cli.formats.plausible import CLOCK_SLACK, EPOCH, ahead, implausible_time
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
 VERSION = 1
@@ -53,12 +50,6 @@ VERSION = 1
 class _Model(BaseModel):
     # strict: a number is not a time and `true` is not a version; JSON's ISO strings still are
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# How far past this machine's clock a time in an export may lie (another machine's clock may
-# run ahead); anything later is refused, so that no entry or record can win every merge to come.
-CLOCK_SLACK = timedelta(days=1)
 
 
 def _plausible(moment: datetime) -> datetime:
@@ -402,55 +393,9 @@ def _implausible_time(export: Export, now: datetime) -> str | None:
     """The first time in the export more than `CLOCK_SLACK` past `now` (or, in a history
     record's values, before 1970; elsewhere the models refuse those), as `where: what is
     wrong`; None if there is none."""
-    latest = now + CLOCK_SLACK
-
-    def ahead(where: str, moment: datetime) -> str:
-        return (
-            f"{where}: {moment.isoformat()} is in the future, more than a day past this"
-            f" machine's clock ({now:%Y-%m-%d %H:%M %Z}); check the clock of the machine"
-            " that wrote it"
-        )
-
-    if export.exported_at > latest:
-        return ahead("exported_at", export.exported_at)
-    held: Any = export.state
-    for name, cls in (("topics", TopicProgress), ("projects", StateProject)):
-        names = sorted(TIME_FIELDS[cls] - FUTURE_FIELDS[cls])
-        times_of = attrgetter(*names)
-        entries: dict[str, Any] = getattr(held, name)
-        every = [t for entry in entries.values() for t in times_of(entry) if t is not None]
-        for item_id, entry in entries.items():
-            for field_name in ROW_FIELDS[cls]:
-                for m, one in enumerate(getattr(entry, field_name)):
-                    if one.at > latest:
-                        return ahead(f"state.{name}.{item_id}.{field_name}.{m}.at", one.at)
-        if not every or max(every) <= latest:
-            continue  # the common case, at C speed; else find which one it is
-        for item_id, entry in entries.items():
-            for field_name, moment in zip(names, times_of(entry), strict=True):
-                if moment is not None and moment > latest:
-                    return ahead(f"state.{name}.{item_id}.{field_name}", moment)
-    times = (TIME_FIELDS[StateProject] | TIME_FIELDS[TopicProgress]) - FUTURE_FIELDS[TopicProgress]
-    for n, record in enumerate(export.history):
-        if record.time > latest:
-            return ahead(f"history.{n}.time (record {record.id})", record.time)
-        for c, change in enumerate(record.changes):
-            for side, value in (("old", change.old), ("new", change.new)):
-                for name, text in value.items() if isinstance(value, dict) else ():
-                    if name not in times or type(text) is not str:
-                        continue
-                    try:
-                        moment = datetime.fromisoformat(text)
-                    except ValueError:
-                        continue  # not a time: to_side refuses it where it matters
-                    if moment.utcoffset() is None:
-                        continue
-                    where = f"history.{n}.changes.{c}.{side}.{name}"
-                    if moment > latest:
-                        return ahead(where, moment)
-                    if moment < EPOCH:
-                        return f"{where}: {moment.isoformat()} is before 1970"
-    return None
+    if export.exported_at > now + CLOCK_SLACK:
+        return ahead("exported_at", export.exported_at, now)
+    return implausible_time(export.state, export.history, now)
 
 
 def to_side(export: Export) -> Side:

@@ -197,6 +197,8 @@ def _lines_merged(base: str | None, ours: str, theirs: str) -> str | None:
     import subprocess
     import tempfile
 
+    from roadmap_cli.storage.git_sync import safe_options
+
     program = shutil.which("git")
     if base is None or program is None:
         return None
@@ -208,10 +210,11 @@ def _lines_merged(base: str | None, ours: str, theirs: str) -> str | None:
             names.append(str(path))
         try:
             done = subprocess.run(
-                [program, "merge-file", "-p", "--quiet", *names],
+                [program, *safe_options(), "merge-file", "-p", "--quiet", *names],
                 capture_output=True,
                 stdin=subprocess.DEVNULL,
                 timeout=60,
+                cwd=folder,  # no repository around it, whatever folder git ran the driver in
             )
         except (OSError, subprocess.SubprocessError):
             return None

@@ -80,10 +80,51 @@ def driver_command() -> str:
     return " ".join(shlex.quote(part) for part in program) + " merge-driver %O %A %B"
 
 
-class Git:
-    """The `git` program, run in one folder."""
+# Settings given on every git command line, which no repository's config can override:
+# nothing that arrives with a pull, or sits in a folder made to look like a repository,
+# makes git run a program (docs/security.md, "Sync through git").
+SAFE = (
+    "safe.bareRepository=explicit",  # a pushed HEAD/config/objects/refs is never a repository
+    "core.fsmonitor=false",  # no file-system monitor program
+    f"core.hooksPath={os.devnull}",  # no hooks, ours or a path remote's
+    "core.alternateRefsCommand=",  # no program to list an alternate's refs
+    "submodule.recurse=false",  # submodules are never fetched or updated
+    "diff.ignoreSubmodules=all",
+    "fetch.recurseSubmodules=false",
+    "protocol.ext.allow=never",  # no remote helper that runs a command
+    "core.quotePath=false",
+)
 
-    def __init__(self, folder: Path) -> None:
+
+def safe_options() -> list[str]:
+    return [f for setting in SAFE for f in ("-c", setting)]
+
+
+def git_dir_of(folder: Path) -> tuple[Path, Path] | None:
+    """The work tree's top and the git folder of the repository `folder` is in, found
+    without running git: the nearest `.git` above it (a folder, or a file naming one).
+    None when there is none. A folder that merely looks like a repository (HEAD, objects,
+    refs) is never taken for one."""
+    for place in (folder, *folder.parents):
+        dot = place / ".git"
+        if dot.is_dir():
+            return place.resolve(), dot.resolve()
+        if dot.is_file():
+            try:
+                text = dot.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if not text.startswith("gitdir:"):
+                return None
+            target = Path(text.removeprefix("gitdir:").strip())
+            return place.resolve(), (place / target).resolve()
+    return None
+
+
+class Git:
+    """The `git` program, run on one repository named explicitly (never discovered)."""
+
+    def __init__(self, folder: Path, git_dir: Path | None = None) -> None:
         program = shutil.which("git")
         if program is None:
             raise SyncError(
@@ -92,25 +133,21 @@ class Git:
             )
         self.program = program
         self.folder = folder
+        self.git_dir = git_dir
         self.identity: list[str] = []  # -c options for commits when git has no identity
         # Variables a parent git sets for its own repository (a hook, a dotfiles tool) would
         # point every command at that one: git's own list (`git rev-parse --local-env-vars`).
         inherited = {k: v for k, v in os.environ.items() if k not in LOCAL_ENV}
         self.env = {**inherited, "LC_ALL": "C", "GIT_MERGE_AUTOEDIT": "no"}
 
+    def argv(self, *args: str) -> list[str]:
+        where = ["-C", str(self.folder)]
+        if self.git_dir is not None:
+            where += [f"--git-dir={self.git_dir}", f"--work-tree={self.folder}"]
+        return [self.program, *where, *safe_options(), *args]
+
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        try:
-            done = subprocess.run(
-                [self.program, "-C", str(self.folder), *args],
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise SyncError(f"cannot run git ({self.program}): {exc.strerror or exc}") from None
+        done = run_to_end(self.argv(*args), self.env, self.program)
         if check and done.returncode != 0:
             name = next(a for n, a in enumerate(args) if a != "-c" and args[n - 1 : n] != ("-c",))
             raise SyncError(f"git {name} failed: {last_line(done)}")
@@ -118,6 +155,42 @@ class Git:
 
     def out(self, *args: str) -> str:
         return self.run(*args).stdout.strip()
+
+
+def run_to_end(
+    argv: list[str], env: dict[str, str], program: str
+) -> subprocess.CompletedProcess[str]:
+    """Run git to its end. On Ctrl-C, git (in the same process group) has the interrupt too
+    and removes its own locks; it is waited for, never killed half-way (a killed git leaves
+    `index.lock` behind), and the interrupt goes on once it has ended."""
+    import signal
+
+    try:
+        child = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=env,
+        )
+    except OSError as exc:
+        raise SyncError(f"cannot run git ({program}): {exc.strerror or exc}") from None
+    interrupted = False
+    with child:
+        while True:
+            try:
+                out, err = child.communicate()
+                break
+            except KeyboardInterrupt:
+                if not interrupted and child.poll() is None and hasattr(signal, "SIGINT"):
+                    child.send_signal(signal.SIGINT)  # as a terminal's Ctrl-C would
+                interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
 
 
 def last_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -159,35 +232,55 @@ def open_repo(state_file: Path, history_file: Path, *, needed: bool = True) -> R
     """The repository that holds the progress folder; None (or, when `needed`, an error
     that says how to make one) when there is none."""
     folder = state_file.parent
-    git = Git(folder if folder.is_dir() else Path.cwd())
-    if not folder.is_dir():
-        if needed:
+    found = git_dir_of(folder) if folder.is_dir() else None
+    if found is None:
+        Git(folder)  # git missing is said first
+        if not needed:
+            return None
+        if not folder.is_dir():
             raise SyncError(f"no progress folder yet at {folder}: run 'roadmap sync setup' first")
-        return None
-    found = git.run("rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
-    if found.returncode != 0:
-        if needed:
-            raise SyncError(
-                f"{folder} is not a git repository; run 'roadmap sync setup [REMOTE]' to make"
-                " it one"
-            )
-        return None
-    top, git_dir = found.stdout.splitlines()[:2]
+        raise SyncError(
+            f"{folder} is not a git repository; run 'roadmap sync setup [REMOTE]' to make it one"
+        )
+    top, git_dir = found
+    _refuse_lookalike(folder.resolve(), top)
+    git = Git(top, git_dir)
     head = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    real_top = Path(top).resolve()
-    git.folder = real_top  # from here on, paths are relative to the top, as git prints them
     repo = Repo(
         git,
-        real_top,
-        Path(git_dir),
-        state_file.resolve().relative_to(real_top) if _inside(state_file, real_top) else state_file,
-        history_file.resolve().relative_to(real_top)
-        if _inside(history_file, real_top)
-        else history_file,
+        top,
+        git_dir,
+        state_file.resolve().relative_to(top) if _inside(state_file, top) else state_file,
+        history_file.resolve().relative_to(top) if _inside(history_file, top) else history_file,
         head.stdout.strip() if head.returncode == 0 else None,
     )
     repo.config = _config(git)
     return repo
+
+
+# What makes a folder look like a repository to git: never in the progress folder, or between
+# it and the top of the repository it is in.
+LOOKALIKE = ("HEAD", "objects", "refs")
+
+
+def _lookalike(names: set[str]) -> bool:
+    return all(name in names for name in LOOKALIKE)
+
+
+def _refuse_lookalike(folder: Path, top: Path) -> None:
+    for place in (folder, *folder.parents):
+        if place == top:
+            return
+        try:
+            names = {entry.name for entry in place.iterdir()}
+        except OSError:
+            continue
+        if _lookalike(names):
+            raise SyncError(
+                f"{place} holds a git repository's own files ({', '.join(LOOKALIKE)}), which"
+                " a pull must never bring; nothing was run. Remove them (they are not"
+                " roadmap's) and sync again"
+            )
 
 
 def _inside(path: Path, top: Path) -> bool:
@@ -264,7 +357,7 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     folder.mkdir(parents=True, exist_ok=True)
     repo = open_repo(state_file, history_file, needed=False)
     if repo is None:
-        Git(folder).out("init", "--quiet")
+        Git(folder).out("init", "--quiet", str(folder))
         said.append(f"Made {folder} a git repository")
         repo = open_repo(state_file, history_file)
         assert repo is not None
@@ -411,7 +504,15 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
         return done
     done.remote = remote
     for attempt in range(PUSH_TRIES):
-        fetched = repo.git.run("fetch", "--quiet", "--no-tags", remote, check=False)
+        fetched = repo.git.run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-recurse-submodules",
+            *_transport(repo, remote, "upload-pack"),
+            remote,
+            check=False,
+        )
         if fetched.returncode != 0:
             raise SyncError(
                 f"cannot fetch from {remote}: {last_line(fetched)}; your changes are committed"
@@ -434,6 +535,8 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
             "push",
             "--porcelain",
             "--quiet",
+            "--no-recurse-submodules",
+            *_transport(repo, remote, "receive-pack"),
             *(() if _tracking(repo) else ("--set-upstream",)),
             remote,
             f"HEAD:refs/heads/{target}",
@@ -620,6 +723,29 @@ def _remote(repo: Repo) -> str | None:
     return remotes[0] if len(remotes) == 1 else None
 
 
+def _transport(repo: Repo, remote: str, side: str) -> list[str]:
+    """For a remote that is a path (a bare repository on a USB stick), the git that serves
+    it runs here, in that repository: with roadmap's settings, so that neither its hooks nor
+    its config run a program. Other remotes run their own server."""
+    url = repo.get(f"remote.{remote}.url") or ""
+    if not is_local(url):
+        return []
+    refuse = ["-c", "receive.denyCurrentBranch=refuse"] if side == "receive-pack" else []
+    command = ["git", *safe_options(), *refuse, side]
+    return [f"--{side}={' '.join(shlex.quote(part) for part in command)}"]
+
+
+def is_local(url: str) -> bool:
+    """Whether git reaches `url` as a folder on this machine: a path or a file:// URL (not
+    `host:path`, which is ssh; a letter and a colon is a Windows drive)."""
+    if url.startswith("file://"):
+        return True
+    if "://" in url:
+        return False
+    head = url.split("/")[0].split("\\")[0]
+    return ":" not in head or (len(head) == 2 and head[0].isalpha())
+
+
 def _tracking(repo: Repo) -> bool:
     return bool(repo.get(f"branch.{repo.branch}.merge"))
 
@@ -713,15 +839,10 @@ def _check_unrelated(repo: Repo, upstream: str) -> None:
         )
 
 
-def in_repository(folder: Path) -> bool:
-    """Whether `folder` is inside a git work tree (looked up without running git)."""
-    return any((place / ".git").exists() for place in (folder, *folder.parents))
-
-
 def doctor_finding(state_file: Path, history_file: Path) -> str | None:
     """What doctor says of a progress folder kept in git whose merges would not go through
     roadmap's driver; None when it is not in git, or all is well."""
-    if not in_repository(state_file.parent):
+    if git_dir_of(state_file.parent) is None:
         return None
     try:
         repo = open_repo(state_file, history_file, needed=False)
