@@ -42,6 +42,9 @@ class Record(NamedTuple):
     # machine's time), no undo barrier, and never undone (its times and flags are someone
     # else's word).
     foreign: bool = False
+    # The machine that made the change (`Machine.id`, kept in that machine's data folder and
+    # never synced); None in records written before machines were told apart.
+    machine: str | None = None
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -58,6 +61,8 @@ class Record(NamedTuple):
             data["imported"] = True
         if self.foreign:
             data["foreign"] = True
+        if self.machine:
+            data["machine"] = self.machine
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -79,6 +84,7 @@ class Record(NamedTuple):
         if time.utcoffset() is None:
             raise ValueError("a time without a time zone")
         undoes = data.get("undoes")
+        machine = data.get("machine")
         return cls(
             id=str(data["id"]),
             time=time,
@@ -88,7 +94,25 @@ class Record(NamedTuple):
             barrier=data.get("barrier") is True,
             imported=data.get("imported") is True,
             foreign=data.get("foreign") is True,
+            machine=str(machine) if machine else None,
         )
+
+
+class Machine(NamedTuple):
+    """This machine, as its records name it: an id of its own, and when it was first given
+    one. A record without a machine is this machine's when it is older than that (it was
+    written here, or synced here, before machines were told apart)."""
+
+    id: str
+    since: datetime
+
+    def made(self, record: Record) -> bool:
+        """Whether `record` is a change made on this machine (not one that arrived)."""
+        if record.foreign:
+            return False
+        if record.machine is None:
+            return record.time < self.since
+        return record.machine == self.id
 
 
 class Undone(NamedTuple):
@@ -162,23 +186,28 @@ def new_record(
     undoes: str | None = None,
     barrier: bool = False,
     imported: bool = False,
+    machine: str | None = None,
 ) -> Record:
     # The microseconds of the clock order the records of one second (times are kept to the
     # second), so that sorting by (time, id), as a merge does, keeps the order they were made.
     stamp = moment.astimezone().strftime("%Y%m%dT%H%M%S")
     tick = datetime.now().microsecond
     record_id = f"{stamp}.{tick:06d}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
-    return Record(record_id, moment, command, tuple(changes), undoes, barrier, imported)
+    return Record(
+        record_id, moment, command, tuple(changes), undoes, barrier, imported, machine=machine
+    )
 
 
-def undoable(history: History) -> Record | None:
+def undoable(history: History, machine: Machine | None = None) -> Record | None:
     """The newest record of the learner's own that neither undoes another nor was undone
     itself; None when there is none, or when a barrier (a repair) comes first. Records that
     arrived in an import are passed over: they are another history's, and the import's own
-    record holds what it changed here."""
+    record holds what it changed here. With `machine`, only the changes made on that machine
+    count: a change that arrived from another one (through a sync) is neither undone here
+    nor a barrier, and cannot mark one of ours as undone."""
     undone: set[str] = set()
     for record in history.records[::-1]:
-        if record.foreign:
+        if record.foreign or (machine is not None and not machine.made(record)):
             continue
         if record.barrier:
             return None

@@ -236,6 +236,7 @@ class ExportedRecord(_Model):
     barrier: bool = False
     imported: bool = False
     foreign: bool = False
+    machine: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class ExportedCatalog(_Model):

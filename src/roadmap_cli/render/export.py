@@ -244,8 +244,9 @@ def to_json_document(
     # Validating JSON text (not Python values) reads ISO times the way an importer will.
     checked = Export.model_validate_json(json.dumps(document)).model_dump(mode="json")
     for record in checked["history"]:
-        if not record["foreign"]:  # as before the field: older versions read the export
-            del record["foreign"]
+        for flag in ("foreign", "machine"):  # as before the fields: older versions read it
+            if not record[flag]:
+                del record[flag]
     return checked
 
 

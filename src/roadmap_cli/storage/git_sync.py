@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from roadmap_cli.core.errors import SyncError, UsageError
+from roadmap_cli.storage.paths import MACHINE_FILE
 
 DRIVER = "roadmap"  # merge.roadmap.driver
 LOCAL_ENV = frozenset(
@@ -66,7 +67,7 @@ BUSY = {
 # the only ones it lets a remote it has never merged with hold.
 OWN_SUFFIXES = (".toml", ".history.jsonl")
 # What roadmap leaves beside any progress file: its lock, temporary files and copies.
-BY_PRODUCTS = ("*.toml.lock", "*.toml.bak-*", "*.toml.corrupt-*", ".*.tmp")
+BY_PRODUCTS = ("*.toml.lock", "*.toml.bak-*", "*.toml.corrupt-*", ".*.tmp", MACHINE_FILE)
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name git patterns read as such
 
 

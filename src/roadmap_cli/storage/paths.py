@@ -14,6 +14,7 @@ STATE_ENV = "ROADMAP_STATE"
 CATALOG_ENV = "ROADMAP_CATALOG"
 BUNDLED_CATALOG = "ai-engineer-2026.toml"
 BUNDLED_CATALOG_ID = "ai-engineer-2026"
+MACHINE_FILE = "machine-id"
 
 
 def _xdg(variable: str, default: str) -> Path | None:
@@ -60,6 +61,12 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
+
+
+def machine_file() -> Path:
+    """This machine's id and since when it has it (`core.records.Machine`): in the data
+    folder, never synced (a sync keeps it out of git)."""
+    return data_dir() / MACHINE_FILE
 
 
 def user_catalogs() -> Path:

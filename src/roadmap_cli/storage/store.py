@@ -196,7 +196,8 @@ class Store:
             loaded.before = before
             changes = records.diff(before, loaded.state)
             if changes or always:
-                self._commit(loaded, records.new_record(command, changes, now()))
+                record = records.new_record(command, changes, now(), machine=this_machine().id)
+                self._commit(loaded, record)
         return result
 
     def undo(self) -> Undone | None:
@@ -207,7 +208,8 @@ class Store:
         with self._locked():
             loaded = self.read()
             self._refuse_newer(loaded)
-            target = records.undoable(self.history())
+            machine = this_machine()
+            target = records.undoable(self.history(), machine)
             if target is None:
                 return None
             current = records.snapshot(loaded.state)
@@ -224,7 +226,9 @@ class Store:
                     continue
                 reverted.append(change)
             inverse = [FieldChange(c.key, c.new, c.old) for c in reverted]
-            record = records.new_record(f"undo {target.command}", inverse, now(), target.id)
+            record = records.new_record(
+                f"undo {target.command}", inverse, now(), target.id, machine=machine.id
+            )
             self._commit(loaded, record)
             return Undone(target, tuple(reverted), tuple(left))
 
@@ -258,7 +262,11 @@ class Store:
                 loaded.state = state
                 try:
                     record = records.new_record(
-                        command, records.diff(before, state), moment, imported=True
+                        command,
+                        records.diff(before, state),
+                        moment,
+                        imported=True,
+                        machine=this_machine().id,
                     )
                     self._commit_now(loaded, record)
                 except BaseException:  # any failure: put the history back as it was
@@ -496,6 +504,7 @@ class Store:
                 records.diff(State(), state),
                 moment,
                 barrier=True,
+                machine=this_machine().id,
             )
             # A file that still parses as TOML is edited, not written anew: its comments and
             # the keys a person added stay, and only what did not validate goes.
@@ -534,6 +543,36 @@ class Store:
             lines = text.split("\n")
             kept = [line for line in lines if not conflicts.has_markers(line)]
             self._write(self.history_path, "\n".join(kept).encode("utf-8"))
+
+
+def this_machine() -> records.Machine:
+    """This machine's id (made on its first change, never synced; docs/sync.md)."""
+    from roadmap_cli.core.records import Machine
+
+    path = paths.machine_file()
+    try:
+        name, since = files.read_regular(path, limit=1024).decode("ascii").split()
+        return Machine(name, datetime.fromisoformat(since))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, files.NotRegularFile, files.TooLarge):
+        raise StateError(
+            f"{path} is not this machine's id; remove it (a new one is made) and try again"
+        ) from None
+    made = Machine(os.urandom(6).hex(), now())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spare = path.with_name(f".{path.name}.{made.id}.tmp")
+    try:
+        spare.write_bytes(f"{made.id} {made.since.isoformat()}\n".encode("ascii"))
+        os.link(spare, path)  # whole or not at all, and never over one made meanwhile
+    except FileExistsError:  # made by another command meanwhile: that one is it
+        return this_machine()
+    except OSError as exc:
+        raise StateError(f"cannot write this machine's id to {path}: {exc.strerror or exc}")
+    finally:
+        with contextlib.suppress(OSError):
+            spare.unlink()
+    return made
 
 
 def _state_entry(target: Path) -> Path:

@@ -88,7 +88,10 @@ def undo(ctx: typer.Context) -> None:
     store = session.store()
     undone = store.undo()
     if undone is None:
-        if any(r.barrier and not r.foreign for r in store.history().records):
+        from roadmap_cli.storage.store import this_machine
+
+        machine = this_machine()
+        if any(r.barrier and machine.made(r) for r in store.history().records):
             raise RoadmapError(
                 "there is nothing to undo since 'roadmap doctor --repair' rebuilt the file"
                 " (the damaged file is kept beside it as .corrupt-<time>)"
