@@ -198,3 +198,69 @@ def test_control_characters_from_a_catalog_never_reach_the_output(
         assert "\x1b" not in out and "\x07" not in out, args
         # The whole sequence goes (it would retitle the terminal); the title stays.
         assert "pwned" not in out and "RAG" in out, args
+
+
+# --- where an export may go: devices, pipes, links, names too long ---------------------
+
+
+def test_export_writes_through_a_device_and_a_read_pipe_and_never_replaces_them(
+    run: Runner, tmp_path: Path
+) -> None:
+    """`roadmap export -o /dev/null`, as root, once replaced the system's /dev/null with a
+    regular file. The test makes its own null device and FIFO in its temporary folder."""
+    import os
+    import stat
+    import threading
+
+    run("done", "python")
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device needs root")
+    assert run("export", "--output", str(null)).exit_code == 0
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert list(tmp_path.iterdir()) == [null]  # no temporary left beside it
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    nobody = run("export", "--output", str(fifo))
+    assert nobody.exit_code == 1
+    assert nobody.stderr == (
+        f"roadmap: error: nothing reads the pipe {fifo}; start its reader first, or export"
+        " to a file\n"
+    )
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    while not got and reader.is_alive():  # until the reader has the pipe open
+        result = run("export", "--output", str(fifo))
+        if result.exit_code == 0:
+            break
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    headings, _ = parse(got[0].decode())
+    assert headings[0] == "h1 Mini Roadmap: my progress"
+
+
+def test_export_through_a_link_writes_its_file_and_keeps_the_link(
+    run: Runner, tmp_path: Path
+) -> None:
+    run("done", "python")
+    real = tmp_path / "real.md"
+    real.write_text("old\n")
+    link = tmp_path / "PROGRESS.md"
+    link.symlink_to(real.name)
+    assert run("export", "--output", str(link)).exit_code == 0
+    assert link.is_symlink() and link.readlink() == Path("real.md")
+    assert parse(real.read_text())[0][0] == "h1 Mini Roadmap: my progress"
+
+
+def test_export_to_a_name_too_long_is_one_line(run: Runner, tmp_path: Path) -> None:
+    long = tmp_path / ("a" * 300 + ".md")
+    result = run("export", "--output", str(long))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("roadmap: error: cannot write the export to ")
+    assert result.stderr.endswith(": File name too long\n") and result.stderr.count("\n") == 1

@@ -8,6 +8,7 @@ and replace the file atomically. A file that cannot be used is never written ove
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import signal
@@ -406,12 +407,32 @@ class Store:
         return {self.target, self.history_path, self.lock_path}
 
     def write_elsewhere(self, target: Path, data: bytes) -> None:
-        """Write an export atomically, refusing this store's own files."""
-        if Path(os.path.realpath(target)) in self.own_files():
+        """Write an export, refusing this store's own files. A regular file is replaced
+        atomically (through a link, which stays); a terminal, `/dev/null` or a pipe someone
+        reads is written through, as the shell's `>` would; anything else is refused."""
+        import stat
+
+        real = Path(os.path.realpath(target))
+        if real in self.own_files():
             raise UsageError(f"{target} is where your progress is kept; export somewhere else")
-        # An export is meant to be shared: readable by others, unless the file was already
-        # there with a mode of its own.
-        self._write(target, data, new_mode=0o644, what="the export")
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            mode = stat.S_IFREG
+        except OSError as exc:
+            raise StateError(
+                f"cannot write the export to {target}: {exc.strerror or exc}"
+            ) from None
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            _write_through(target, data)
+        elif not stat.S_ISREG(mode):
+            raise StateError(
+                f"{target} is {files.kind_of(mode)}, not a file; give the export a file name"
+            )
+        else:
+            # An export is meant to be shared: readable by others, unless the file was already
+            # there with a mode of its own.
+            self._write(real, data, new_mode=0o644, what="the export")
 
     def _write(
         self,
@@ -545,6 +566,28 @@ class Store:
             self._write(self.history_path, "\n".join(kept).encode("utf-8"))
 
 
+def _write_through(target: Path, data: bytes) -> None:
+    """Write to a device or a pipe as it is (never replace it): a pipe that nobody reads
+    is refused rather than waited on."""
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | files.BINARY)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise StateError(
+                f"nothing reads the pipe {target}; start its reader first, or export to a file"
+            ) from None
+        raise StateError(f"cannot write the export to {target}: {exc.strerror or exc}") from None
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise StateError(f"cannot write the export to {target}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
 def this_machine() -> records.Machine:
     """This machine's id (made on its first change, never synced; docs/sync.md)."""
     from roadmap_cli.core.records import Machine
@@ -568,7 +611,9 @@ def this_machine() -> records.Machine:
     except FileExistsError:  # made by another command meanwhile: that one is it
         return this_machine()
     except OSError as exc:
-        raise StateError(f"cannot write this machine's id to {path}: {exc.strerror or exc}")
+        raise StateError(
+            f"cannot write this machine's id to {path}: {exc.strerror or exc}"
+        ) from None
     finally:
         with contextlib.suppress(OSError):
             spare.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -366,7 +367,7 @@ def export(
     from roadmap_cli.render import documents
     from roadmap_cli.render import export as exporters
 
-    if output is not None and (not output.name or output.is_dir()):
+    if output is not None and (not output.name or os.path.isdir(output)):
         from roadmap_cli.core.errors import UsageError
 
         raise UsageError(f"--output '{output}' is no file name: give the export's file")
