@@ -731,7 +731,7 @@ def test_lines_a_rewrite_moved_are_not_named_as_new(world: tuple[Path, list[Mach
     assert "Committed: done rag\n" in laptop("sync").stdout
 
 
-def test_markers_pushed_from_elsewhere_are_named_after_the_sync_and_repaired(
+def test_markers_pushed_from_elsewhere_are_refused_until_repaired_there(
     world: tuple[Path, list[Machine]],
 ) -> None:
     remote, (laptop, work, _) = world
@@ -740,12 +740,17 @@ def test_markers_pushed_from_elsewhere_are_named_after_the_sync_and_repaired(
     laptop.state.write_text(text + "<<<<<<< HEAD\n=======\n>>>>>>> theirs\n")
     laptop.git("-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "web merge")
     laptop.git("push", "--quiet", "origin", "HEAD")
+    before = snapshot(work)
     refused = work("sync", code=1)
-    assert "the sync is done, but what it brought cannot be used" in refused.stderr
+    assert "origin/master holds a progress.toml that cannot be used" in refused.stderr
     assert "git conflict markers" in refused.stderr and refused.stderr.count("\n") == 1
-    work("doctor", "--repair")
+    assert "nothing here changed" in refused.stderr
+    assert snapshot(work) == before
+    laptop("doctor", "--repair")
+    laptop("sync")
     work("sync")
     assert_no_markers(work)
+    assert work.state.read_text() == laptop.state.read_text()
 
 
 @pytest.mark.parametrize("remote", ["--upload-pack=touch /tmp/x", "ext::sh -c touch% /tmp/x"])

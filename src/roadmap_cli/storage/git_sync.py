@@ -147,8 +147,10 @@ class Git:
             where += [f"--git-dir={self.git_dir}", f"--work-tree={self.folder}"]
         return [self.program, *where, *safe_options(), *args]
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = run_to_end(self.argv(*args), self.env, self.program)
+    def run(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        done = run_to_end(self.argv(*args), {**self.env, **(env or {})}, self.program)
         if check and done.returncode != 0:
             name = next(a for n, a in enumerate(args) if a != "-c" and args[n - 1 : n] != ("-c",))
             raise SyncError(f"git {name} failed: {last_line(done)}")
@@ -564,9 +566,11 @@ def _conclude(repo: Repo) -> bool:
     would otherwise finish by hand. False for any other operation under way."""
     if not (repo.git_dir / "MERGE_HEAD").exists() or _busy_beyond_merge(repo):
         return False
-    unmerged = repo.git.out("diff", "--name-only", "--diff-filter=U", "-z").split("\0")
+    unmerged = repo.git.out(
+        "diff", "--ignore-submodules=all", "--name-only", "--diff-filter=U", "-z"
+    ).split("\0")
     unmerged = [name for name in unmerged if name]
-    if not all(_is_ours(repo, name) for name in unmerged):
+    if not all(is_ours(repo, name) for name in unmerged):
         return False
     from roadmap_cli.storage import conflicts
 
@@ -587,7 +591,7 @@ def _busy_beyond_merge(repo: Repo) -> bool:
     return any((repo.git_dir / name).exists() for name in BUSY if name != "MERGE_HEAD")
 
 
-def _is_ours(repo: Repo, path: str) -> bool:
+def is_ours(repo: Repo, path: str) -> bool:
     """A file of roadmap's: in the progress folder, a progress file of any catalog, a
     history, or the .gitattributes beside them."""
     where = Path(path)
@@ -610,7 +614,9 @@ def _by_product(path: str) -> bool:
 def _our_changes(repo: Repo) -> list[str]:
     """The progress files that changed (relative to the top); refuse changes of any other
     tracked file, and files in the progress folder that are not roadmap's."""
-    listed = repo.git.run("status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
+    listed = repo.git.run(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=all"
+    ).stdout
     entries = listed.split("\0")
     folder = str(repo.state.parent)
     changed: list[str] = []
@@ -623,7 +629,7 @@ def _our_changes(repo: Repo) -> list[str]:
         code, path = entry[:2], entry[3:]
         if code[0] in "RC":
             n += 1  # the name it had comes next
-        if _is_ours(repo, path):
+        if is_ours(repo, path):
             changed.append(path)
             continue
         if code == "??" and Path(path).parent == repo.state.parent and _by_product(path):
@@ -671,6 +677,7 @@ def _added_records(repo: Repo, *between: str) -> list[str]:
 
     diff = repo.git.out(
         "diff",
+        "--ignore-submodules=all",
         "-U0",
         "--no-color",
         "--no-ext-diff",
@@ -769,8 +776,10 @@ def _upstream(repo: Repo, remote: str) -> tuple[str, str | None]:
 
 def _merge(repo: Repo, upstream: str, born: bool) -> list[str]:
     """Merge what the remote has that HEAD lacks; the commands of the records it brought."""
+    from roadmap_cli.storage import sync_gate
+
     short = upstream.removeprefix("refs/remotes/")
-    _refuse_links(repo, upstream, short)
+    sync_gate.check(repo, upstream)
     args = ["merge", "--quiet", "--no-edit", "--no-stat", "-m", f"roadmap sync: merge {short}"]
     merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
     if merged.returncode != 0 and "unrelated histories" in merged.stderr:
@@ -778,7 +787,9 @@ def _merge(repo: Repo, upstream: str, born: bool) -> list[str]:
         args.append("--allow-unrelated-histories")
         merged = repo.git.run(*repo.git.identity, *args, upstream, check=False)
     if merged.returncode != 0:
-        conflicted = repo.git.run("diff", "--name-only", "--diff-filter=U", check=False)
+        conflicted = repo.git.run(
+            "diff", "--ignore-submodules=all", "--name-only", "--diff-filter=U", check=False
+        )
         files = ", ".join(conflicted.stdout.split()) or last_line(merged)
         driver = [line for line in merged.stderr.splitlines() if line.startswith("roadmap: ")]
         if driver:  # the merge driver's own reason
@@ -796,23 +807,6 @@ def _merge(repo: Repo, upstream: str, born: bool) -> list[str]:
     from roadmap_cli.storage import history_file
 
     return [clean(r.command) for r in history_file.read(repo.top / repo.history).records]
-
-
-def _refuse_links(repo: Repo, upstream: str, short: str) -> None:
-    """A link where roadmap keeps a file would send its writes elsewhere: a remote that
-    holds one in the progress folder (someone committed it) is not merged."""
-    folder = repo.state.parent.as_posix()
-    where = () if folder == "." else ("--", f"{folder}/")
-    listed = repo.git.out("ls-tree", "-z", upstream, *where)
-    for entry in listed.split("\0"):
-        info, _, path = entry.partition("\t")
-        if info.startswith("120000 ") and (
-            _is_ours(repo, path) or Path(path).name.startswith(repo.state.name)
-        ):
-            raise SyncError(
-                f"{short} holds a link at {path}, where roadmap keeps a file of its own; it"
-                " was not merged. Remove the link from the remote's branch and sync again"
-            )
 
 
 def _check_unrelated(repo: Repo, upstream: str) -> None:
