@@ -501,6 +501,7 @@ def test_sync_json_says_what_it_did_in_documented_keys(
         "received": ["done rag"],
         "pushed": True,
         "retries": 0,
+        "healed": False,
     }
     assert doc["branch"].startswith("origin/")
     documented = (Path(__file__).parents[1] / "docs" / "json-output.md").read_text()

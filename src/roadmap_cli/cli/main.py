@@ -6,16 +6,33 @@ with its code. Typer's own usage errors are turned into the same one-line form.
 
 from __future__ import annotations
 
-import gc
-import io
 import os
+import signal
 import sys
-from typing import NoReturn
 
-import typer
 
-from roadmap_cli.cli.dispatch import build_command, globals_first
-from roadmap_cli.core.errors import Declined, ExitCode, Interrupted, RoadmapError
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C before `main` can catch it (while the program loads): one line, exit 130."""
+    os.write(2, b"\nroadmap: interrupted\n")
+    os._exit(130)
+
+
+# As the `roadmap` program (not when a test imports this module), from the first moment: the
+# imports below take most of a command's start-up, and a Ctrl-C there would print Python's
+# traceback. An interrupt the parent ignores (nohup, a script's `&`) stays ignored.
+if (
+    os.path.basename(sys.argv[0]).startswith("roadmap") or sys.argv[0].endswith("__main__.py")
+) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+import gc  # noqa: E402
+import io  # noqa: E402
+from typing import NoReturn  # noqa: E402
+
+import typer  # noqa: E402
+
+from roadmap_cli.cli.dispatch import build_command, globals_first  # noqa: E402
+from roadmap_cli.core.errors import Declined, ExitCode, Interrupted, RoadmapError  # noqa: E402
 
 MESSAGE_LIMIT = 2_000  # characters of an error line: a message may quote someone else's data
 
@@ -63,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     command = None
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_early:  # from here, main catches it
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         args = globals_first(args)
         command = build_command(args)
         result = command.main(args=args, prog_name="roadmap", standalone_mode=False)

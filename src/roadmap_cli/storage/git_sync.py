@@ -18,6 +18,7 @@ Only the real `git` program is run, with arguments in a list (no shell), in the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -67,7 +68,15 @@ BUSY = {
 # the only ones it lets a remote it has never merged with hold.
 OWN_SUFFIXES = (".toml", ".history.jsonl")
 # What roadmap leaves beside any progress file: its lock, temporary files and copies.
-BY_PRODUCTS = ("*.toml.lock", "*.toml.bak-*", "*.toml.corrupt-*", ".*.tmp", MACHINE_FILE)
+BY_PRODUCTS = (
+    "*.toml.lock",
+    "*.toml.bak-*",
+    "*.toml.corrupt-*",
+    ".*.tmp",
+    MACHINE_FILE,
+    ".merge_file_*",  # git's copies for a merge driver, left by a merge that was stopped
+)
+MARK = "roadmap-sync"  # in the git folder while a sync runs: one found at the start was stopped
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name git patterns read as such
 
 
@@ -460,6 +469,7 @@ class Synced:
     merged: bool = False  # the remote had commits this machine lacked
     pushed: bool = False
     retries: int = 0  # pushes refused because the remote had moved on
+    healed: bool = False  # a sync stopped half-way was found, and what it left cleaned
 
 
 def sync(state_file: Path, history_file: Path) -> Synced:
@@ -486,6 +496,66 @@ def sync(state_file: Path, history_file: Path) -> Synced:
 def _sync(state_file: Path, history_file: Path) -> Synced:
     repo = open_repo(state_file, history_file)
     assert repo is not None
+    mark = repo.git_dir / MARK
+    healed = _heal(repo, mark)
+    mark.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    try:
+        done = _sync_in(repo)
+    finally:
+        mark.unlink(missing_ok=True)
+    done.healed = healed
+    return done
+
+
+def _heal(repo: Repo, mark: Path) -> bool:
+    """Clean what a sync that was stopped half-way (Ctrl-C, a kill, a crash) left behind:
+    git's lock files and the temporary files of a merge, made since it began. A lock that a
+    live git holds (or one older than the stopped sync) is waited for a moment, then named.
+    True when a stopped sync was found (the caller holds the progress file's lock, so no
+    other sync is running)."""
+    import time
+
+    try:
+        began: float | None = mark.stat().st_mtime - 1
+    except FileNotFoundError:
+        began = None
+    locks = _git_locks(repo)
+    for _ in range(20):  # a live git ends its command in a moment
+        if not locks:
+            break
+        time.sleep(0.1)
+        locks = _git_locks(repo)
+    for lock in locks:
+        try:
+            made = lock.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if began is None or made < began:
+            raise SyncError(
+                f"git is busy in {repo.top}: {lock} is held by another git command (or one"
+                " that was stopped); wait for it to end, or remove that file if no git runs,"
+                " and sync again"
+            )
+        lock.unlink(missing_ok=True)
+    if began is None:
+        return False
+    for leftover in repo.top.glob(".merge_file_*"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime >= began:
+                leftover.unlink()
+    return True
+
+
+def _git_locks(repo: Repo) -> list[Path]:
+    """git's lock files in the repository's own folder (the index, HEAD, refs, config)."""
+    found = [p for p in repo.git_dir.glob("*.lock") if p.is_file()]
+    refs = repo.git_dir / "refs"
+    if refs.is_dir():
+        found += [p for p in refs.rglob("*.lock") if p.is_file()]
+    return found
+
+
+def _sync_in(repo: Repo) -> Synced:
     operation = busy(repo)  # first: a rebase detaches HEAD too
     if operation is not None and not _conclude(repo):
         raise SyncError(operation)
@@ -548,7 +618,7 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
         if pushed.returncode == 0:
             done.pushed = True
             return done
-        if "\t[rejected]" not in pushed.stdout:  # a refusal other than "fetch first"
+        if not _lost_race(pushed.stdout):  # a refusal other than "fetch first"
             raise SyncError(
                 f"cannot push to {remote}: {last_line(pushed)}; your changes are committed"
                 " here and go with the next sync"
@@ -557,6 +627,17 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
     raise SyncError(
         f"{remote} kept moving while this sync ran ({PUSH_TRIES} pushes were refused);"
         " your changes are committed and merged here: run 'roadmap sync' again"
+    )
+
+
+def _lost_race(porcelain: str) -> bool:
+    """Whether a push was refused because the remote moved on: behind it ("fetch first",
+    "non-fast-forward"), or another push updated the branch while this one ran."""
+    refused = [line for line in porcelain.splitlines() if line.startswith("!\t")]
+    return bool(refused) and all(
+        "\t[rejected]" in line
+        or ("[remote rejected]" in line and ("failed to update ref" in line or "lock" in line))
+        for line in refused
     )
 
 

@@ -61,11 +61,14 @@ def sync(ctx: typer.Context, json_out: JsonOption = False) -> None:
         "received": done.received,
         "pushed": done.pushed,
         "retries": done.retries,
+        "healed": done.healed,
     }
     if json_out:
         session.print_json(doc)
         return
     lines = []
+    if done.healed:
+        lines.append("Cleaned up after a sync that was stopped half-way; this one went on")
     if done.subject:
         lines.append(f"Committed: {done.subject}")
     if done.remote is None:
