@@ -16,7 +16,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.padding import Padding
 from rich.text import Text
 
-from roadmap_cli.core.sanitize import clean, clean_data
+from roadmap_cli.core.sanitize import clean, clean_data, one_line
 from roadmap_cli.render.grid import Grid, fits
 
 PIPE_WIDTH = 80  # output that is no terminal, unless COLUMNS says otherwise
@@ -668,7 +668,8 @@ def _log_table(records: list[dict[str, Any]], width: int) -> Grid:
 
 
 def _command(item: dict[str, Any]) -> Text:
-    what = Text(item["command"], style="bold")
+    # A record may come from elsewhere (an import, a sync): its command is one clean line.
+    what = Text(one_line(item["command"]), style="bold")
     if item["foreign"]:
         what.append(" (arrived with an import)", style="dim")
     return what
@@ -679,14 +680,16 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
     undid = doc["undid"]
     parts: list[RenderableType] = [
         Text.assemble(
-            "Undid ", (undid["command"], "bold"), f" from {undid['time']:%Y-%m-%d %H:%M}:"
+            "Undid ", (one_line(undid["command"]), "bold"), f" from {undid['time']:%Y-%m-%d %H:%M}:"
         )
     ]
     for change in doc["reverted"]:
         parts.append(Text(f"  {change['summary']}"))
     if not doc["reverted"]:
         parts[0] = Text.assemble(
-            "Nothing of ", (undid["command"], "bold"), " could be undone: it was changed since."
+            "Nothing of ",
+            (one_line(undid["command"]), "bold"),
+            " could be undone: it was changed since.",
         )
     for key in doc["left"]:
         name = key.removeprefix("topics.").replace("projects.", "project ", 1)

@@ -390,6 +390,8 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     ]
     if state_file.name.startswith("progress"):  # the data folder: every catalog's progress
         lines[2:2] = [f"/progress-*.toml merge={DRIVER}", "/progress-*.history.jsonl merge=union"]
+    for line in _drop_overrides(attributes, lines, [state_file.name, history_file.name]):
+        said.append(f"Removed from {attributes} a line that overrode roadmap's: {line}")
     if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
         said.append(
             f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
@@ -434,6 +436,37 @@ def _check_remote(remote: str) -> None:
         raise UsageError(
             f"{remote!r} names a remote helper; give an https, ssh or file URL, or a path"
         )
+
+
+def _drop_overrides(path: Path, lines: list[str], names: list[str]) -> list[str]:
+    """Remove from the `.gitattributes` at `path` the lines (other than roadmap's own) that
+    set `merge` on one of `names` (a later line wins in git: `/progress.toml merge=union`
+    pushed by another machine would take the progress file from roadmap's driver); the
+    lines removed."""
+    import fnmatch
+
+    try:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SyncError(f"cannot read {path}: {exc}") from None
+    kept: list[str] = []
+    dropped: list[str] = []
+    for line in text.splitlines(keepends=True):
+        pattern, *attrs = line.split() or [""]
+        sets_merge = any(a.lstrip("-!").split("=")[0] == "merge" for a in attrs)
+        bare = pattern.removeprefix("/")
+        if (
+            line.strip() not in lines
+            and sets_merge
+            and not pattern.startswith("#")
+            and any(fnmatch.fnmatchcase(name, bare) for name in names)
+        ):
+            dropped.append(line.strip())
+        else:
+            kept.append(line)
+    if dropped:
+        path.write_text("".join(kept), encoding="utf-8")
+    return dropped
 
 
 def _append_lines(path: Path, lines: list[str], heading: str) -> bool:
