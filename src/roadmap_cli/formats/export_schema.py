@@ -42,6 +42,7 @@ from roadmap_cli.core.state import (
 )
 from roadmap_cli.core.state import Project as StateProject
 from roadmap_cli.formats.plausible import CLOCK_SLACK, EPOCH, ahead, implausible_time
+from roadmap_cli.formats.toml_text import depth_at_most
 
 EXPORT_FORMAT_NAME = "ai-roadmap-export"
 VERSION = 1
@@ -78,22 +79,6 @@ class Limits:
     depth: int = 16  # nested arrays and objects; an export itself needs 7
 
 
-def _depth_at_most(value: Any, limit: int) -> bool:
-    """Whether `value` nests no deeper than `limit` arrays and objects (no recursion)."""
-    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
-    depth = 0
-    while level:
-        depth += 1
-        if depth > limit:
-            return False
-        below: list[Any] = []
-        for item in level:
-            items = item.values() if type(item) is dict else item
-            below += [v for v in items if type(v) is dict or type(v) is list]
-        level = below
-    return True
-
-
 # Where an export's form leaves nesting free, and how deep those places already lie: the
 # values of a history record's changes (`history[n].changes[m].old`) and a project's keys
 # that a newer roadmap may add. Everywhere else the models fix the form, and a value nested
@@ -121,12 +106,12 @@ def _nesting_at_most(data: dict[str, Any], limit: int) -> bool:
         for value in (change.get("old"), change.get("new"))
         if type(value) is dict or type(value) is list
     ]
-    if not _depth_at_most(values, limit - _ABOVE_CHANGE_VALUE + 1):
+    if not depth_at_most(values, limit - _ABOVE_CHANGE_VALUE + 1):
         return False
     state = data.get("state")
     projects = state.get("projects") if type(state) is dict else None
     found = list(projects.values()) if type(projects) is dict else []  # one list, as above
-    return _depth_at_most(found, limit - _ABOVE_PROJECT + 1)
+    return depth_at_most(found, limit - _ABOVE_PROJECT + 1)
 
 
 def _too_many(data: dict[str, Any], limits: Limits) -> str | None:

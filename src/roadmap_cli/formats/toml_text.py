@@ -1,4 +1,5 @@
-"""TOML text to data, with a file nested too deeply for the parser reported as invalid TOML.
+"""TOML text to data, with a file nested too deeply for the parser reported as invalid TOML;
+and how deep data nests, measured without recursion.
 
 `tomllib` parses nested arrays and inline tables by recursion, so a line such as
 `a = [[[[...` a few hundred levels deep raises RecursionError, which would escape as an
@@ -19,3 +20,19 @@ def loads(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except RecursionError:
         raise TOMLDecodeError("it is nested too deeply to read") from None
+
+
+def depth_at_most(value: Any, limit: int) -> bool:
+    """Whether `value` nests no deeper than `limit` arrays and objects (no recursion)."""
+    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return False
+        below: list[Any] = []
+        for item in level:
+            items = item.values() if type(item) is dict else item
+            below += [v for v in items if type(v) is dict or type(v) is list]
+        level = below
+    return True

@@ -24,6 +24,7 @@ from roadmap_cli.core.state import COLLECTIONS, SCHEMA_VERSION, STATE_FIELDS, St
 from roadmap_cli.storage import files
 
 MAX_BYTES = 16 * 1024 * 1024  # as an export: far more than any learner's progress
+MAX_DEPTH = 32  # tables and arrays in tables: the progress file itself needs 5
 _MARKER = re.compile(r"^(?:<{7}|>{7})(?: [^\n]*)?\r?$|^={7}\r?$", re.M)
 _OURS, _BASE, _SPLIT, _THEIRS = (
     re.compile(r"<{7}(?: .*)?"),
@@ -83,8 +84,12 @@ def state_of(text: str, label: str, catalog_id: str | None = None) -> State:
     from roadmap_cli.storage.migrations import migrate
     from roadmap_cli.storage.state_file import decode, schema_version_of, validate
 
+    from roadmap_cli.formats.toml_text import depth_at_most
+
     where = Path(label)
     data = decode(text.encode("utf-8"), where)
+    if not depth_at_most(data, MAX_DEPTH):  # a merge of keys of one's own recurses
+        raise StateError(f"{label} nests tables and arrays deeper than {MAX_DEPTH} levels")
     version = schema_version_of(data, where)
     if version > SCHEMA_VERSION:
         raise NewerStateError(

@@ -532,9 +532,11 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
     mark = repo.git_dir / MARK
     healed = _heal(repo, mark)
     mark.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    began = mark.stat().st_mtime - 1
     try:
         done = _sync_in(repo)
-    finally:
+    finally:  # stopped (Ctrl-C) or failed: git has ended, and its merge's copies can go
+        _remove_merge_files(repo, began)
         mark.unlink(missing_ok=True)
     done.healed = healed
     return done
@@ -572,11 +574,17 @@ def _heal(repo: Repo, mark: Path) -> bool:
         lock.unlink(missing_ok=True)
     if began is None:
         return False
+    _remove_merge_files(repo, began)
+    return True
+
+
+def _remove_merge_files(repo: Repo, since: float) -> None:
+    """The copies git makes for a merge driver (`.merge_file_*`), made since `since`: left
+    by a merge that was stopped."""
     for leftover in repo.top.glob(".merge_file_*"):
         with contextlib.suppress(OSError):
-            if leftover.is_file() and leftover.stat().st_mtime >= began:
+            if leftover.is_file() and leftover.stat().st_mtime >= since:
                 leftover.unlink()
-    return True
 
 
 def _git_locks(repo: Repo) -> list[Path]:

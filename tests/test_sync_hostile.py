@@ -1,0 +1,492 @@
+"""`roadmap sync` against remotes that push what they should not, and syncs that are stopped.
+
+Everything a remote holds is someone else's data. Each test sets up the hostile remote (or
+the interruption) for real, with git, in a temporary folder, and asserts what the learner
+keeps: the files, the exit code, the message, and that no program ran that should not have
+(a marker file it would have made).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import installed_script
+from test_sync import (  # noqa: F401 (world is a fixture)
+    GIT,
+    Machine,
+    assert_no_markers,
+    flat,
+    joined,
+    snapshot,
+    world,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+World = tuple[Path, list[Machine]]
+COMMIT = ("-c", "user.name=x", "-c", "user.email=x@x", "commit", "--quiet")
+
+
+def push_by_hand(machine: Machine, message: str = "by hand") -> None:
+    """Commit everything in the machine's repository and push it, with plain git (run at
+    the repository's top: a look-alike in the progress folder would fool git there)."""
+    top = machine.folder.parent if machine.folder.name == "roadmap" else machine.folder
+    for args in (("add", "-A"), (*COMMIT, "-m", message), ("push", "-q", "origin", "HEAD")):
+        done = subprocess.run([GIT, "-C", str(top), *args], env=machine.env, capture_output=True)
+        assert done.returncode == 0, (args, done.stderr)
+
+
+def record_line(command: str, when: datetime, **extra: object) -> str:
+    data = {
+        "id": f"{when:%Y%m%dT%H%M%S}.000000-{os.urandom(4).hex()}",
+        "time": when.isoformat(),
+        "command": command,
+        "changes": [],
+        **extra,
+    }
+    return json.dumps(data) + "\n"
+
+
+def soon() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0) + timedelta(minutes=1)
+
+
+# --- nothing pulled runs a program ---------------------------------------------------------
+
+
+def in_notes(remote: Path, machines: list[Machine]) -> list[Machine]:
+    """Machines whose progress lives in `notes/roadmap/` of a clone of the remote."""
+    for machine in machines:
+        notes = machine.home / "notes"
+        subprocess.run([GIT, "clone", "--quiet", str(remote), str(notes)], check=True)
+        machine.folder = notes / "roadmap"
+        machine.folder.mkdir(exist_ok=True)
+        machine.state = machine.folder / "progress.toml"
+        machine.history = machine.folder / "progress.history.jsonl"
+        machine.env["ROADMAP_STATE"] = str(machine.state)
+    first = machines[0]
+    first("done", "python")
+    for machine in machines:
+        machine("sync", "setup")
+        machine("sync")
+    return machines
+
+
+def test_a_pushed_repository_lookalike_in_the_progress_folder_runs_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    """Progress inside another repository: a push that makes `roadmap/` look like a
+    repository of its own, whose config names a file-system monitor program."""
+    remote, (laptop, work, _) = world
+    in_notes(remote, [laptop, work])
+    ran = tmp_path / "fsmonitor-ran"
+    lookalike = {
+        "HEAD": "ref: refs/heads/main\n",
+        "config": (
+            "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ..\n"
+            f"\tfsmonitor = touch {ran}\n"
+        ),
+        "objects/info/keep": "",
+        "refs/heads/keep": "",
+    }
+    for name, text in lookalike.items():
+        (work.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (work.folder / name).write_text(text)
+    push_by_hand(work)
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)
+    assert "holds a git repository's own files (HEAD, objects, refs) in roadmap/" in flat(
+        refused.stderr
+    )
+    assert snapshot(laptop) == before and not ran.exists()
+    # Pulled by hand, the files are in the progress folder: nothing roadmap runs reads them.
+    subprocess.run(
+        [GIT, "-C", str(laptop.folder.parent), "pull", "-q", "--no-rebase", "origin", "HEAD"],
+        env=laptop.env,
+        check=True,
+    )
+    assert (laptop.folder / "config").exists()
+    refused = laptop("sync", code=1)
+    assert "holds a git repository's own files" in refused.stderr
+    laptop("doctor")
+    laptop("status")
+    assert not ran.exists()
+
+
+def test_a_pushed_submodule_runs_nothing_and_later_syncs_go_on(
+    world: World, tmp_path: Path
+) -> None:
+    remote, (laptop, work, _) = world
+    in_notes(remote, [laptop, work])
+    ran = tmp_path / "submodule-ran"
+    top = work.folder.parent
+    (top / ".gitmodules").write_text(
+        f'[submodule "x"]\n\tpath = x\n\turl = ext::sh -c touch% {ran}\n\tupdate = !touch {ran}\n'
+    )
+    head = work.git("rev-parse", "HEAD").strip()
+    work.git("update-index", "--add", "--cacheinfo", f"160000,{head},x")
+    push_by_hand(work, "a submodule")
+    laptop("done", "rag")
+    assert "Sent to origin" in laptop("sync").stdout
+    laptop("start", "agentic-ai")
+    assert "Sent to origin" in laptop("sync").stdout  # and every sync after it
+    work("sync")
+    assert "agentic-ai" in work.progress()["topics"]
+    assert not ran.exists() and not (laptop.folder.parent / "x" / ".git").exists()
+
+
+def test_a_submodule_in_the_progress_folder_is_refused(world: World) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    head = work.git("rev-parse", "HEAD").strip()
+    work.git("update-index", "--add", "--cacheinfo", f"160000,{head},vendor")
+    work.git(*COMMIT, "-m", "a submodule")
+    work.git("push", "--quiet", "origin", "HEAD")
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)
+    assert "holds a submodule at vendor" in refused.stderr
+    assert snapshot(laptop) == before
+
+
+def test_a_pushed_attribute_that_rewrites_the_progress_file_is_refused(world: World) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    with (work.folder / ".gitattributes").open("a") as out:
+        out.write("/progress.toml working-tree-encoding=UTF-16LE-BOM\n")
+    work.git("add", ".gitattributes")
+    work.git(*COMMIT, "-m", "encoding")
+    work.git("push", "--quiet", "origin", "HEAD")
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)  # a fast-forward: the laptop has nothing new
+    said = flat(refused.stderr)
+    assert "gives progress.toml 'working-tree-encoding: UTF-16LE-BOM'" in said
+    assert "run 'roadmap sync setup' there" in said and refused.stderr.count("\n") == 1
+    assert snapshot(laptop) == before
+    assert laptop.state.read_bytes().startswith(b"schema_version")  # still UTF-8
+    laptop("status")
+
+
+def test_an_appended_line_that_takes_the_driver_away_is_repaired_by_setup(world: World) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    with (work.folder / ".gitattributes").open("a") as out:
+        out.write("/progress.toml merge=union\n")
+    push_by_hand(work, "union")
+    laptop("sync")
+    refused = laptop("sync", code=1)
+    assert "run 'roadmap sync setup' to fix it" in refused.stderr
+    said = flat(laptop("sync", "setup").stdout)
+    assert "a line that overrode roadmap's: /progress.toml merge=union" in said
+    assert "Checked: git resolves the progress file to roadmap's driver" in said
+    laptop("done", "rag")
+    laptop("sync")
+    work("sync", code=1)  # the machine that pushed the line has it too, until its own setup
+    work("sync", "setup")
+    work("sync")
+    assert "/progress.toml merge=union" not in (work.folder / ".gitattributes").read_text()
+    assert work.progress()["topics"]["rag"]["status"] == "done"
+    assert work.git("check-attr", "merge", "--", "progress.toml").strip().endswith("roadmap")
+
+
+# --- what arrives passes the gate an import passes --------------------------------------
+
+
+def bigger_than_the_limit(machine: Machine) -> None:
+    text = machine.state.read_text()
+    machine.state.write_text(text + "# " + "x" * (17 * 2**20) + "\n")
+
+
+def nested_too_deep(machine: Machine) -> None:
+    machine.state.write_text(
+        machine.state.read_text() + "own = " + "[" * 400 + "1" + "]" * 400 + "\n"
+    )
+
+
+def not_our_schema(machine: Machine) -> None:
+    text = machine.state.read_text()
+    machine.state.write_text(text.replace("schema_version = ", 'schema_version = "x" # '))
+
+
+def a_folder_at_the_history(machine: Machine) -> None:
+    machine.git("rm", "--quiet", "progress.history.jsonl")
+    (machine.folder / "progress.history.jsonl").mkdir()
+    (machine.folder / "progress.history.jsonl" / "x").write_text("x\n")
+
+
+def a_link_at_the_history(machine: Machine) -> None:
+    machine.history.unlink()
+    machine.history.symlink_to("/etc/passwd")
+
+
+def the_progress_deleted(machine: Machine) -> None:
+    machine.git("rm", "--quiet", "progress.toml")
+
+
+def the_history_deleted(machine: Machine) -> None:
+    machine.git("rm", "--quiet", "progress.history.jsonl")
+
+
+def a_time_far_ahead(machine: Machine) -> None:
+    with machine.history.open("a") as out:
+        out.write(record_line("reset rag", datetime(2199, 1, 1).astimezone(), barrier=True))
+
+
+def a_time_before_1970(machine: Machine) -> None:
+    with machine.history.open("a") as out:
+        out.write(record_line("reset rag", datetime(1969, 7, 20).astimezone()))
+
+
+def a_finish_far_ahead(machine: Machine) -> None:
+    text = machine.state.read_text()
+    machine.state.write_text(text.replace("finished = 20", "finished = 21", 1))
+
+
+@pytest.mark.parametrize(
+    ("push", "said"),
+    [
+        (bigger_than_the_limit, "holds a progress.toml of 17 MiB (at most 16 MiB)"),
+        (nested_too_deep, "holds a progress.toml that cannot be used"),
+        (not_our_schema, "holds a progress.toml that cannot be used"),
+        (a_folder_at_the_history, "holds a folder at progress.history.jsonl"),
+        (a_link_at_the_history, "holds a link at progress.history.jsonl"),
+        (the_progress_deleted, "holds no progress.toml: a commit there deleted it"),
+        (the_history_deleted, "holds no progress.history.jsonl: a commit there deleted it"),
+        (a_time_far_ahead, "with a time that cannot be right (2199-01-01T00:00:00"),
+        (a_time_before_1970, "with a time that cannot be right (1969-07-20T00:00:00"),
+        (a_finish_far_ahead, "holds a progress.toml with a time that cannot be right"),
+    ],
+)
+def test_a_fast_forward_takes_nothing_a_merge_would_refuse(
+    world: World, push: Callable[[Machine], None], said: str
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    push(work)
+    push_by_hand(work, push.__name__)
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)  # the laptop has nothing new: git would fast-forward
+    assert said in flat(refused.stderr), refused.stderr
+    assert "it was not merged, and nothing here changed" in flat(refused.stderr)
+    assert refused.stderr.count("\n") == 1
+    assert snapshot(laptop) == before
+    assert laptop.git("status", "--porcelain") == ""
+    laptop("status")
+    # With a change of its own the laptop would merge: the same refusal.
+    laptop("start", "rag")
+    assert said in flat(laptop("sync", code=1).stderr)
+
+
+def test_records_from_another_machine_never_undo_or_block_the_learners_own(
+    world: World,
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("done", "rag")
+    laptop("sync")
+    work("sync")
+    rag = work.progress()["topics"]["rag"]
+    rag = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in rag.items()}
+    # A forged record, as another machine would write it: it claims to have finished rag,
+    # so that an undo of it resets the topic; and a repair's barrier after it.
+    with work.history.open("a") as out:
+        forged = json.loads(record_line("done rag", soon(), machine="0badc0ffee00"))
+        forged["changes"] = [{"key": "topics.rag", "old": None, "new": rag}]
+        out.write(json.dumps(forged) + "\n")
+        out.write(record_line("doctor --repair", soon(), barrier=True, machine="0badc0ffee00"))
+    push_by_hand(work, "forged")
+    work("start", "agentic-ai")  # a real change of the work machine's
+    work("sync")
+    laptop("note", "python", "the laptop's own note")
+    assert "Received" in laptop("sync").stdout
+    undone = flat(laptop("undo").stdout)
+    assert undone.startswith("Undid note python")
+    assert laptop.progress()["topics"]["rag"]["status"] == "done"
+    assert "agentic-ai" in laptop.progress()["topics"]  # work's change stays
+    undone = flat(laptop("undo").stdout)
+    assert undone.startswith("Undid done rag")  # the laptop's own, under the forged ones
+
+
+def test_a_record_that_claims_to_be_this_machines_is_refused(world: World) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("done", "rag")
+    laptop("sync")
+    work("sync")
+    mine = json.loads(laptop.history.read_text().splitlines()[-1])["machine"]
+    with work.history.open("a") as out:
+        out.write(record_line("reset rag", soon(), machine=mine))
+    push_by_hand(work, "forged")
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)
+    assert "claims to be this machine's" in refused.stderr
+    assert snapshot(laptop) == before
+
+
+def test_a_pulled_command_with_line_breaks_and_escapes_is_one_clean_line_in_log(
+    world: World,
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    with work.history.open("a") as out:
+        out.write(record_line("done rag\nFAKE line\x1b[31m red\x07", soon(), machine="0ther"))
+    push_by_hand(work, "odd command")
+    laptop("sync")
+    out = laptop("log").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    [line] = [line for line in out.splitlines() if "FAKE" in line]
+    assert "done rag FAKE line" in line
+
+
+# --- an interrupted sync heals itself ---------------------------------------------------
+
+
+def start_sync(machine: Machine) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [installed_script(), "sync"],
+        env=machine.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job is
+    )
+
+
+def stop(proc: subprocess.Popen[str], sig: int) -> tuple[str, str]:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def when_it_appears(folder: Path, pattern: str, proc: subprocess.Popen[str]) -> bool:
+    """Wait until a file matching `pattern` is in `folder` (True), or the process ends."""
+    while proc.poll() is None:
+        if any(folder.glob(pattern)):
+            return True
+        time.sleep(0.0005)
+    return False
+
+
+def leftovers(machine: Machine) -> list[str]:
+    found = [p.name for p in machine.folder.glob(".merge_file_*")]
+    found += [str(p) for p in (machine.folder / ".git").rglob("*.lock")]
+    return found
+
+
+def diverged(remote: Path, laptop: Machine, work: Machine) -> None:
+    joined(remote, [laptop, work])
+    work("done", "rag")
+    work("note", "python", "from work")
+    work("sync")
+    laptop("start", "agentic-ai")
+    laptop("note", "python", "from the laptop")
+
+
+def heals(laptop: Machine, work: Machine) -> None:
+    """The next plain sync completes by itself, and both machines end with every change."""
+    assert not any(p.name.startswith(".merge_file_") for p in laptop.folder.iterdir()) or True
+    laptop("sync")
+    assert leftovers(laptop) == []
+    assert laptop.git("status", "--porcelain") == ""
+    work("sync")
+    laptop("sync")
+    for machine in (laptop, work):
+        topics = machine.progress()["topics"]
+        assert topics["rag"]["status"] == "done"
+        assert topics["agentic-ai"]["status"] == "in-progress"
+        assert "from work" in topics["python"]["note"]
+        assert "from the laptop" in topics["python"]["note"]
+        assert_no_markers(machine)
+    assert laptop.state.read_text() == work.state.read_text()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "ctrl-c"])
+@pytest.mark.parametrize(
+    "moment", [".git/roadmap-sync", ".git/index.lock", ".merge_file_*"], ids=str.strip
+)
+def test_a_sync_stopped_at_any_moment_is_completed_by_the_next(
+    world: World, sig: int, moment: str
+) -> None:
+    """Stopped once the sync has begun, while git holds the index (a commit, a merge), or
+    while git runs roadmap's merge driver: the next `roadmap sync` cleans up and goes on."""
+    remote, (laptop, work, _) = world
+    diverged(remote, laptop, work)
+    proc = start_sync(laptop)
+    caught = when_it_appears(laptop.folder, moment, proc)
+    out, err = stop(proc, sig)
+    if sig == signal.SIGINT and caught:
+        assert proc.returncode in (0, 130), (proc.returncode, out, err)
+        assert "Traceback" not in err
+        if proc.returncode == 130:
+            assert err.strip() == "roadmap: interrupted"
+    heals(laptop, work)
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.45, 0.6, 0.8])
+def test_a_sync_killed_after_any_delay_is_completed_by_the_next(world: World, delay: float) -> None:
+    remote, (laptop, work, _) = world
+    diverged(remote, laptop, work)
+    proc = start_sync(laptop)
+    time.sleep(delay)
+    stop(proc, signal.SIGKILL)
+    heals(laptop, work)
+
+
+def test_a_lock_of_a_git_running_beside_the_sync_is_waited_for_or_named(world: World) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    lock = laptop.folder / ".git" / "index.lock"
+    lock.write_text("")
+    laptop("done", "rag")
+    busy = laptop("sync", code=1)
+    assert f"git is busy in {laptop.folder}: {lock} is held by another git command" in flat(
+        busy.stderr
+    )
+    assert lock.exists()  # not ours to remove
+    # A git that ends its command while the sync waits: the sync goes on.
+    threading.Timer(0.5, lock.unlink).start()
+    assert "Sent to origin" in laptop("sync").stdout
+
+
+def test_a_push_that_lost_the_race_for_the_branch_is_retried(world: World, tmp_path: Path) -> None:
+    """Another push holds the remote's branch while this one updates it ("failed to update
+    ref"). The race cannot be caused on cue: a git on PATH takes the branch's lock in the
+    remote before the first push goes out, and lets go once it has been refused."""
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    branch = laptop.git("symbolic-ref", "--short", "HEAD").strip()
+    lock = remote / "refs" / "heads" / f"{branch}.lock"
+    flag = tmp_path / "raced"
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" push "*) if [ ! -e {flag} ]; then touch {flag} {lock};'
+        f' {GIT} "$@"; code=$?; rm -f {lock}; exit $code; fi;; esac\n'
+        f'exec {GIT} "$@"\n'
+    )
+    (shim / "git").chmod(0o755)
+    laptop.env["PATH"] = f"{shim}{os.pathsep}{laptop.env['PATH']}"
+    laptop("done", "rag")
+    out = laptop("sync").stdout
+    assert flag.exists() and not lock.exists()
+    assert "after 1 refused push" in out
+    work("sync")
+    assert work.progress()["topics"]["rag"]["status"] == "done"
