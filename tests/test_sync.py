@@ -83,11 +83,16 @@ class Machine:
         return [json.loads(line)["id"] for line in lines if line.strip()]
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> tuple[Path, list[Machine]]:
+def make_world(tmp_path: Path) -> tuple[Path, list[Machine]]:
+    """A bare remote and three machines, none of them set up yet."""
     remote = tmp_path / "remote.git"
     subprocess.run([GIT, "init", "--quiet", "--bare", str(remote)], check=True)
     return remote, [Machine(tmp_path, name) for name in ("laptop", "work", "cloud")]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Path, list[Machine]]:
+    return make_world(tmp_path)
 
 
 def joined(remote: Path, machines: list[Machine]) -> list[Machine]:

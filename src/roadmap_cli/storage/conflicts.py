@@ -81,10 +81,9 @@ def sides(text: str) -> tuple[str, str | None, str] | None:
 def state_of(text: str, label: str, catalog_id: str | None = None) -> State:
     """One version of the progress file, read and checked as `Store.read` reads the file
     (an older schema is migrated; a newer one is refused: a merge would drop what it adds)."""
+    from roadmap_cli.formats.toml_text import depth_at_most
     from roadmap_cli.storage.migrations import migrate
     from roadmap_cli.storage.state_file import decode, schema_version_of, validate
-
-    from roadmap_cli.formats.toml_text import depth_at_most
 
     where = Path(label)
     data = decode(text.encode("utf-8"), where)
