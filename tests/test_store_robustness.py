@@ -299,3 +299,45 @@ def test_ctrl_c_at_random_moments_keeps_history_and_file_in_step(tmp_path: Path)
         if path.exists():
             count = int(Store(path).load().topics["t0"].note or 0)
             assert len(history_file.read(history_file.path_for(path)).records) == count
+
+
+def test_ctrl_c_while_roadmap_starts_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Interrupts spread over a command's start-up: none shows a traceback through roadmap's
+    code (its imports are most of the start-up). An interrupt that comes before Python has
+    its handler ends the process as the signal does, silently; one inside Python's own
+    start-up (site, the launcher's `import re`) is Python's to report, and is not ours."""
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "ROADMAP_STATE": str(tmp_path / "progress.toml"),
+    }
+    seen: dict[int, int] = {}
+    for n in range(40):
+        proc = subprocess.Popen(
+            [installed_script(), "status"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            # The child gets Ctrl-C's default handling even when the suite runs with SIGINT
+            # ignored (nohup, a script's `&`).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        try:
+            time.sleep(n * 0.005)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        seen[proc.returncode] = seen.get(proc.returncode, 0) + 1
+        assert "roadmap_cli" not in err, err
+        if proc.returncode == 130:
+            assert err.strip() == "roadmap: interrupted", err
+        elif proc.returncode not in (0, -signal.SIGINT):  # in Python's start-up, not ours
+            assert err.startswith(("Fatal Python error", "Traceback")), (proc.returncode, err)
+    assert seen.get(130, 0) >= 5, seen  # the interrupts did reach roadmap's own code
