@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 from rich.style import Style
@@ -88,6 +88,7 @@ def test_the_topics_layout_matches_rich(show_header: bool, width: int) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@example(show_header=True, columns=[0, 2], rows=[], width=8)  # a header that wraps
 @given(
     show_header=st.booleans(),
     columns=st.lists(st.integers(0, len(COLUMNS) - 1), min_size=1, max_size=5),

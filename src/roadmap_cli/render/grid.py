@@ -203,7 +203,10 @@ class Grid:
                     overflow: Overflow = "fold" if self.keep_words else column.overflow
                     wrapped = text.wrap(console, room, overflow=overflow)
                     cells.append(list(wrapped) or [Text()])
-            for depth in range(max(len(cell) for cell in cells)):
+            height = max(len(cell) for cell in cells)
+            if row_number == 0 and self.show_header:  # a header sits on its line, as Rich's
+                cells = [[Text()] * (height - len(cell)) + cell for cell in cells]
+            for depth in range(height):
                 line = Text()
                 for index, column in enumerate(self.columns):
                     part = cells[index][depth] if depth < len(cells[index]) else Text()
