@@ -588,8 +588,9 @@ def test_each_machines_own_gitattributes_lines_both_stay(
     laptop("sync")
     for machine in (laptop, work):
         lines = (machine.folder / ".gitattributes").read_text().splitlines()
-        assert "*.md text" in lines and "/progress.toml merge=roadmap" in lines
-        assert lines.count("/progress.toml merge=roadmap") == 1
+        own = "/progress.toml merge=roadmap -text -eol -working-tree-encoding -filter -ident"
+        assert "*.md text" in lines and own in lines
+        assert lines.count(own) == 1
 
 
 def test_every_catalogs_progress_in_the_folder_is_synced(

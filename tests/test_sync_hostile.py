@@ -168,7 +168,7 @@ def test_a_pushed_attribute_that_rewrites_the_progress_file_is_refused(world: Wo
     refused = laptop("sync", code=1)  # a fast-forward: the laptop has nothing new
     said = flat(refused.stderr)
     assert "gives progress.toml 'working-tree-encoding: UTF-16LE-BOM'" in said
-    assert "run 'roadmap sync setup' there" in said and refused.stderr.count("\n") == 1
+    assert "('roadmap sync setup' there does)" in said and refused.stderr.count("\n") == 1
     assert snapshot(laptop) == before
     assert laptop.state.read_bytes().startswith(b"schema_version")  # still UTF-8
     laptop("status")
@@ -249,9 +249,47 @@ def a_finish_far_ahead(machine: Machine) -> None:
     machine.state.write_text(text.replace("finished = 20", "finished = 21", 1))
 
 
+def a_machine_id(machine: Machine) -> None:
+    """The data folder is the progress folder by default: git would write a pulled file over
+    the machine's own id there (it is ignored, and git overwrites ignored files)."""
+    (machine.folder / "machine-id").write_text("0badc0ffee00 2026-01-01T00:00:00+00:00\n")
+    machine.git("add", "-f", "machine-id")
+
+
+def a_lock_file(machine: Machine) -> None:
+    (machine.folder / "progress.toml.lock").write_text("")
+    machine.git("add", "-f", "progress.toml.lock")
+
+
+def a_merge_copy(machine: Machine) -> None:
+    (machine.folder / ".merge_file_abc123").write_text("x\n")
+    machine.git("add", "-f", ".merge_file_abc123")
+
+
+def another_catalogs_file_reencoded(machine: Machine) -> None:
+    text = machine.state.read_text().replace("ai-engineer-2026", "mycat")
+    # As the work tree of the machine that has the attribute holds it: UTF-16.
+    (machine.folder / "progress-mycat.toml").write_bytes(text.encode("utf-16"))
+    with (machine.folder / ".gitattributes").open("a") as out:
+        out.write("/progress-mycat.toml working-tree-encoding=UTF-16LE-BOM\n")
+
+
+def history_lines_removed(machine: Machine) -> None:
+    lines = machine.history.read_text().splitlines(keepends=True)
+    machine.history.write_text(lines[0])
+
+
 @pytest.mark.parametrize(
     ("push", "said"),
     [
+        (a_machine_id, "holds machine-id, a name roadmap keeps for a file of this machine's"),
+        (a_lock_file, "holds progress.toml.lock, a name roadmap keeps"),
+        (a_merge_copy, "holds .merge_file_abc123, a name roadmap keeps"),
+        (
+            another_catalogs_file_reencoded,
+            "gives progress-mycat.toml 'working-tree-encoding: UTF-16LE-BOM'",
+        ),
+        (history_lines_removed, "holds a progress.history.jsonl without 1 record this machine"),
         (bigger_than_the_limit, "holds a progress.toml of 17 MiB (at most 16 MiB)"),
         (nested_too_deep, "holds a progress.toml that cannot be used"),
         (not_our_schema, "holds a progress.toml that cannot be used"),
@@ -485,3 +523,51 @@ def test_a_push_that_lost_the_race_for_the_branch_is_retried(world: World, tmp_p
     assert "after 1 refused push" in out
     work("sync")
     assert work.progress()["topics"]["rag"]["status"] == "done"
+
+
+def test_a_repositorys_own_text_attributes_do_not_stop_a_sync(world: World) -> None:
+    """A notes repository that gains `* text=auto` (as many do) is no attack: roadmap's own
+    lines keep its files as they are, so the other machine syncs on."""
+    remote, (laptop, work, _) = world
+    in_notes(remote, [laptop, work])
+    laptop("sync")
+    (laptop.folder.parent / ".gitattributes").write_text("* text=auto\n*.md diff=markdown\n")
+    push_by_hand(laptop, "attributes for the notes")
+    laptop("done", "rag")
+    laptop("sync")
+    assert "Received 1 change" in work("sync").stdout
+    assert work.progress()["topics"]["rag"]["status"] == "done"
+
+
+def test_a_remote_with_several_branches_syncs_its_default_or_says_which(
+    world: World, tmp_path: Path
+) -> None:
+    remote, (laptop, work, _) = world
+    (laptop.home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    laptop("done", "python")
+    laptop("sync", "setup", str(remote))
+    laptop("sync")
+    subprocess.run([GIT, "-C", str(remote), "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
+    subprocess.run([GIT, "-C", str(remote), "branch", "backup", "main"], check=True)
+    work("done", "rag")  # a machine whose branch is master
+    work("sync", "setup", str(remote))
+    assert "origin/main" in work("sync").stdout
+    laptop("sync")
+    assert laptop.progress()["topics"]["rag"]["status"] == "done"
+    # No default among them: the sync names the branches and what to run.
+    subprocess.run([GIT, "-C", str(remote), "symbolic-ref", "HEAD", "refs/heads/gone"], check=True)
+    cloud = Machine(tmp_path, "elsewhere")
+    cloud("done", "rag")
+    cloud("sync", "setup", str(remote))
+    refused = cloud("sync", code=1)
+    assert "origin has several branches (backup, main) and none is master" in flat(refused.stderr)
+
+
+def test_a_work_tree_whose_git_folder_is_gone_is_one_line(world: World) -> None:
+    _, (laptop, *_) = world
+    laptop("done", "python")
+    (laptop.folder / ".git").write_text(f"gitdir: {laptop.home / 'moved' / '.git'}\n")
+    refused = laptop("sync", code=1)
+    assert "names the git folder" in refused.stderr and "which is not there" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    assert "which is not there" in laptop("doctor").stdout.replace("\n", " ")

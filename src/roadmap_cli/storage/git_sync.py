@@ -32,6 +32,9 @@ from roadmap_cli.core.errors import SyncError, UsageError
 from roadmap_cli.storage.paths import MACHINE_FILE
 
 DRIVER = "roadmap"  # merge.roadmap.driver
+# Attributes that make git rewrite a file on checkout, unset on roadmap's files beside their
+# merge: a `* text=auto` of the repository's own (a notes repository) leaves them as they are.
+KEEP_BYTES = "-text -eol -working-tree-encoding -filter -ident"
 LOCAL_ENV = frozenset(
     [
         "GIT_ALTERNATE_OBJECT_DIRECTORIES",
@@ -126,8 +129,13 @@ def git_dir_of(folder: Path) -> tuple[Path, Path] | None:
                 return None
             if not text.startswith("gitdir:"):
                 return None
-            target = Path(text.removeprefix("gitdir:").strip())
-            return place.resolve(), (place / target).resolve()
+            target = (place / text.removeprefix("gitdir:").strip()).resolve()
+            if not target.is_dir():
+                raise SyncError(
+                    f"{dot} names the git folder {target}, which is not there (a work tree"
+                    " moved or removed); repair it ('git worktree repair') and try again"
+                )
+            return place.resolve(), target
     return None
 
 
@@ -384,13 +392,19 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         )
     attributes = folder / ".gitattributes"
     lines = [
-        f"/{state_file.name} merge={DRIVER}",
-        f"/{history_file.name} merge=union",
+        f"/{state_file.name} merge={DRIVER} {KEEP_BYTES}",
+        f"/{history_file.name} merge=union {KEEP_BYTES}",
         "/.gitattributes merge=union",  # two machines' own lines both stay
     ]
     if state_file.name.startswith("progress"):  # the data folder: every catalog's progress
-        lines[2:2] = [f"/progress-*.toml merge={DRIVER}", "/progress-*.history.jsonl merge=union"]
-    for line in _drop_overrides(attributes, lines, [state_file.name, history_file.name]):
+        lines[2:2] = [
+            f"/progress-*.toml merge={DRIVER} {KEEP_BYTES}",
+            f"/progress-*.history.jsonl merge=union {KEEP_BYTES}",
+        ]
+    names = [state_file.name, history_file.name]
+    if state_file.name.startswith("progress"):
+        names += ["progress-x.toml", "progress-x.history.jsonl"]  # as the globs above match
+    for line in _drop_overrides(attributes, lines, names):
         said.append(f"Removed from {attributes} a line that overrode roadmap's: {line}")
     if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
         said.append(
@@ -440,9 +454,10 @@ def _check_remote(remote: str) -> None:
 
 def _drop_overrides(path: Path, lines: list[str], names: list[str]) -> list[str]:
     """Remove from the `.gitattributes` at `path` the lines (other than roadmap's own) that
-    set `merge` on one of `names` (a later line wins in git: `/progress.toml merge=union`
-    pushed by another machine would take the progress file from roadmap's driver); the
-    lines removed."""
+    set attributes on one of `names` (a later line wins in git: `/progress.toml merge=union`
+    pushed by another machine would take the progress file from roadmap's driver, an
+    encoding would rewrite it); the lines removed. Lines of roadmap's older versions (a
+    merge alone) stay: the lines written after them say the same and more."""
     import fnmatch
 
     try:
@@ -453,11 +468,12 @@ def _drop_overrides(path: Path, lines: list[str], names: list[str]) -> list[str]
     dropped: list[str] = []
     for line in text.splitlines(keepends=True):
         pattern, *attrs = line.split() or [""]
-        sets_merge = any(a.lstrip("-!").split("=")[0] == "merge" for a in attrs)
+        older = any(line.strip() == own.split(" -text")[0] for own in lines)
         bare = pattern.removeprefix("/")
         if (
             line.strip() not in lines
-            and sets_merge
+            and not older
+            and attrs
             and not pattern.startswith("#")
             and any(fnmatch.fnmatchcase(name, bare) for name in names)
         ):
@@ -531,13 +547,21 @@ def _sync(state_file: Path, history_file: Path) -> Synced:
     assert repo is not None
     mark = repo.git_dir / MARK
     healed = _heal(repo, mark)
-    mark.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    began = mark.stat().st_mtime - 1
+    try:
+        mark.write_text(f"{os.getpid()}\n", encoding="utf-8")
+        began = mark.stat().st_mtime - 1
+    except OSError as exc:
+        raise SyncError(f"cannot write {mark}: {exc.strerror or exc}") from None
     try:
         done = _sync_in(repo)
-    finally:  # stopped (Ctrl-C) or failed: git has ended, and its merge's copies can go
+    except KeyboardInterrupt:  # the mark stays: the next sync cleans what a stopped git left
+        _remove_merge_files(repo, began)
+        raise
+    except BaseException:
         _remove_merge_files(repo, began)
         mark.unlink(missing_ok=True)
+        raise
+    mark.unlink(missing_ok=True)
     done.healed = healed
     return done
 
@@ -554,6 +578,8 @@ def _heal(repo: Repo, mark: Path) -> bool:
         began: float | None = mark.stat().st_mtime - 1
     except FileNotFoundError:
         began = None
+    if began is not None and not mark.is_file():
+        raise SyncError(f"{mark} is not roadmap's file; remove it and sync again")
     locks = _git_locks(repo)
     for _ in range(20):  # a live git ends its command in a moment
         if not locks:
@@ -893,6 +919,20 @@ def _upstream(repo: Repo, remote: str) -> tuple[str, str | None]:
     for name in names:
         if name in there:
             return name, f"refs/remotes/{remote}/{name}"
+    if len(there) > 1:  # several, none of them ours: the one the remote calls its default
+        said = repo.git.run(
+            "ls-remote", "--symref", *_transport(repo, remote, "upload-pack"), remote, "HEAD"
+        )
+        for line in said.stdout.splitlines():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                default = line.removeprefix("ref: refs/heads/").removesuffix("\tHEAD")
+                if default in there:
+                    return default, f"refs/remotes/{remote}/{default}"
+        raise SyncError(
+            f"{remote} has several branches ({', '.join(sorted(there)[:5])}) and none is"
+            f" {repo.branch}; choose the one to sync with ('git -C {repo.top} branch"
+            f" --set-upstream-to {remote}/NAME') and sync again"
+        )
     return names[0], None
 
 
@@ -959,8 +999,11 @@ def _check_unrelated(repo: Repo, upstream: str) -> None:
 def doctor_finding(state_file: Path, history_file: Path) -> str | None:
     """What doctor says of a progress folder kept in git whose merges would not go through
     roadmap's driver; None when it is not in git, or all is well."""
-    if git_dir_of(state_file.parent) is None:
-        return None
+    try:
+        if git_dir_of(state_file.parent) is None:
+            return None
+    except SyncError as exc:
+        return exc.message
     try:
         repo = open_repo(state_file, history_file, needed=False)
         problem = None if repo is None else driver_problem(repo)

@@ -54,9 +54,11 @@ def check(repo: Repo, upstream: str) -> None:
     theirs = _tree(repo, upstream, folder)
     ours = _tree(repo, "HEAD", folder)
     _check_layout(repo, upstream, short, folder, theirs)
-    _check_attributes(repo, upstream, short)
-    _check_deletions(repo, upstream, short, ours, theirs)
-    _check_contents(repo, short, ours, theirs)
+    _check_attributes(repo, upstream, short, ours, theirs)
+    base_commit = repo.git.run("merge-base", "HEAD", upstream, check=False).stdout.strip()
+    base = _tree(repo, base_commit, folder) if base_commit else {}
+    _check_deletions(repo, short, ours, theirs, base)
+    _check_contents(repo, short, ours, theirs, base)
 
 
 def _refuse(short: str, holds: str, fix: str) -> SyncError:
@@ -87,7 +89,20 @@ def _own(repo: Repo, path: str) -> bool:
 
     where = PurePosixPath(path)
     return is_ours(repo, path) or (
-        Path(where.parent) == repo.state.parent and where.name.startswith(repo.state.stem)
+        Path(where.parent) == repo.state.parent and where.name.startswith(repo.state.name)
+    )
+
+
+def _by_product(repo: Repo, path: str) -> bool:
+    """A name in the progress folder that roadmap or git keeps for this machine alone: git
+    would write a pulled file over an ignored one there."""
+    import fnmatch
+
+    from roadmap_cli.storage.git_sync import BY_PRODUCTS
+
+    where = PurePosixPath(path)
+    return Path(where.parent) == repo.state.parent and any(
+        fnmatch.fnmatchcase(where.name, pattern) for pattern in BY_PRODUCTS
     )
 
 
@@ -104,6 +119,13 @@ def _check_layout(
                 f"a submodule at {path}",
                 "Roadmap never fetches submodules; remove it from the remote's branch and"
                 " sync again",
+            )
+        if _by_product(repo, path):
+            raise _refuse(
+                short,
+                f"{path}, a name roadmap keeps for a file of this machine's own (its lock,"
+                " a temporary file, a copy, the machine's id)",
+                "Those never travel: remove it from the remote's branch and sync again",
             )
         if not _own(repo, path):
             continue
@@ -135,10 +157,14 @@ def _check_layout(
             )
 
 
-def _check_attributes(repo: Repo, upstream: str, short: str) -> None:
+def _check_attributes(
+    repo: Repo, upstream: str, short: str, ours: dict[str, Entry], theirs: dict[str, Entry]
+) -> None:
     """Attributes the remote's tree gives roadmap's files that this one does not, read by
-    git itself from an index of that tree (git 2.39 has no `check-attr --source`)."""
-    files = [str(repo.state), str(repo.history)]
+    git itself from an index of that tree (git 2.39 has no `check-attr --source`): for the
+    progress file and history of every catalog on either side."""
+    both = {p for p in (*ours, *theirs) if _own(repo, p) and not p.endswith(".gitattributes")}
+    files = sorted({str(repo.state), str(repo.history)} | both)
     now = _attributes(repo, files, None)
     with tempfile.TemporaryDirectory(prefix="roadmap-sync-") as scratch:
         index = str(Path(scratch, "index"))
@@ -150,8 +176,8 @@ def _check_attributes(repo: Repo, upstream: str, short: str) -> None:
                 short,
                 f"a .gitattributes that gives {path} '{name}: {value}' (only 'merge' may be"
                 " set on roadmap's files: another attribute rewrites them on checkout)",
-                "Remove that line where it was pushed from (or run 'roadmap sync setup'"
-                " there) and sync again",
+                "Remove that line where it was pushed from ('roadmap sync setup' there"
+                " does), run 'roadmap sync setup' here, and sync again",
             )
 
 
@@ -172,15 +198,14 @@ def _progress_like(repo: Repo, path: str) -> bool:
 
 
 def _check_deletions(
-    repo: Repo, upstream: str, short: str, ours: dict[str, Entry], theirs: dict[str, Entry]
+    repo: Repo,
+    short: str,
+    ours: dict[str, Entry],
+    theirs: dict[str, Entry],
+    base: dict[str, Entry],
 ) -> None:
-    gone = [p for p in ours if _progress_like(repo, p) and p not in theirs]
-    if not gone:
-        return
-    base = repo.git.run("merge-base", "HEAD", upstream, check=False).stdout.strip()
-    had = _tree(repo, base, repo.state.parent.as_posix()) if base else {}
-    for path in gone:
-        if path in had:
+    for path in [p for p in ours if _progress_like(repo, p) and p not in theirs]:
+        if path in base:
             raise _refuse(
                 short,
                 f"no {path}: a commit there deleted it",
@@ -191,7 +216,11 @@ def _check_deletions(
 
 
 def _check_contents(
-    repo: Repo, short: str, ours: dict[str, Entry], theirs: dict[str, Entry]
+    repo: Repo,
+    short: str,
+    ours: dict[str, Entry],
+    theirs: dict[str, Entry],
+    base: dict[str, Entry],
 ) -> None:
     from roadmap_cli.core.state import State, now
     from roadmap_cli.formats.plausible import implausible_time
@@ -216,6 +245,9 @@ def _check_contents(
         else:
             old = _blob(repo, mine.oid) if mine is not None and mine.kind == "blob" else ""
             added = _added_records(repo, short, path, old, text)
+            was = base.get(path)
+            if was is not None and was.kind == "blob" and was.oid != entry.oid:
+                _check_dropped(short, path, _blob(repo, was.oid), text)
             late = implausible_time(State(), added, moment)
         if late:
             raise _refuse(
@@ -223,6 +255,45 @@ def _check_contents(
                 f"a {path} with a time that cannot be right ({late.split(': ', 1)[-1]})",
                 "Check the clock of the machine that pushed it and sync again",
             )
+
+
+def _records(text: str) -> list[Record]:
+    from roadmap_cli.core.records import Record
+
+    found = []
+    for line in text.split("\n"):
+        if line.strip():
+            try:
+                found.append(Record.from_json(line))
+            except (ValueError, KeyError, TypeError, RecursionError):
+                continue
+    return found
+
+
+def _check_dropped(short: str, path: str, old: str, text: str) -> None:
+    """A history may lose records of the last merge (`old`) only as a trim drops them
+    (`history_file.trimmed`): the oldest, from a file that is still large; a remote that
+    removes newer ones would remove them here too (a union merge takes a side's deletions)."""
+    from roadmap_cli.storage.history_file import MAX_BYTES as TRIMMED_AT
+
+    kept = _records(text)
+    have = {record.id for record in kept}
+    dropped = [r for r in _records(old) if r.id not in have and not r.foreign]
+    if not dropped:
+        return
+    oldest = min((r.time for r in kept if not r.foreign), default=None)
+    large = len(text.encode("utf-8")) >= TRIMMED_AT // 4
+    if large and oldest is not None and all(r.time <= oldest for r in dropped):
+        return  # the oldest records, as a trim on the other machine drops them
+    newest = max(dropped, key=lambda r: r.time)
+    raise _refuse(
+        short,
+        f"a {path} without {len(dropped)} record{'s' if len(dropped) > 1 else ''} this"
+        f" machine has (the newest: {newest.command.splitlines()[0][:60]!r} of"
+        f" {newest.time:%Y-%m-%d %H:%M})",
+        "A sync never takes records away from your history; restore them on the remote's"
+        " branch (or push this machine's history there) and sync again",
+    )
 
 
 def _blob(repo: Repo, oid: str) -> str:
