@@ -139,6 +139,17 @@ class Grid:
             longest = max((_longest_line(row[index]) for row in rows), default=0)
             widths.append(min(longest + self._padding(index), max_width) or 1)
         if sum(widths) > max_width:
+            # Too narrow for every column's longest word: Rich's last resort decides which
+            # columns are squeezed out.
+            if (
+                sum(
+                    max(_longest_word(row[i]) for row in rows) + self._padding(i)
+                    for i in range(len(self.columns))
+                )
+                > max_width
+                and not self.keep_words
+            ):
+                return None
             wrapable = [not column.no_wrap for column in self.columns]
             if self.keep_words:
                 floors = [
