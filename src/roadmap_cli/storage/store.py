@@ -607,7 +607,12 @@ def this_machine() -> records.Machine:
     spare = path.with_name(f".{path.name}.{made.id}.tmp")
     try:
         spare.write_bytes(f"{made.id} {made.since.isoformat()}\n".encode("ascii"))
-        os.link(spare, path)  # whole or not at all, and never over one made meanwhile
+        try:
+            os.link(spare, path)  # whole or not at all, and never over one made meanwhile
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without links (FAT): whole, at least
+            os.replace(spare, path)
     except FileExistsError:  # made by another command meanwhile: that one is it
         return this_machine()
     except OSError as exc:
