@@ -47,18 +47,28 @@ class Entry(NamedTuple):
     path: str  # from the top of the work tree
 
 
+class Trees(NamedTuple):
+    """The progress folder's entries here, on the remote, and at the last merge."""
+
+    ours: dict[str, Entry]
+    theirs: dict[str, Entry]
+    base: dict[str, Entry]
+
+
 def check(repo: Repo, upstream: str) -> None:
     """Refuse (SyncError) what `upstream` holds that a sync must not take."""
     short = upstream.removeprefix("refs/remotes/")
     folder = repo.state.parent.as_posix()
-    theirs = _tree(repo, upstream, folder)
-    ours = _tree(repo, "HEAD", folder)
-    _check_layout(repo, upstream, short, folder, theirs)
-    _check_attributes(repo, upstream, short, ours, theirs)
-    base_commit = repo.git.run("merge-base", "HEAD", upstream, check=False).stdout.strip()
-    base = _tree(repo, base_commit, folder) if base_commit else {}
-    _check_deletions(repo, short, ours, theirs, base)
-    _check_contents(repo, short, ours, theirs, base)
+    base = repo.git.run("merge-base", "HEAD", upstream, check=False).stdout.strip()
+    trees = Trees(
+        _tree(repo, "HEAD", folder),
+        _tree(repo, upstream, folder),
+        _tree(repo, base, folder) if base else {},
+    )
+    _check_layout(repo, upstream, short, folder, trees.theirs)
+    _check_attributes(repo, upstream, short, trees)
+    _check_deletions(repo, short, trees)
+    _check_contents(repo, short, trees)
 
 
 def _refuse(short: str, holds: str, fix: str) -> SyncError:
@@ -157,13 +167,15 @@ def _check_layout(
             )
 
 
-def _check_attributes(
-    repo: Repo, upstream: str, short: str, ours: dict[str, Entry], theirs: dict[str, Entry]
-) -> None:
+def _check_attributes(repo: Repo, upstream: str, short: str, trees: Trees) -> None:
     """Attributes the remote's tree gives roadmap's files that this one does not, read by
     git itself from an index of that tree (git 2.39 has no `check-attr --source`): for the
     progress file and history of every catalog on either side."""
-    both = {p for p in (*ours, *theirs) if _own(repo, p) and not p.endswith(".gitattributes")}
+    both = {
+        p
+        for p in (*trees.ours, *trees.theirs)
+        if _own(repo, p) and not p.endswith(".gitattributes")
+    }
     files = sorted({str(repo.state), str(repo.history)} | both)
     now = _attributes(repo, files, None)
     with tempfile.TemporaryDirectory(prefix="roadmap-sync-") as scratch:
@@ -197,15 +209,9 @@ def _progress_like(repo: Repo, path: str) -> bool:
     return _own(repo, path) and name != ".gitattributes"
 
 
-def _check_deletions(
-    repo: Repo,
-    short: str,
-    ours: dict[str, Entry],
-    theirs: dict[str, Entry],
-    base: dict[str, Entry],
-) -> None:
-    for path in [p for p in ours if _progress_like(repo, p) and p not in theirs]:
-        if path in base:
+def _check_deletions(repo: Repo, short: str, trees: Trees) -> None:
+    for path in [p for p in trees.ours if _progress_like(repo, p) and p not in trees.theirs]:
+        if path in trees.base:
             raise _refuse(
                 short,
                 f"no {path}: a commit there deleted it",
@@ -215,21 +221,15 @@ def _check_deletions(
             )
 
 
-def _check_contents(
-    repo: Repo,
-    short: str,
-    ours: dict[str, Entry],
-    theirs: dict[str, Entry],
-    base: dict[str, Entry],
-) -> None:
+def _check_contents(repo: Repo, short: str, trees: Trees) -> None:
     from roadmap_cli.core.state import State, now
     from roadmap_cli.formats.plausible import implausible_time
 
     moment = now()
-    for path, entry in sorted(theirs.items()):
+    for path, entry in sorted(trees.theirs.items()):
         if entry.kind != "blob" or not _progress_like(repo, path):
             continue
-        mine = ours.get(path)
+        mine = trees.ours.get(path)
         if mine is not None and mine.oid == entry.oid:
             continue  # the same bytes as here
         if entry.size is not None and entry.size > MAX_BYTES:
@@ -245,7 +245,7 @@ def _check_contents(
         else:
             old = _blob(repo, mine.oid) if mine is not None and mine.kind == "blob" else ""
             added = _added_records(repo, short, path, old, text)
-            was = base.get(path)
+            was = trees.base.get(path)
             if was is not None and was.kind == "blob" and was.oid != entry.oid:
                 _check_dropped(short, path, _blob(repo, was.oid), text)
             late = implausible_time(State(), added, moment)
