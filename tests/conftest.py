@@ -104,6 +104,15 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return invoke
 
 
+def interruptible() -> None:
+    """For `preexec_fn` of a child the test interrupts: Ctrl-C as a terminal gives it, even
+    when the suite itself was started with SIGINT ignored (nohup, a script's `&`), which a
+    child would otherwise inherit."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def installed_script() -> str:
     """The `roadmap` console script of the environment running the tests."""
     beside = Path(sys.executable).parent / "roadmap"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Runner, installed_script
+from conftest import Runner, installed_script, interruptible
 from roadmap_cli.cli import dispatch
 from roadmap_cli.cli.help import GROUPS, RoadmapCommand, RoadmapGroup, summary
 
@@ -308,14 +308,20 @@ def test_ctrl_c_at_a_question_ends_the_line_and_exits_130(state_file: Path) -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
-    assert proc.stderr is not None
-    asked = b""
-    deadline = time.monotonic() + 30
-    while not asked.endswith(b"[y/N]: ") and time.monotonic() < deadline:
-        asked += os.read(proc.stderr.fileno(), 1)  # unbuffered: the rest is for communicate
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        assert proc.stderr is not None
+        asked = b""
+        deadline = time.monotonic() + 30
+        while not asked.endswith(b"[y/N]: ") and time.monotonic() < deadline:
+            asked += os.read(proc.stderr.fileno(), 1)  # unbuffered: the rest is for communicate
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130
     assert asked.decode() + err == asked.decode() + "\nroadmap: interrupted\n"
     assert "Traceback" not in err and out == ""

@@ -23,7 +23,7 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINI, installed_script
+from conftest import MINI, installed_script, interruptible
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import State, TopicProgress
 from roadmap_cli.storage import history_file
@@ -290,12 +290,19 @@ def test_ctrl_c_at_random_moments_keeps_history_and_file_in_step(tmp_path: Path)
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            preexec_fn=interruptible,
         )
-        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
-        time.sleep(rng.uniform(0.0, 0.2))
-        writer.send_signal(signal.SIGINT)
-        assert writer.wait(timeout=60) != 0
-        writer.stdout.close()
+        try:
+            assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+            time.sleep(rng.uniform(0.0, 0.2))
+            writer.send_signal(signal.SIGINT)
+            assert writer.wait(timeout=60) != 0
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+                writer.wait()
+            if writer.stdout is not None:
+                writer.stdout.close()
         if path.exists():
             count = int(Store(path).load().topics["t0"].note or 0)
             assert len(history_file.read(history_file.path_for(path)).records) == count
@@ -322,9 +329,7 @@ def test_ctrl_c_while_roadmap_starts_is_one_line_and_exit_130(tmp_path: Path) ->
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-            # The child gets Ctrl-C's default handling even when the suite runs with SIGINT
-            # ignored (nohup, a script's `&`).
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            preexec_fn=interruptible,
         )
         try:
             time.sleep(n * 0.005)

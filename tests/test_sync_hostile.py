@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from test_sync import GIT, Machine, assert_no_markers, flat, joined, make_world, snapshot
 
-from conftest import installed_script
+from conftest import installed_script, interruptible
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 World = tuple[Path, list[Machine]]
@@ -395,6 +395,7 @@ def start_sync(machine: Machine) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's job is
+        preexec_fn=interruptible,
     )
 
 
@@ -570,4 +571,4 @@ def test_a_work_tree_whose_git_folder_is_gone_is_one_line(world: World) -> None:
     refused = laptop("sync", code=1)
     assert "names the git folder" in refused.stderr and "which is not there" in refused.stderr
     assert refused.stderr.count("\n") == 1
-    assert "which is not there" in laptop("doctor").stdout.replace("\n", " ")
+    assert "which is not there" in flat(laptop("doctor").stdout)
