@@ -265,3 +265,40 @@ def test_an_import_that_fails_leaves_no_history_where_there_was_none(
         assert run("import", str(exported), "--replace", "--yes").exit_code == 1
     assert state_file.read_bytes() == before
     assert not log.exists()
+
+
+def test_export_names_a_neutral_learner_without_a_user_name_or_pwd(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Windows service or a stripped environment: no LOGNAME, USER, LNAME or USERNAME, and
+    no `pwd` module (getpass then raises ImportError on Python 3.11 and 3.12, OSError on
+    3.13)."""
+    run("done", "python")
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "pwd", None)
+    result = run("export", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["learner"] == "learner"
+
+
+@pytest.mark.parametrize(
+    ("editor", "windows", "argv"),
+    [
+        (r"C:\Windows\notepad.exe", True, [r"C:\Windows\notepad.exe"]),
+        (
+            r'"C:\Program Files\Notepad++\notepad++.exe" -multiInst',
+            True,
+            [r"C:\Program Files\Notepad++\notepad++.exe", "-multiInst"],
+        ),
+        ("code --wait", True, ["code", "--wait"]),
+        ("code --wait", False, ["code", "--wait"]),
+        ("'/opt/my editor/bin/ed' -n", False, ["/opt/my editor/bin/ed", "-n"]),
+    ],
+)
+def test_the_editor_is_split_as_the_platform_splits_it(
+    editor: str, windows: bool, argv: list[str]
+) -> None:
+    from roadmap_cli.cli.commands.projects import editor_command
+
+    assert editor_command(editor, windows) == argv

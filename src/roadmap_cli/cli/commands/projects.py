@@ -315,8 +315,18 @@ def done(
     _said(session, project_id, message)
 
 
-def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
+def editor_command(editor: str, windows: bool = os.name == "nt") -> list[str]:
+    """$EDITOR as a program and its arguments, split as the platform's shell would: on
+    Windows a backslash is a folder's separator, and quotes hold a path with spaces."""
     import shlex
+
+    if not windows:
+        return shlex.split(editor)
+    parts = shlex.split(editor, posix=False)
+    return [p[1:-1] if len(p) > 1 and p[0] == p[-1] == '"' else p for p in parts]
+
+
+def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
     import subprocess
     import tempfile
 
@@ -327,7 +337,7 @@ def _edit_in_editor(project_id: str, item: Project) -> dict[str, str | None]:
         path = Path(folder) / f"{project_id}.md"
         path.write_text(editor_template(project_id, item), encoding="utf-8")
         try:
-            command = shlex.split(editor)
+            command = editor_command(editor)
         except ValueError as exc:
             raise RoadmapError(
                 f"cannot read the editor command '{editor}' ({exc}); fix EDITOR"

@@ -292,7 +292,7 @@ def _learner(name: str | None) -> str:
         return clean
     try:
         user = getpass.getuser()
-    except (OSError, KeyError):
+    except (OSError, KeyError, ImportError):  # no user-name variable, and no pwd (Windows)
         user = "learner"
     import unicodedata
 
