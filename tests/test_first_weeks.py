@@ -267,10 +267,11 @@ def test_log_shows_texts_before_and_after(run: Runner) -> None:
     ],
 )
 def test_export_follows_the_extension_and_is_shared(
-    run: Runner, tmp_path: Path, name: str, kind: str
+    run: Runner, tmp_path: Path, name: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run("done", "python")
     target = tmp_path / name
+    monkeypatch.delenv("COLUMNS")  # piped, as `roadmap export -o … | cat` is: one line
     result = run("export", "-o", str(target))
     assert result.stdout == f"Wrote {kind} export to {target}\n"
     text = target.read_text(encoding="utf-8")
@@ -387,3 +388,28 @@ def test_a_long_unknown_id_is_quoted_shortened(run: Runner) -> None:
     result = run("done", "x" * 300)
     assert result.exit_code == 2 and len(result.stderr) < 200
     assert "'" + "x" * 59 + "…'" in result.stderr
+
+
+def test_a_piped_message_is_one_line_whatever_its_length(tmp_path: Path) -> None:
+    """`roadmap export -o <long path> | cat`: the installed program, piped, with no COLUMNS
+    (a shell does not export it), never wraps a message, a path or an id."""
+    import os
+    import subprocess
+
+    from conftest import installed_script
+
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / ("and-another-" * 5)
+    deep.mkdir(parents=True)
+    target = deep / "PROGRESS.md"
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["ROADMAP_STATE"] = str(tmp_path / "progress.toml")
+    done = subprocess.run(
+        [installed_script(), "export", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Wrote markdown export to {target}\n"
+    assert len(done.stdout) > 200

@@ -164,7 +164,10 @@ def test_a_damaged_record_is_never_written_back(run: Runner, state_file: Path, l
     assert run("status").exit_code == 0  # whatever undo did, the file still reads
 
 
-def test_an_unreadable_history_is_one_line(run: Runner, state_file: Path) -> None:
+def test_an_unreadable_history_is_one_line(
+    run: Runner, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # doctor's table folds a path wider than a column
     run("done", "python")
     log_file = state_file.with_name("progress.history.jsonl")
     log_file.unlink()

@@ -6,8 +6,9 @@ with its code. Typer's own usage errors are turned into the same one-line form.
 
 from __future__ import annotations
 
+# The C module: `signal` imports enum first, milliseconds open to a Ctrl-C. (No stubs.)
+import _signal  # type: ignore[import-not-found]
 import os
-import signal
 import sys
 
 
@@ -22,11 +23,12 @@ def _interrupted_early(signum: int, frame: object) -> None:
 # traceback. An interrupt the parent ignores (nohup, a script's `&`) stays ignored.
 if (
     os.path.basename(sys.argv[0]).startswith("roadmap") or sys.argv[0].endswith("__main__.py")
-) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    signal.signal(signal.SIGINT, _interrupted_early)
+) and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _interrupted_early)
 
 import gc  # noqa: E402
 import io  # noqa: E402
+import signal  # noqa: E402
 from typing import NoReturn  # noqa: E402
 
 import typer  # noqa: E402

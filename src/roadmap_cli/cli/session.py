@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -121,15 +122,18 @@ class Session:
         return self.store().update(renamed_then_changed, command)
 
     def print(self, renderable: str | RenderableType, *, wrap: bool = True) -> None:
-        """Print a message (wrapped at spaces unless `wrap` is false: lines such as
-        `file:line: problem` that editors read) or a renderable."""
+        """Print a message (wrapped at spaces on a terminal unless `wrap` is false: lines
+        such as `file:line: problem` that editors read) or a renderable. Piped or redirected,
+        a message is not wrapped (unless COLUMNS asks for a width): a path or an id stays on
+        its line for whatever reads it."""
         from rich.text import Text
 
         from roadmap_cli.core.sanitize import clean
         from roadmap_cli.render.terminal import emit, make_console
 
         console = make_console(self.no_color)
-        if isinstance(renderable, str) and not wrap:
+        piped = not console.is_terminal and "COLUMNS" not in os.environ
+        if isinstance(renderable, str) and (not wrap or piped):
             emit(console, Text(clean(renderable)), soft_wrap=True)
         elif isinstance(renderable, str):  # a message: wrapped at spaces, a long path whole
             import textwrap
