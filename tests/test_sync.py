@@ -250,9 +250,9 @@ def test_a_machine_that_merged_with_plain_git_is_repaired_with_nothing_lost(
     assert "git conflict markers" in refused.stderr and "roadmap doctor --repair" in refused.stderr
     assert refused.stderr.count("\n") == 1
     doctor = plain("doctor", code=1)
-    assert "conflict markers" in doctor.stdout
+    assert "conflict markers" in flat(doctor.stdout)
     fixed = plain("doctor", "--repair")
-    assert "Merged both sides of the git conflict" in fixed.stdout
+    assert "Merged both sides of the git conflict" in flat(fixed.stdout)
     progress = plain.progress()
     assert progress["topics"]["agentic-ai"]["status"] == "in-progress"
     assert progress["topics"]["rag"]["status"] == "done"
@@ -461,7 +461,7 @@ def test_repeated_and_reordered_history_records_count_once(tmp_path: Path) -> No
     undone = machine("undo").stdout
     assert "start rag" in undone
     assert "rag" not in machine.progress().get("topics", {})
-    assert "repeat a record" in machine("doctor").stdout
+    assert "repeat a record" in flat(machine("doctor").stdout)
 
 
 def test_doctor_reports_a_git_folder_without_the_driver(world: tuple[Path, list[Machine]]) -> None:
