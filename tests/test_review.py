@@ -528,3 +528,51 @@ def test_a_damaged_cache_entry_costs_time_never_a_wrong_date(
     assert topics["rag"]["due"] - topics["rag"]["finished"] == (
         topics["python"]["due"] - topics["python"]["finished"]
     )
+
+
+def test_two_fsrs_releases_give_the_same_dates(tmp_path: Path) -> None:
+    """A release of fsrs may change its default parameters (6.1 and 6.3 did): roadmap gives
+    its own, so two machines with different releases store the same dates for the same
+    reviews. The other release is the installed one, copied with other defaults in front of
+    it on PYTHONPATH."""
+    import subprocess
+
+    from conftest import installed_script
+
+    shadow = tmp_path / "shadow"
+    shutil.copytree(Path(fsrs.__file__).parent, shadow / "fsrs")
+    source = shadow / "fsrs" / "scheduler.py"
+    text = source.read_text(encoding="utf-8")
+    # FSRS-5's first four parameters: the first interval alone changes by days.
+    changed = re.sub(
+        r"DEFAULT_PARAMETERS = \(\s*0\.212,\s*1\.2931,\s*2\.3065,\s*8\.2956,",
+        "DEFAULT_PARAMETERS = (0.40255, 1.18385, 3.173, 15.69105,",
+        text,
+    )
+    assert changed != text
+    source.write_text(changed, encoding="utf-8")
+
+    def machine(name: str, extra: dict[str, str]) -> dict[str, object]:
+        home = tmp_path / name
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "ROADMAP_STATE": str(home / "progress.toml"),
+            **extra,
+        }
+        for args in (
+            ("done", "python", "--date", "2026-10-01"),
+            ("review", "python", "--rate", "good", "--date", "2026-10-20"),
+            ("done", "ml-ai-basics", "--date", "2026-10-05"),
+        ):
+            subprocess.run([installed_script(), *args], env=env, check=True, capture_output=True)
+        state = tomllib.loads((home / "progress.toml").read_text(encoding="utf-8"))
+        return {t: (e.get("due"), e.get("stability")) for t, e in state["topics"].items()}
+
+    usual = machine("usual", {})
+    other = machine("other", {"PYTHONPATH": str(shadow)})
+    assert usual == other
+    assert all(due is not None for due, _ in usual.values())

@@ -107,13 +107,28 @@ def retention_of(state: State) -> float:
     return state.retention if state.retention is not None else DEFAULT_RETENTION
 
 
+# FSRS-6's default parameters as fsrs 6.2 and later have them, given explicitly: a release's
+# defaults may change (6.1 and 6.3 put a review two months apart), and every machine must
+# give the same reviews the same dates, whichever fsrs it has installed.
+PARAMETERS = (
+    0.212, 1.2931, 2.3065, 8.2956, 6.4133, 0.8334, 3.0194, 0.001, 1.8722, 0.1666, 0.796,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+)  # fmt: skip
+MAXIMUM_INTERVAL = 36500  # days
+
+
 @functools.cache
 def scheduler(retention: float) -> fsrs.Scheduler:
     """FSRS's scheduler, one for each retention (making one checks every parameter)."""
     import fsrs
 
     return fsrs.Scheduler(
-        desired_retention=retention, learning_steps=(), relearning_steps=(), enable_fuzzing=False
+        parameters=PARAMETERS,
+        desired_retention=retention,
+        learning_steps=(),
+        relearning_steps=(),
+        maximum_interval=MAXIMUM_INTERVAL,
+        enable_fuzzing=False,
     )
 
 
