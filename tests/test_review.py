@@ -482,12 +482,15 @@ def scheduler_copy(tmp_path: Path, *, first_stability: str, curve: str | None = 
     site = tmp_path / "site"
     shutil.copytree(Path(fsrs.__file__).parent, site / "fsrs")
     source = site / "fsrs" / "scheduler.py"
-    text = source.read_text().replace("    2.3065,", f"    {first_stability},", 1)
+    # The stability after a first review rated good (roadmap gives the parameters itself, so
+    # the change is in the code that reads them).
+    first = f"initial_stability = {first_stability} if rating == 3 else self.parameters[rating - 1]"
+    text = source.read_text().replace("initial_stability = self.parameters[rating - 1]", first, 1)
     if curve is not None:
         text = text.replace(
             "return (1 + self._FACTOR * elapsed_days / card.stability) ** self._DECAY", curve
         )
-    assert f"    {first_stability}," in text and (curve is None or curve in text)  # changed
+    assert first in text and (curve is None or curve in text)  # changed
     source.write_text(text)
     return site
 
