@@ -769,3 +769,28 @@ def test_a_remote_that_is_an_option_or_runs_a_command_is_a_usage_error(
     refused = laptop("sync", "setup", "--", remote, code=2)
     assert "give" in refused.stderr and refused.stderr.count("\n") == 1
     assert not (laptop.folder / ".git").exists()
+
+
+def test_a_repository_made_by_hand_never_sees_roadmaps_by_products(tmp_path: Path) -> None:
+    """Progress kept in a clone of one's notes, without `sync setup`: the lock, temporary
+    files and copies are kept out of it from the first write, so `git add -A` takes only
+    the progress and its history."""
+    machine = Machine(tmp_path, "notes")
+    notes = machine.home / "notes"
+    subprocess.run([GIT, "init", "--quiet", str(notes)], check=True)
+    machine.folder = notes / "roadmap"
+    machine.env["ROADMAP_STATE"] = str(machine.folder / "progress.toml")
+    machine.env["XDG_DATA_HOME"] = str(notes)  # the data folder: notes/roadmap, the same
+    machine("done", "python")
+    assert (machine.folder / "progress.toml.lock").exists()
+    listed = subprocess.run(
+        [GIT, "-C", str(notes), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sorted(p for p in listed if p != "??") == [
+        "roadmap/progress.history.jsonl",
+        "roadmap/progress.toml",
+    ]
+    assert (machine.folder / "machine-id").exists()  # there, and kept out as well

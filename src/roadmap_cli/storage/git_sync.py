@@ -411,13 +411,7 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
             f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
             f" {history_file.name} as a union of lines"
         )
-    exclude = Path(repo.git.out("rev-parse", "--git-path", "info/exclude"))
-    if not exclude.is_absolute():  # relative to the folder git ran in
-        exclude = repo.git.folder / exclude
-    where = "" if repo.state.parent == Path(".") else "/" + _escaped(repo.state.parent.as_posix())
-    ignored = [f"{where}/{pattern}" for pattern in BY_PRODUCTS]
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    _append_lines(exclude, ignored, "# roadmap: its lock, temporary files and copies")
+    exclude_by_products(state_file.parent)
     repo.git.out("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
     repo.git.out("config", "--local", f"merge.{DRIVER}.driver", driver_command())
     said.append(f"Registered roadmap's merge driver in {repo.git_dir / 'config'}")
@@ -436,6 +430,28 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         )
     said.append("Checked: git resolves the progress file to roadmap's driver")
     return said
+
+
+def exclude_by_products(folder: Path) -> bool:
+    """Keep roadmap's by-products in `folder` (its lock, temporary files, copies, the machine's
+    id) out of the git repository it is in, if any, through that repository's
+    `info/exclude`, which is never shared: for a repository made by hand as much as for
+    one `sync setup` made. Found and written without running git; False when there is no
+    repository."""
+    found = git_dir_of(folder)
+    if found is None:
+        return False
+    top, git_dir = found
+    common = git_dir / "commondir"  # a work tree of its own keeps exclude in the main one
+    if common.is_file():
+        git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+    inner = folder.resolve().relative_to(top).as_posix()
+    where = "" if inner == "." else "/" + _escaped(inner)
+    ignored = [f"{where}/{pattern}" for pattern in BY_PRODUCTS]
+    exclude = git_dir / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    _append_lines(exclude, ignored, "# roadmap: its lock, temporary files and copies")
+    return True
 
 
 def _escaped(path: str) -> str:

@@ -361,6 +361,8 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StateError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        if not self.lock_path.exists():  # a first write here: in a repository, keep it out
+            _keep_out_of_git(folder)
         lock = FileLock(self.lock_path, timeout=self.lock_timeout)
         try:
             lock.acquire()
@@ -564,6 +566,17 @@ class Store:
             lines = text.split("\n")
             kept = [line for line in lines if not conflicts.has_markers(line)]
             self._write(self.history_path, "\n".join(kept).encode("utf-8"))
+
+
+def _keep_out_of_git(folder: Path) -> None:
+    """The lock and the other by-products of a progress folder in a git repository (one made
+    by hand, say `~/notes`) are excluded there before the first is made; nothing a write
+    needs, so a failure here stops nothing."""
+    from roadmap_cli.core.errors import SyncError
+    from roadmap_cli.storage.git_sync import exclude_by_products
+
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError, SyncError):
+        exclude_by_products(folder)
 
 
 def _write_through(target: Path, data: bytes) -> None:
