@@ -352,6 +352,33 @@ def test_records_from_another_machine_never_undo_or_block_the_learners_own(
     assert undone.startswith("Undid done rag")  # the laptop's own, under the forged ones
 
 
+def test_undo_takes_back_this_machines_change_and_any_takes_the_last_from_anywhere(
+    world: World,
+) -> None:
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("note", "python", "the laptop's note")
+    laptop("sync")
+    work("sync")
+    work("start", "rag")  # the newest change of all, made at work
+    work("sync")
+    laptop("sync")
+    log = laptop("log").stdout.splitlines()
+    assert any("start rag (on another machine)" in line for line in log)
+    assert any("note python" in line and "another machine" not in line for line in log)
+    said = json.loads(laptop("log", "--json").stdout)["records"]
+    assert [(r["command"], r["here"]) for r in said[:2]] == [
+        ("start rag", False),
+        ("note python", True),
+    ]
+    assert flat(laptop("undo").stdout).startswith("Undid note python")
+    assert "rag" in laptop.progress()["topics"]
+    anywhere = flat(laptop("undo", "--any").stdout)
+    assert anywhere.startswith("Undid start rag from ")
+    assert ", a change made on another machine:" in anywhere
+    assert "rag" not in laptop.progress().get("topics", {})
+
+
 def test_a_record_that_claims_to_be_this_machines_is_refused(world: World) -> None:
     remote, (laptop, work, _) = world
     joined(remote, [laptop, work])

@@ -26,7 +26,7 @@ from roadmap_cli.core.state import LEARNER_FIELDS, PROJECT_FIELDS, Project, Stat
 from roadmap_cli.core.state import now as state_now
 
 if TYPE_CHECKING:
-    from roadmap_cli.core.records import FieldChange, Record, Undone
+    from roadmap_cli.core.records import FieldChange, Machine, Record, Undone
 
 JSON_VERSION = 1
 
@@ -494,25 +494,31 @@ def describe(change: FieldChange) -> str:
     return f"{topic_id}: {'; '.join(said) or 'dates changed'}"
 
 
-def record(item: Record) -> dict[str, Any]:
+def record(item: Record, machine: Machine) -> dict[str, Any]:
     return {
         "id": item.id,
         "time": item.time,
         "command": item.command,
         "undoes": item.undoes,
         "foreign": item.foreign,
+        "machine": item.machine,
+        "here": machine.made(item),
         "changes": [_change(c) for c in item.changes],
     }
 
 
-def log(records: list[Record], total: int) -> dict[str, Any]:
-    return {"version": JSON_VERSION, "total": total, "records": [record(r) for r in records]}
-
-
-def undone(result: Undone) -> dict[str, Any]:
+def log(records: list[Record], total: int, machine: Machine) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
-        "undid": record(result.record),
+        "total": total,
+        "records": [record(r, machine) for r in records],
+    }
+
+
+def undone(result: Undone, machine: Machine) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "undid": record(result.record, machine),
         "reverted": [_change(c._replace(old=c.new, new=c.old)) for c in result.reverted],
         "left": list(result.left),
     }

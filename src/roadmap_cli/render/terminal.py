@@ -672,6 +672,8 @@ def _command(item: dict[str, Any]) -> Text:
     what = Text(one_line(item["command"]), style="bold")
     if item["foreign"]:
         what.append(" (arrived with an import)", style="dim")
+    elif not item["here"]:
+        what.append(" (on another machine)", style="dim")
     return what
 
 
@@ -680,7 +682,11 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
     undid = doc["undid"]
     parts: list[RenderableType] = [
         Text.assemble(
-            "Undid ", (one_line(undid["command"]), "bold"), f" from {undid['time']:%Y-%m-%d %H:%M}:"
+            "Undid ",
+            (one_line(undid["command"]), "bold"),
+            f" from {undid['time']:%Y-%m-%d %H:%M}",
+            "" if undid["here"] else ", a change made on another machine",
+            ":",
         )
     ]
     for change in doc["reverted"]:

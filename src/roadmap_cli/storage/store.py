@@ -201,8 +201,9 @@ class Store:
                 self._commit(loaded, record)
         return result
 
-    def undo(self) -> Undone | None:
-        """Revert the newest change that is not yet undone; None when there is none."""
+    def undo(self, *, anywhere: bool = False) -> Undone | None:
+        """Revert this machine's newest change that is not yet undone (`anywhere`: the
+        newest from any machine); None when there is none."""
         from roadmap_cli.core import records
         from roadmap_cli.core.records import FieldChange, Undone
 
@@ -210,7 +211,7 @@ class Store:
             loaded = self.read()
             self._refuse_newer(loaded)
             machine = this_machine()
-            target = records.undoable(self.history(), machine)
+            target = records.undoable(self.history(), None if anywhere else machine)
             if target is None:
                 return None
             current = records.snapshot(loaded.state)

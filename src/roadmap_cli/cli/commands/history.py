@@ -64,7 +64,9 @@ def log(
 
             session.print(terminal.render_calendar(calendar_doc))
         return
-    doc = documents.log(list(reversed(records))[:limit], total=len(records))
+    from roadmap_cli.storage.store import this_machine
+
+    doc = documents.log(list(reversed(records))[:limit], len(records), this_machine())
     if json_out:
         session.print_json(doc)
     else:
@@ -74,24 +76,34 @@ def log(
 
 
 @app.command(rich_help_panel="Progress")
-def undo(ctx: typer.Context) -> None:
-    """Revert your last change; run it again to go further back.
+def undo(
+    ctx: typer.Context,
+    anywhere: Annotated[
+        bool,
+        typer.Option(
+            "--any",
+            help="Take back the last change from any machine (one a sync brought, too).",
+        ),
+    ] = False,
+) -> None:
+    """Revert your last change on this machine; run it again to go further back.
 
-    A value changed again since that change is left as it is, and said so.
+    A value changed again since that change is left as it is, and said so. A change that
+    arrived from another machine through 'roadmap sync' is that machine's to undo; --any
+    takes back the last change from anywhere, and says whose it was.
 
     Example: roadmap undo
     """
     from roadmap_cli.render import documents
+    from roadmap_cli.storage.store import this_machine
 
     session = session_of(ctx)
     session.catalog()
     store = session.store()
-    undone = store.undo()
+    undone = store.undo(anywhere=anywhere)
+    machine = this_machine()
     if undone is None:
-        from roadmap_cli.storage.store import this_machine
-
-        machine = this_machine()
-        if any(r.barrier and machine.made(r) for r in store.history().records):
+        if any(r.barrier and (anywhere or machine.made(r)) for r in store.history().records):
             raise RoadmapError(
                 "there is nothing to undo since 'roadmap doctor --repair' rebuilt the file"
                 " (the damaged file is kept beside it as .corrupt-<time>)"
@@ -99,7 +111,7 @@ def undo(ctx: typer.Context) -> None:
         raise RoadmapError("there is nothing to undo")
     from roadmap_cli.render.terminal import render_undo
 
-    session.print(render_undo(documents.undone(undone)))
+    session.print(render_undo(documents.undone(undone, machine)))
 
 
 @app.command(rich_help_panel="Maintenance")
