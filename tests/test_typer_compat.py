@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from roadmap_cli.cli.typer_compat import PRIVATE_NAMES
+from roadmap_cli.cli.typer_compat import PRIVATE_NAMES, UNDOCUMENTED
 
 # Break one private name the way a Typer release might, then run a session of commands in
 # this one process and print what each wrote and returned, and which heavy modules loaded.
@@ -51,7 +52,12 @@ print(json.dumps({"results": results,
 
 
 def session(
-    tmp_path: Path, module: str, name: str, how: str, prelude: str = ""
+    tmp_path: Path,
+    module: str,
+    name: str,
+    how: str,
+    prelude: str = "",
+    typer_at: Path | None = None,
 ) -> dict[str, object]:
     home = tmp_path / f"{how}-{module}-{name}"
     # Everything the output depends on, set here: the baseline is made once for the module,
@@ -68,6 +74,8 @@ def session(
     }
     for variable in ("NO_COLOR", "FORCE_COLOR"):
         env.pop(variable, None)
+    if typer_at is not None:  # another Typer, in front of the installed one
+        env["PYTHONPATH"] = str(typer_at)
     warm = "from roadmap_cli.cli.main import main; main(['topics'])"  # as any earlier run
     subprocess.run([sys.executable, "-c", warm], capture_output=True, env=env, check=True)
     proc = subprocess.run(
@@ -196,3 +204,51 @@ def test_a_typer_with_renamed_insides_still_gives_the_same_output(
     found = session(tmp_path, "-", "-", "none", prelude=RENAMED_INSIDE)
     check_same(found, baseline)
     assert "pydantic" in found["loaded"]  # type: ignore[operator]  # Typer's own conversion
+
+
+def renamed_typer(tmp_path: Path, name: str) -> Path:
+    """A copy of the installed Typer in which one undocumented name is called otherwise,
+    everywhere in Typer: as a release that renames it would be."""
+    import re
+    import shutil
+
+    import typer
+
+    site = tmp_path / f"typer-without-{name}"
+    shutil.copytree(
+        Path(typer.__file__).parent, site / "typer", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    changed = 0
+    for source in (site / "typer").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        new = re.sub(rf"\b{name}\b", f"{name}_renamed", text)
+        if new != text:
+            source.write_text(new, encoding="utf-8")
+            changed += 1
+    assert changed, name
+    return site
+
+
+@pytest.mark.parametrize("name", sorted({name for _, name in UNDOCUMENTED}))
+def test_a_typer_that_renames_an_undocumented_name_still_gives_the_same_output(
+    tmp_path: Path, baseline: dict[str, object], name: str
+) -> None:
+    """`cli/dispatch.py` reads Typer's registered commands and their classes, which Typer
+    does not document: each renamed in a copy of Typer, every command still works and says
+    the same, through the whole click command built the documented way."""
+    found = session(tmp_path, "-", "-", "none", typer_at=renamed_typer(tmp_path, name))
+    check_same(found, baseline)
+
+
+def test_every_undocumented_name_is_read_in_typer_compat_alone() -> None:
+    import roadmap_cli
+
+    package = Path(roadmap_cli.__file__).parent
+    names = {name for _, name in UNDOCUMENTED}
+    for path in package.rglob("*.py"):
+        if path.name == "typer_compat.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name in names:
+            assert not re.search(rf"\b{name}\b", text), (path.name, name)
+        assert "typer.models" not in text and "typer.main.get_command_name" not in text

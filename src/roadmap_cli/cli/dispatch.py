@@ -61,42 +61,57 @@ def _source_key(names: list[str]) -> bytes | None:
 
 def _import_all() -> None:
     """Register every command, listed in --help by each module's HELP_ORDER."""
-    names = module_names()
-    for name in names:
+    for name in module_names():
         importlib.import_module(f"{PACKAGE}.{name}")
-
-    def order(module: str) -> tuple[int, str]:
-        return getattr(sys.modules.get(module), "HELP_ORDER", len(names)), module
-
-    app.registered_commands.sort(key=lambda info: order(_module_of_command(info)))
-    app.registered_groups.sort(key=lambda info: order(_module_of_group(info)))
+    found = typer_compat.registered(app)
+    if found is not None:  # else the click command is put in order once built (_adopted)
+        found.commands.sort(key=lambda info: _order(_module_of_command(info)))
+        found.groups.sort(key=lambda info: _order(_module_of_group(info)))
 
 
-def _module_of_command(info: typer.models.CommandInfo) -> str:
+def _order(module: str) -> tuple[int, str]:
+    return getattr(sys.modules.get(module), "HELP_ORDER", len(module_names())), module
+
+
+def _module_of_command(info: Any) -> str:
     return str(getattr(info.callback, "__module__", ""))
 
 
-def _module_of_group(info: typer.models.TyperInfo) -> str:
+def _module_of_group(info: Any) -> str:
     """The module that defines a command group: where its callback or commands are."""
     group = info.typer_instance
-    if group is None:
+    found = typer_compat.registered(group) if group is not None else None
+    if found is None:
         return ""
-    callbacks = [group.registered_callback.callback] if group.registered_callback else []
-    callbacks += [command.callback for command in group.registered_commands]
+    callbacks = [found.callback.callback] if found.callback else []
+    callbacks += [command.callback for command in found.commands]
     return next((str(c.__module__) for c in callbacks if c is not None), "")
 
 
-def name_of(info: typer.models.CommandInfo) -> str:
-    assert info.callback is not None
-    return info.name or typer.main.get_command_name(info.callback.__name__)
+def _module_of_click(command: Any) -> str:
+    """The module that defines a built click command or group (Typer wraps each function,
+    keeping its name and module)."""
+    import inspect
+
+    callbacks = [command.callback, *(c.callback for c in getattr(command, "commands", {}).values())]
+    found = [inspect.unwrap(c) for c in callbacks if c is not None]
+    return next((str(c.__module__) for c in found if c.__module__ != "typer.main"), "")
+
+
+name_of = typer_compat.command_name
 
 
 def discover() -> dict[str, str]:
     """Every command and command group's name, and the module (short name) that registers it,
     found by importing every command module."""
     _import_all()
-    found = {name_of(info): _module_of_command(info) for info in app.registered_commands}
-    found |= {str(info.name): _module_of_group(info) for info in app.registered_groups}
+    found_infos = typer_compat.registered(app)
+    if found_infos is None:
+        built = typer_compat.full_click_command(app).commands
+        found = {name: _module_of_click(command) for name, command in built.items()}
+    else:
+        found = {name_of(info): _module_of_command(info) for info in found_infos.commands}
+        found |= {str(info.name): _module_of_group(info) for info in found_infos.groups}
     return {name: module.rpartition(".")[2] for name, module in found.items()}
 
 
@@ -107,9 +122,14 @@ class GlobalOptions(typing.NamedTuple):
 
 
 def global_options() -> GlobalOptions:
-    """The options of the app's callback, read from its parameters' declarations."""
-    assert app.registered_callback is not None and app.registered_callback.callback is not None
-    hints = typing.get_type_hints(app.registered_callback.callback, include_extras=True)
+    """The options of the app's callback, read from its parameters' declarations (or, where
+    Typer keeps them otherwise, from the built click command)."""
+    found = typer_compat.registered(app)
+    if found is None:
+        return _click_options(typer_compat.full_click_command(app).params)
+    assert found.callback is not None and found.callback.callback is not None
+    hints = typing.get_type_hints(found.callback.callback, include_extras=True)
+    option_class = typer_compat.option_class()
     with_values: set[str] = set()
     eager: set[str] = set()
     flags: set[str] = set()
@@ -118,7 +138,7 @@ def global_options() -> GlobalOptions:
             continue
         kind, *metadata = typing.get_args(hint)
         for info in metadata:
-            if isinstance(info, typer.models.OptionInfo):
+            if isinstance(info, option_class):
                 # In Annotated, a text where Option's default would be is its first name.
                 first = (info.default,) if isinstance(info.default, str) else ()
                 decls = (*first, *(info.param_decls or ()))  # "--x/--no-x" is two names
@@ -127,6 +147,21 @@ def global_options() -> GlobalOptions:
                 (flags if flag else with_values).update(names)
                 if info.is_eager:
                     eager.update(names)
+    return GlobalOptions(frozenset(with_values), frozenset(eager), frozenset(flags))
+
+
+def _click_options(params: Iterable[Any]) -> GlobalOptions:
+    """The same, read from a built click command's parameters."""
+    with_values: set[str] = set()
+    eager: set[str] = set()
+    flags: set[str] = set()
+    for param in params:
+        if getattr(param, "param_type_name", "") != "option":
+            continue
+        names = [*param.opts, *param.secondary_opts]
+        (flags if param.is_flag else with_values).update(names)
+        if param.is_eager:
+            eager.update(names)
     return GlobalOptions(frozenset(with_values), frozenset(eager), frozenset(flags))
 
 
@@ -256,18 +291,45 @@ def build_command(args: Sequence[str]) -> TyperGroup:
 
 
 def _registered(name: str) -> list[Any]:
-    commands: list[Any] = [c for c in app.registered_commands if name_of(c) == name]
-    return commands + [g for g in app.registered_groups if g.name == name]
+    found = typer_compat.registered(app)
+    if found is None:
+        return []  # the whole command is built
+    commands: list[Any] = [c for c in found.commands if name_of(c) == name]
+    return commands + [g for g in found.groups if g.name == name]
 
 
 def adopt(group: typer.Typer) -> None:
     """Give every command of `group` (and of its command groups) the help of `cli.help`."""
-    for info in group.registered_commands:
+    found = typer_compat.registered(group)
+    if found is None:
+        return  # given to the built commands instead (_adopted)
+    for info in found.commands:
         if not (isinstance(info.cls, type) and issubclass(info.cls, RoadmapCommand)):
             info.cls = RoadmapCommand  # Typer's own TyperCommand unless told otherwise
-    for sub in group.registered_groups:
+    for sub in found.groups:
         if sub.typer_instance is not None:
             adopt(sub.typer_instance)
+
+
+def _adopted(group: Any) -> None:
+    """A click group built the documented way, as `adopt` and `_import_all` would have made
+    it: its commands drawn by `cli.help` and listed by HELP_ORDER, groups after commands."""
+    from typer.core import TyperCommand
+
+    items = list(group.commands.items())
+    for n, (name, command) in enumerate(items):
+        if type(command) is TyperCommand:  # the same command, drawn by cli.help
+            adopted = RoadmapCommand.__new__(RoadmapCommand)
+            adopted.__dict__.update(command.__dict__)
+            items[n] = (name, adopted)
+        if hasattr(command, "commands"):
+            _adopted(command)
+    if group is not None and hasattr(group, "commands"):
+        ordered = sorted(
+            items,
+            key=lambda item: (hasattr(item[1], "commands"), _order(_module_of_click(item[1]))),
+        )
+        group.commands = dict(ordered)
 
 
 def _with(infos: Iterable[Any] | None) -> TyperGroup:
@@ -276,17 +338,22 @@ def _with(infos: Iterable[Any] | None) -> TyperGroup:
     if infos is None:
         _import_all()
     adopt(app)
-    if infos is None:
-        command = typer.main.get_command(app)
+    found = typer_compat.registered(app)
+    if infos is None or found is None:
+        command = typer_compat.full_click_command(app)
+        if found is None:
+            _adopted(command)
     else:
         chosen = list(infos)
-        everything = app.registered_commands, app.registered_groups
         try:
-            app.registered_commands = [i for i in chosen if isinstance(i, typer.models.CommandInfo)]
-            app.registered_groups = [i for i in chosen if isinstance(i, typer.models.TyperInfo)]
-            command = typer.main.get_command(app)
+            typer_compat.replace_registered(
+                app,
+                [i for i in chosen if not typer_compat.is_group(i)],
+                [i for i in chosen if typer_compat.is_group(i)],
+            )
+            command = typer_compat.full_click_command(app)
         finally:
-            app.registered_commands, app.registered_groups = everything
+            typer_compat.replace_registered(app, found.commands, found.groups)
     assert isinstance(command, TyperGroup)
     return command
 

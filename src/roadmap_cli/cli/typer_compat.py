@@ -28,6 +28,17 @@ get_completion_class`, `typer._completion_classes.completion_init`.
 `plain_completion_descriptions` keeps Rich out of a TAB press: Typer renders completion
 descriptions through Rich to strip markup, and catalog titles hold none. Private:
 `typer._completion_classes._sanitize_help_text`.
+
+Only the command asked for (`registered`, `command_name`, `is_group`, `option_class`)
+----------------------------------------------------------------------------------------
+`cli/dispatch.py` builds only the command a run names, which needs what Typer does not
+document: a Typer's lists of registered commands and groups and its callback
+(`registered_commands`, `registered_groups`, `registered_callback`), the classes of what they
+hold (`typer.models.CommandInfo`, `TyperInfo`, `OptionInfo`) and `typer.main.get_command_name`.
+Each is read here alone (`UNDOCUMENTED`). When a release renames one, `registered` says None
+and dispatch builds the whole click command with the documented `typer.main.get_command`, and
+reads the commands, their modules and the global options from it: every command, as before,
+only slower.
 """
 
 from __future__ import annotations
@@ -41,6 +52,17 @@ from pathlib import Path
 from typing import Any
 
 _UNHANDLED = object()
+# What Typer does not document but dispatch reads, as (module or class, name): each through
+# the functions below alone (tests/test_typer_compat.py renames each in a copy of Typer).
+UNDOCUMENTED = (
+    ("typer.Typer", "registered_commands"),
+    ("typer.Typer", "registered_groups"),
+    ("typer.Typer", "registered_callback"),
+    ("typer.models", "CommandInfo"),
+    ("typer.models", "TyperInfo"),
+    ("typer.models", "OptionInfo"),
+    ("typer.main", "get_command_name"),
+)
 # Every private name this module uses, as (module, name). Each is reached through `private`
 # alone, so that a test can take any one away (tests/test_typer_compat.py).
 PRIVATE_NAMES = (
@@ -233,3 +255,73 @@ def plain_completion_descriptions() -> None:
             setattr(module, "_sanitize_help_text", lambda text: text)  # noqa: B010
     except _FAILURES:  # another Typer: completion still works, only slower
         return
+
+
+class Registered(typing.NamedTuple):
+    """What a Typer holds before it is built: its commands, command groups and callback."""
+
+    commands: list[Any]
+    groups: list[Any]
+    callback: Any
+
+
+def registered(group: Any) -> Registered | None:
+    """A Typer's registered commands, groups and callback; None when this Typer keeps them
+    under other names (then build the whole click command: `full_click_command`)."""
+    try:
+        found = Registered(
+            group.registered_commands, group.registered_groups, group.registered_callback
+        )
+        from typer.main import get_command_name  # noqa: F401
+        from typer.models import CommandInfo, OptionInfo, TyperInfo  # noqa: F401
+    except (AttributeError, ImportError):
+        return None
+    if not (isinstance(found.commands, list) and isinstance(found.groups, list)):
+        return None
+    return found
+
+
+def replace_registered(group: Any, commands: list[Any], groups: list[Any]) -> None:
+    """Give a Typer these commands and groups (only while `registered` says it has them)."""
+    group.registered_commands = commands
+    group.registered_groups = groups
+
+
+def command_name(info: Any) -> str:
+    """The name a registered command is called by: its own, or its function's, as Typer
+    derives it."""
+    assert info.callback is not None
+    if info.name:
+        return str(info.name)
+    try:
+        from typer.main import get_command_name
+    except ImportError:
+        return str(info.callback.__name__).lower().replace("_", "-")
+    return str(get_command_name(info.callback.__name__))
+
+
+def is_group(info: Any) -> bool:
+    """Whether a registered entry is a command group (else a command)."""
+    try:
+        from typer.models import TyperInfo
+    except ImportError:
+        return hasattr(info, "typer_instance")
+    return isinstance(info, TyperInfo)
+
+
+def option_class() -> type[Any]:
+    """The class of what `typer.Option` gives (in a parameter's `Annotated`)."""
+    try:
+        from typer.models import OptionInfo
+    except ImportError:
+        import typer
+
+        return type(typer.Option())
+    return OptionInfo
+
+
+def full_click_command(app: Any) -> Any:
+    """The click command of `app` with every command, built the documented way."""
+    import typer.main
+
+    return typer.main.get_command(app)
