@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,34 @@ def test_comments_on_the_topics_header_survive_adding_and_removing(
     run("reset", "python", "--yes")
     text = state_file.read_text()
     assert "[topics] # all my topics" in text and "# keep me" in text
+
+
+def test_dates_another_scheduler_gave_are_replayed_at_the_next_change(
+    run: Runner, state_file: Path
+) -> None:
+    """A file that does not name this version's FSRS parameters (written before they were
+    named, or by other parameters) gets its review dates replayed from its reviews at its
+    next change, and names the parameters from then on; a command that only reads leaves it."""
+    text = use(f"v{SCHEMA_VERSION}.toml", state_file).decode()
+    other = text.replace('scheduler = "fsrs-6:eda99d193a81"\n', "").replace(
+        "due = 2026-03-15T08:15:00+01:00", "due = 2026-05-01T08:15:00+01:00"
+    )
+    state_file.write_text(other)
+    assert run("status").exit_code == 0
+    assert state_file.read_text() == other  # reading changes nothing
+    run("note", "rag", "read the paper twice")
+    data = tomllib.loads(state_file.read_text())
+    assert data["scheduler"] == "fsrs-6:eda99d193a81"
+    replayed = data["topics"]["python"]["due"]  # the date these parameters give, again
+    assert replayed == datetime.fromisoformat("2026-03-15T08:15:00+01:00")
+    assert 'focus = "deep"  # switched in March' in state_file.read_text()
+
+
+def test_the_scheduler_a_file_names_is_this_versions_parameters() -> None:
+    import hashlib
+
+    from roadmap_cli.core import review
+    from roadmap_cli.core.state import SCHEDULER
+
+    named = repr((review.PARAMETERS, review.MAXIMUM_INTERVAL)).encode()
+    assert "fsrs-6:" + hashlib.sha256(named).hexdigest()[:12] == SCHEDULER

@@ -599,3 +599,40 @@ def test_a_work_tree_whose_git_folder_is_gone_is_one_line(world: World) -> None:
     assert "names the git folder" in refused.stderr and "which is not there" in refused.stderr
     assert refused.stderr.count("\n") == 1
     assert "which is not there" in flat(laptop("doctor").stdout)
+
+
+def test_machines_with_different_fsrs_releases_sync_to_the_same_dates(
+    world: World, tmp_path: Path
+) -> None:
+    """The work machine runs an fsrs whose default parameters differ (a copy of the installed
+    one with FSRS-5's first four): both store the same dates, and end byte-equal."""
+    import re
+
+    import fsrs
+
+    shadow = tmp_path / "fsrs-other"
+    shutil.copytree(Path(fsrs.__file__).parent, shadow / "fsrs")
+    source = shadow / "fsrs" / "scheduler.py"
+    text = source.read_text(encoding="utf-8")
+    changed = re.sub(
+        r"DEFAULT_PARAMETERS = \(\s*0\.212,\s*1\.2931,\s*2\.3065,\s*8\.2956,",
+        "DEFAULT_PARAMETERS = (0.40255, 1.18385, 3.173, 15.69105,",
+        text,
+    )
+    assert changed != text
+    source.write_text(changed, encoding="utf-8")
+    remote, (laptop, work, _) = world
+    work.env["PYTHONPATH"] = str(shadow)
+    joined(remote, [laptop, work])
+    # The same finish on each machine, a fast-forward between: no merge replays the dates.
+    work("done", "agentic-ai", "--date", "2026-11-02")
+    work("sync")
+    laptop("sync")
+    laptop("done", "rag", "--date", "2026-11-02")
+    laptop("sync")
+    work("sync")
+    assert laptop.state.read_bytes() == work.state.read_bytes()
+    topics = laptop.progress()["topics"]
+    assert topics["rag"]["due"] == topics["agentic-ai"]["due"]
+    assert topics["rag"]["stability"] == topics["agentic-ai"]["stability"]
+    assert laptop.progress()["scheduler"] == work.progress()["scheduler"]

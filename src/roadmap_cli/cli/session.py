@@ -112,11 +112,16 @@ class Session:
     def update(self, change: Callable[[State], T], command: str) -> T:
         """Apply `change` to the progress in one locked, recorded, atomic write."""
         from roadmap_cli.core.progress import follow_renames
+        from roadmap_cli.core.state import scheduled_elsewhere
 
         catalog = self.catalog()
 
         def renamed_then_changed(state: State) -> T:
             follow_renames(catalog, state)
+            if scheduled_elsewhere(state):  # dates another scheduler gave: replayed here
+                from roadmap_cli.core.review import reschedule_all
+
+                reschedule_all(state)
             return change(state)
 
         return self.store().update(renamed_then_changed, command)

@@ -229,7 +229,7 @@ def follow_renames(catalog: Catalog, state: State) -> list[tuple[str, str]]:
 
                 for name in ROW_FIELDS[TopicProgress]:
                     setattr(kept, name, review.union([getattr(kept, name), getattr(other, name)]))
-                review.reschedule(new_id, kept, review.retention_of(state))
+                review.schedule(state, new_id, kept)
             old = kept
         state.topics[new_id] = old
         moved.append((old_id, new_id))

@@ -28,12 +28,14 @@ from roadmap_cli.core.errors import RoadmapError, UsageError
 from roadmap_cli.core.state import (
     DEFAULT_RETENTION,
     RATINGS,
+    SCHEDULER,
     Rating,
     Review,
     State,
     TopicProgress,
     json_time,
     row_order,
+    scheduled_elsewhere,
 )
 from roadmap_cli.core.transitions import at_day
 
@@ -190,10 +192,21 @@ def reschedule(topic_id: str, entry: TopicProgress, retention: float) -> None:
     entry.stability = round(stability, 4)
 
 
+def schedule(state: State, topic_id: str, entry: TopicProgress) -> None:
+    """Schedule one topic's next review; in a file scheduled by other parameters, every
+    topic's (so that the file's dates all come from one scheduler, as it says)."""
+    if scheduled_elsewhere(state):
+        reschedule_all(state)
+    else:
+        reschedule(topic_id, entry, retention_of(state))
+        state.scheduler = SCHEDULER
+
+
 def reschedule_all(state: State) -> None:
     retention = retention_of(state)
     for topic_id, entry in state.topics.items():
         reschedule(topic_id, entry, retention)
+    state.scheduler = SCHEDULER if any(e.due is not None for e in state.topics.values()) else None
 
 
 def last_reviewed(entry: TopicProgress) -> datetime | None:
@@ -314,7 +327,7 @@ def rate(
     at = max(at, entry.finished)  # a back-dated review on the day of the finish
     entry.reviews = sorted([*entry.reviews, Review(at, rating)], key=row_order)
     entry.updated = moment
-    reschedule(topic_id, entry, retention_of(state))
+    schedule(state, topic_id, entry)
     assert entry.due is not None
     days = (entry.due.astimezone().date() - moment.date()).days
     when = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"

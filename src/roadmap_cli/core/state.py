@@ -30,6 +30,11 @@ RATINGS: tuple[str, ...] = typing.get_args(Rating)  # FSRS's 1 to 4, in order
 RETENTION_RANGE = (0.7, 0.99)
 YEARS = (1970, 2200)  # the years a time of progress may have
 DEFAULT_RETENTION = 0.9
+# The parameters of `core.review` that schedule review dates, as a progress file records
+# them: the first 12 hex digits of sha256(repr((review.PARAMETERS, review.MAXIMUM_INTERVAL)))
+# (a test checks it). Here, so that a write can tell a file scheduled otherwise without
+# importing the scheduler's module.
+SCHEDULER = "fsrs-6:eda99d193a81"
 
 
 class Review(NamedTuple):
@@ -124,6 +129,9 @@ class State:
     # The desired retention of spaced review (None: DEFAULT_RETENTION).
     retention: float | None = field(default=None, metadata={"range": RETENTION_RANGE})
     goals: list[Goal] = field(default_factory=list)  # `roadmap goal`, one a track
+    # The parameters that scheduled the review dates in this file (`core.review.SCHEDULER`);
+    # None in a file from before they were named. Dates of other parameters are replayed.
+    scheduler: str | None = None
     topics: dict[str, TopicProgress] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
 
@@ -161,7 +169,9 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": P
 HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  # the top keys
 # The top keys that are the learner's (history records them, undo and exports carry them);
 # the others say what the file is.
-LEARNER_FIELDS = tuple(name for name in HEAD_FIELDS if name not in ("schema_version", "catalog"))
+LEARNER_FIELDS = tuple(
+    name for name in HEAD_FIELDS if name not in ("schema_version", "catalog", "scheduler")
+)
 ENTRY_CLASSES: dict[str, type[TopicProgress] | type[Project]] = {
     "topics": TopicProgress,
     "projects": Project,
@@ -708,3 +718,11 @@ def unknown_keys(data: dict[str, Any]) -> list[str]:
                 if isinstance(table, dict):
                     found += [f"{name}.{item_id}.{key}" for key in table if key not in names]
     return found
+
+
+def scheduled_elsewhere(state: State) -> bool:
+    """Whether the review dates in `state` came from other parameters than this version's
+    (an older roadmap's, or parameters since changed): they are replayed from the reviews."""
+    return state.scheduler != SCHEDULER and any(
+        entry.due is not None for entry in state.topics.values()
+    )

@@ -126,7 +126,7 @@ def finish(
     if before != "done" or day is not None:
         from roadmap_cli.core import review  # the first review is the finish
 
-        review.reschedule(topic_id, entry, review.retention_of(state))
+        review.schedule(state, topic_id, entry)
     if before != "done":
         message = _moved(before, "done")
     elif was is not None and entry.finished is not None and was.date() != entry.finished.date():
