@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import MINI, Runner, installed_script
+from conftest import MINI, Runner, ended, installed_script
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import Invalid, State, TopicProgress, to_json, topic_from
 from roadmap_cli.storage import history_file, paths
@@ -282,7 +282,8 @@ def test_concurrent_writers_keep_every_change(state_file: Path) -> None:
         subprocess.Popen([installed_script(), "done", *ids], env=env, stdout=subprocess.DEVNULL)
         for ids in groups
     ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    with ended(*procs):
+        assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     saved = tomllib.loads(state_file.read_text())["topics"]
     assert sorted(saved) == sorted(t for ids in groups for t in ids)
 

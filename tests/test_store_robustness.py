@@ -24,7 +24,7 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINI, installed_script, interruptible
+from conftest import MINI, ended, installed_script, interruptible
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import State, TopicProgress
 from roadmap_cli.storage import history_file
@@ -166,7 +166,8 @@ def test_eight_processes_times_25_changes_are_all_kept_and_recorded(tmp_path: Pa
     workers = [
         subprocess.Popen([sys.executable, "-c", WORKER, str(path), str(w), "25"]) for w in range(8)
     ]
-    assert [w.wait(timeout=600) for w in workers] == [0] * 8
+    with ended(*workers):
+        assert [w.wait(timeout=600) for w in workers] == [0] * 8
     state = Store(path).load()
     assert {k: v.note for k, v in state.topics.items()} == {f"w{w}": "24" for w in range(8)}
     commands = [r.command for r in history_file.read(history_file.path_for(path)).records]
@@ -199,11 +200,10 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_file(tmp_path: 
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
         )
-        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
-        time.sleep(rng.uniform(0.0, 0.25))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
-        writer.stdout.close()
+        with ended(writer):
+            assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+            time.sleep(rng.uniform(0.0, 0.25))
+            writer.send_signal(signal.SIGKILL)
         if not path.exists():
             continue
         data = tomllib.loads(path.read_text())  # always parses
