@@ -131,6 +131,28 @@ def ended(*procs: subprocess.Popen[Any]) -> Iterator[None]:
                     stream.close()
 
 
+def fsrs_with_other_defaults(tmp_path: Path) -> Path:
+    """A folder holding a copy of the installed fsrs whose default parameters are another
+    release's (FSRS-5's first four: the first interval alone moves by days), to put in
+    front of it on PYTHONPATH."""
+    import re
+
+    import fsrs
+
+    shadow = tmp_path / "fsrs-other"
+    shutil.copytree(Path(fsrs.__file__).parent, shadow / "fsrs")
+    source = shadow / "fsrs" / "scheduler.py"
+    text = source.read_text(encoding="utf-8")
+    changed = re.sub(
+        r"DEFAULT_PARAMETERS = \(\s*0\.212,\s*1\.2931,\s*2\.3065,\s*8\.2956,",
+        "DEFAULT_PARAMETERS = (0.40255, 1.18385, 3.173, 15.69105,",
+        text,
+    )
+    assert changed != text, "fsrs's defaults are not where they were: update this copy"
+    source.write_text(changed, encoding="utf-8")
+    return shadow
+
+
 def installed_script() -> str:
     """The `roadmap` console script of the environment running the tests."""
     beside = Path(sys.executable).parent / "roadmap"

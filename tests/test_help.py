@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Runner, installed_script, interruptible
+from conftest import Runner, ended, installed_script, interruptible
 from roadmap_cli.cli import dispatch
 from roadmap_cli.cli.help import GROUPS, RoadmapCommand, RoadmapGroup, summary
 
@@ -310,7 +310,7 @@ def test_ctrl_c_at_a_question_ends_the_line_and_exits_130(state_file: Path) -> N
         text=True,
         preexec_fn=interruptible,
     )
-    try:
+    with ended(proc):
         assert proc.stderr is not None
         asked = b""
         deadline = time.monotonic() + 30
@@ -318,10 +318,6 @@ def test_ctrl_c_at_a_question_ends_the_line_and_exits_130(state_file: Path) -> N
             asked += os.read(proc.stderr.fileno(), 1)  # unbuffered: the rest is for communicate
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130
     assert asked.decode() + err == asked.decode() + "\nroadmap: interrupted\n"
     assert "Traceback" not in err and out == ""

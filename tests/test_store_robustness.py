@@ -333,14 +333,10 @@ def test_ctrl_c_while_roadmap_starts_is_one_line_and_exit_130(tmp_path: Path) ->
             env=env,
             preexec_fn=interruptible,
         )
-        try:
+        with ended(proc):
             time.sleep(n * 0.005)
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         seen[proc.returncode] = seen.get(proc.returncode, 0) + 1
         assert not re.search(r"roadmap_cli[/\\]", err), err  # no frame of roadmap's files
         if proc.returncode == 130:

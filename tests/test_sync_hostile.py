@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from test_sync import GIT, Machine, assert_no_markers, flat, joined, make_world, snapshot
 
-from conftest import installed_script, interruptible
+from conftest import fsrs_with_other_defaults, installed_script, interruptible
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 World = tuple[Path, list[Machine]]
@@ -606,21 +606,7 @@ def test_machines_with_different_fsrs_releases_sync_to_the_same_dates(
 ) -> None:
     """The work machine runs an fsrs whose default parameters differ (a copy of the installed
     one with FSRS-5's first four): both store the same dates, and end byte-equal."""
-    import re
-
-    import fsrs
-
-    shadow = tmp_path / "fsrs-other"
-    shutil.copytree(Path(fsrs.__file__).parent, shadow / "fsrs")
-    source = shadow / "fsrs" / "scheduler.py"
-    text = source.read_text(encoding="utf-8")
-    changed = re.sub(
-        r"DEFAULT_PARAMETERS = \(\s*0\.212,\s*1\.2931,\s*2\.3065,\s*8\.2956,",
-        "DEFAULT_PARAMETERS = (0.40255, 1.18385, 3.173, 15.69105,",
-        text,
-    )
-    assert changed != text
-    source.write_text(changed, encoding="utf-8")
+    shadow = fsrs_with_other_defaults(tmp_path)
     remote, (laptop, work, _) = world
     work.env["PYTHONPATH"] = str(shadow)
     joined(remote, [laptop, work])
