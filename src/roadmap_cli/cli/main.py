@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             " Set ROADMAP_DEBUG=1 to see the traceback and please report it"
         )
         return ExitCode.FAILED
+    if result == ExitCode.INTERRUPTED:  # Typer's word for a Ctrl-C outside a command's run
+        return _interrupted()
     return result if isinstance(result, int) else ExitCode.OK
 
 

@@ -46,7 +46,8 @@ def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
         raw = read(path)
     except (OSError, files.NotRegularFile, files.TooLarge) as exc:
         return None, [_unreadable(exc)]
-    plain, found = check_bytes(raw)
+    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value
+        plain, found = check_bytes(raw)
     return (None if plain is None else from_data(plain)), found
 
 
@@ -69,7 +70,8 @@ def load(path: Path, *, cached: bool = True) -> Catalog:
         pass  # no entry, or not one this version reads: check the file
     from roadmap_cli.formats.catalog_schema import check_bytes
 
-    data, found = check_bytes(raw)
+    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value
+        data, found = check_bytes(raw)
     if found or data is None:
         more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
         raise CatalogError(f"catalog {path}: {found[0]}{more}")

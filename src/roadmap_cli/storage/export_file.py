@@ -70,4 +70,6 @@ def read(
     path: Path, limits: Limits, now: datetime, max_bytes: int, *, for_merge: bool = True
 ) -> Export:
     """An export file, validated; RoadmapError (exit 1) says why one cannot be used."""
-    return parse(read_bytes(path, max_bytes), path, limits, now, for_merge=for_merge)
+    raw = read_bytes(path, max_bytes)
+    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value
+        return parse(raw, path, limits, now, for_merge=for_merge)

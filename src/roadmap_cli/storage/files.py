@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 
 BINARY: int = getattr(os, "O_BINARY", 0)
 
@@ -102,3 +104,29 @@ def read_regular(path: str | os.PathLike[str], limit: int | None = None) -> byte
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on them as usual: a write that
+    must be whole, or work inside a library that would take an interrupt for a failure of
+    its own (pydantic's validation calls back into Python, and reports a KeyboardInterrupt
+    raised there as an invalid value)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda number, frame: received.append(number))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for number in received[:1]:
+            signal.raise_signal(number)

@@ -11,8 +11,6 @@ import contextlib
 import errno
 import math
 import os
-import signal
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,7 +253,7 @@ class Store:
             if state == before and combined == current:
                 return before, state  # nothing new: no record, no write
             moment = now()
-            with _interrupts_deferred():
+            with files.interrupts_held():
                 if backup:
                     self._keep_copies(moment)
                 old_history = _read_or_none(self.history_path)
@@ -295,7 +293,7 @@ class Store:
 
         Ctrl+C and SIGTERM wait until this is done, so the history and the file always agree.
         """
-        with _interrupts_deferred():
+        with files.interrupts_held():
             self._commit_now(loaded, record)
 
     def _commit_now(self, loaded: Loaded, record: Record) -> None:
@@ -701,26 +699,6 @@ def _text_of(loaded: Loaded, path: Path) -> str:
             " nothing was changed. Please report it, with the file if you can"
         )
     return text
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends, then act on them as usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda number, frame: received.append(number))
-        for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for number in received[:1]:
-            signal.raise_signal(number)
 
 
 def _put(state: State, key: str, value: object) -> None:
