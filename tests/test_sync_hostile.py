@@ -168,7 +168,8 @@ def test_a_pushed_attribute_that_rewrites_the_progress_file_is_refused(world: Wo
     refused = laptop("sync", code=1)  # a fast-forward: the laptop has nothing new
     said = flat(refused.stderr)
     assert "gives progress.toml 'working-tree-encoding: UTF-16LE-BOM'" in said
-    assert "('roadmap sync setup' there does)" in said and refused.stderr.count("\n") == 1
+    assert "'roadmap sync setup' on the machine that pushed it does" in said
+    assert refused.stderr.count("\n") == 1
     assert snapshot(laptop) == before
     assert laptop.state.read_bytes().startswith(b"schema_version")  # still UTF-8
     laptop("status")
@@ -559,7 +560,9 @@ def test_a_repositorys_own_text_attributes_do_not_stop_a_sync(world: World) -> N
     remote, (laptop, work, _) = world
     in_notes(remote, [laptop, work])
     laptop("sync")
-    (laptop.folder.parent / ".gitattributes").write_text("* text=auto\n*.md diff=markdown\n")
+    (laptop.folder.parent / ".gitattributes").write_text(
+        "* text=auto\n*.md diff=markdown\n*.toml linguist-language=TOML\n*.jsonl diff=json\n"
+    )
     push_by_hand(laptop, "attributes for the notes")
     laptop("done", "rag")
     laptop("sync")
@@ -622,3 +625,45 @@ def test_machines_with_different_fsrs_releases_sync_to_the_same_dates(
     assert topics["rag"]["due"] == topics["agentic-ai"]["due"]
     assert topics["rag"]["stability"] == topics["agentic-ai"]["stability"]
     assert laptop.progress()["scheduler"] == work.progress()["scheduler"]
+
+
+def test_junk_lines_do_not_pass_for_a_trimmed_history(world: World) -> None:
+    """A trim on another machine drops the oldest records and keeps about 2 MiB of them; a
+    remote that keeps one record and fills the file with lines of no record is no trim."""
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    laptop("done", "rag")
+    laptop("sync")
+    work("sync")
+    newest = work.history.read_text().splitlines()[-1]
+    work.history.write_text(("x" * 1000 + "\n") * 3000 + newest + "\n")
+    push_by_hand(work, "a trim, or so it says")
+    before = snapshot(laptop)
+    refused = laptop("sync", code=1)
+    assert "without 2 records this machine has" in flat(refused.stderr)
+    assert snapshot(laptop) == before
+
+
+def test_a_history_trimmed_on_the_other_machine_syncs(world: World) -> None:
+    """A history past 4 MiB is trimmed to half by the next change: the other machine takes
+    the trim (its oldest records go there too), and both keep every newer record."""
+    remote, (laptop, work, _) = world
+    joined(remote, [laptop, work])
+    start = datetime(2026, 1, 1).astimezone()
+    with work.history.open("a") as out:
+        for n in range(4500):  # about 4.5 MiB of old records, made on the work machine
+            out.write(
+                record_line(f"note python {'x' * 900}", start + timedelta(minutes=n), machine="w")
+            )
+    push_by_hand(work, "a long history")
+    laptop("sync")
+    laptop("done", "rag")
+    laptop("sync")
+    work("sync")
+    work("note", "rag", "the trim comes with this change")  # past 4 MiB: trimmed to half
+    assert work.history.stat().st_size < 2.5 * 2**20
+    work("sync")
+    laptop("sync")
+    assert laptop.history.read_bytes() == work.history.read_bytes()
+    commands = [json.loads(line)["command"] for line in laptop.history.read_text().splitlines()]
+    assert "done rag" in commands and commands[-1] == "note rag"

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
     from roadmap_cli.storage.git_sync import Repo
 
 LINK, GITLINK = "120000", "160000"
+# Attributes with which git rewrites a file on checkout (or runs a filter's program): never
+# from a remote on roadmap's files. The others (`merge`, `diff`, `linguist-*`,
+# `export-ignore`) change no byte of them; a macro such as `binary` is read expanded.
+REWRITING = frozenset({"text", "eol", "crlf", "working-tree-encoding", "filter", "ident"})
 MAX_BYTES = 16 * 1024 * 1024  # a progress file or a history, as the merge driver reads them
+TRIM_SLACK = 64 * 1024  # the most a trim may leave below half its limit: one large record
 # A folder with all of these is what git takes for a repository of its own (and reads its
 # `config`, which may name a program): never in the progress folder or below it.
 LOOKALIKE = frozenset({"HEAD", "objects", "refs"})
@@ -183,13 +188,15 @@ def _check_attributes(repo: Repo, upstream: str, short: str, trees: Trees) -> No
         repo.git.run("read-tree", upstream, env={"GIT_INDEX_FILE": index})
         then = _attributes(repo, files, index)
     for (path, name), value in sorted(then.items()):
-        if name != "merge" and now.get((path, name)) != value:
+        if name in REWRITING and now.get((path, name)) != value:
             raise _refuse(
                 short,
-                f"a .gitattributes that gives {path} '{name}: {value}' (only 'merge' may be"
-                " set on roadmap's files: another attribute rewrites them on checkout)",
-                "Remove that line where it was pushed from ('roadmap sync setup' there"
-                " does), run 'roadmap sync setup' here, and sync again",
+                f"a .gitattributes that gives {path} '{name}: {value}' (an attribute that"
+                " rewrites a file on checkout; roadmap's files allow 'merge' and those that"
+                " change nothing, such as 'diff')",
+                "Remove that line from the remote's branch (where it is in the progress"
+                " folder's .gitattributes, 'roadmap sync setup' on the machine that pushed it"
+                " does) and sync again",
             )
 
 
@@ -282,8 +289,11 @@ def _check_dropped(short: str, path: str, old: str, text: str) -> None:
     if not dropped:
         return
     oldest = min((r.time for r in kept if not r.foreign), default=None)
-    large = len(text.encode("utf-8")) >= TRIMMED_AT // 4
-    if large and oldest is not None and all(r.time <= oldest for r in dropped):
+    # A trim keeps records up to half the size that set it off, less one record at most:
+    # counted in records, so that lines of no record cannot pass for a trimmed history.
+    kept_bytes = sum(len(r.to_json().encode("utf-8")) + 1 for r in kept)
+    trimmed = kept_bytes >= TRIMMED_AT // 2 - TRIM_SLACK
+    if trimmed and oldest is not None and all(r.time <= oldest for r in dropped):
         return  # the oldest records, as a trim on the other machine drops them
     newest = max(dropped, key=lambda r: r.time)
     raise _refuse(
