@@ -4,8 +4,8 @@ Errors from the core are `RoadmapError`s; `main` prints each as one line on stde
 with its code. Typer's own usage errors are turned into the same one-line form.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it imports a module before the first line
+# below can catch a Ctrl-C (every annotation in this module reads the same without it).
 # The C module: `signal` imports enum first, milliseconds open to a Ctrl-C. (No stubs.)
 import _signal  # type: ignore[import-not-found]
 import os
