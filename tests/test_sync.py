@@ -588,7 +588,7 @@ def test_each_machines_own_gitattributes_lines_both_stay(
     laptop("sync")
     for machine in (laptop, work):
         lines = (machine.folder / ".gitattributes").read_text().splitlines()
-        own = "/progress.toml merge=roadmap -text -eol -working-tree-encoding -filter -ident"
+        own = "/progress.toml merge=roadmap -text -eol -working-tree-encoding -filter -ident -crlf"
         assert "*.md text" in lines and own in lines
         assert lines.count(own) == 1
 

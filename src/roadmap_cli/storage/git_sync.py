@@ -32,9 +32,13 @@ from roadmap_cli.core.errors import SyncError, UsageError
 from roadmap_cli.storage.paths import MACHINE_FILE
 
 DRIVER = "roadmap"  # merge.roadmap.driver
-# Attributes that make git rewrite a file on checkout, unset on roadmap's files beside their
-# merge: a `* text=auto` of the repository's own (a notes repository) leaves them as they are.
-KEEP_BYTES = "-text -eol -working-tree-encoding -filter -ident"
+# Attributes with which git rewrites a file on checkout (or runs a filter's program). Setup
+# unsets them on roadmap's files beside their merge, so that a repository's own `* text=auto`
+# leaves them alone; a remote may not set them there (`sync_gate`). The others (`merge`,
+# `diff`, `linguist-*`, `export-ignore`) change no byte; a macro such as `binary` is read
+# expanded.
+REWRITING = ("text", "eol", "working-tree-encoding", "filter", "ident", "crlf")
+KEEP_BYTES = " ".join(f"-{name}" for name in REWRITING)
 LOCAL_ENV = frozenset(
     [
         "GIT_ALTERNATE_OBJECT_DIRECTORIES",
@@ -283,7 +287,7 @@ def open_repo(state_file: Path, history_file: Path, *, needed: bool = True) -> R
 LOOKALIKE = ("HEAD", "objects", "refs")
 
 
-def _lookalike(names: set[str]) -> bool:
+def lookalike(names: set[str]) -> bool:
     return all(name in names for name in LOOKALIKE)
 
 
@@ -295,7 +299,7 @@ def _refuse_lookalike(folder: Path, top: Path) -> None:
             names = {entry.name for entry in place.iterdir()}
         except OSError:
             continue
-        if _lookalike(names):
+        if lookalike(names):
             raise SyncError(
                 f"{place} holds a git repository's own files ({', '.join(LOOKALIKE)}), which"
                 " a pull must never bring; nothing was run. Remove them (they are not"
@@ -484,7 +488,7 @@ def _drop_overrides(path: Path, lines: list[str], names: list[str]) -> list[str]
     dropped: list[str] = []
     for line in text.splitlines(keepends=True):
         pattern, *attrs = line.split() or [""]
-        older = any(line.strip() == own.split(" -text")[0] for own in lines)
+        older = any(line.split() == own.split()[:2] for own in lines)  # a merge line alone
         bare = pattern.removeprefix("/")
         if (
             line.strip() not in lines
@@ -769,7 +773,8 @@ def is_ours(repo: Repo, path: str) -> bool:
     )
 
 
-def _by_product(path: str) -> bool:
+def by_product(path: str) -> bool:
+    """A name roadmap or git keeps beside a progress file for this machine alone."""
     import fnmatch
 
     return any(fnmatch.fnmatchcase(Path(path).name, pattern) for pattern in BY_PRODUCTS)
@@ -796,7 +801,7 @@ def _our_changes(repo: Repo) -> list[str]:
         if is_ours(repo, path):
             changed.append(path)
             continue
-        if code == "??" and Path(path).parent == repo.state.parent and _by_product(path):
+        if code == "??" and Path(path).parent == repo.state.parent and by_product(path):
             continue  # a lock or a copy, excluded by setup (on a machine set up before)
         in_folder = folder == "." or path.startswith(folder.rstrip("/") + "/")
         if code != "??" or in_folder:

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from roadmap_cli.core.errors import ConflictError, StateError, SyncError
+from roadmap_cli.storage.git_sync import REWRITING, lookalike
 
 if TYPE_CHECKING:
     from roadmap_cli.core.records import Record
@@ -33,15 +34,8 @@ if TYPE_CHECKING:
     from roadmap_cli.storage.git_sync import Repo
 
 LINK, GITLINK = "120000", "160000"
-# Attributes with which git rewrites a file on checkout (or runs a filter's program): never
-# from a remote on roadmap's files. The others (`merge`, `diff`, `linguist-*`,
-# `export-ignore`) change no byte of them; a macro such as `binary` is read expanded.
-REWRITING = frozenset({"text", "eol", "crlf", "working-tree-encoding", "filter", "ident"})
 MAX_BYTES = 16 * 1024 * 1024  # a progress file or a history, as the merge driver reads them
 TRIM_SLACK = 64 * 1024  # the most a trim may leave below half its limit: one large record
-# A folder with all of these is what git takes for a repository of its own (and reads its
-# `config`, which may name a program): never in the progress folder or below it.
-LOOKALIKE = frozenset({"HEAD", "objects", "refs"})
 
 
 class Entry(NamedTuple):
@@ -111,14 +105,9 @@ def _own(repo: Repo, path: str) -> bool:
 def _by_product(repo: Repo, path: str) -> bool:
     """A name in the progress folder that roadmap or git keeps for this machine alone: git
     would write a pulled file over an ignored one there."""
-    import fnmatch
+    from roadmap_cli.storage.git_sync import by_product
 
-    from roadmap_cli.storage.git_sync import BY_PRODUCTS
-
-    where = PurePosixPath(path)
-    return Path(where.parent) == repo.state.parent and any(
-        fnmatch.fnmatchcase(where.name, pattern) for pattern in BY_PRODUCTS
-    )
+    return Path(PurePosixPath(path).parent) == repo.state.parent and by_product(path)
 
 
 def _check_layout(
@@ -162,7 +151,7 @@ def _check_layout(
     if folder == ".":
         names["."] |= {PurePosixPath(p).name for p in theirs if "/" not in p}
     for place, held in sorted(names.items()):
-        if held >= LOOKALIKE:
+        if lookalike(held):
             shown = "the top folder" if place == "." else f"{place}/"
             raise _refuse(
                 short,
