@@ -341,6 +341,7 @@ def test_ctrl_c_while_roadmap_starts_is_one_line_and_exit_130(tmp_path: Path) ->
         assert not re.search(r"roadmap_cli[/\\]", err), err  # no frame of roadmap's files
         if proc.returncode == 130:
             assert err.strip() == "roadmap: interrupted", err
-        elif proc.returncode not in (0, -signal.SIGINT):  # in Python's start-up, not ours
-            assert err.startswith(("Fatal Python error", "Traceback")), (proc.returncode, err)
+        elif proc.returncode not in (0, -signal.SIGINT):  # in Python's start-up, not ours:
+            # Python's own report of it (a traceback, a fatal error, or the word alone)
+            assert "KeyboardInterrupt" in err and "roadmap: " not in err, (proc.returncode, err)
     assert seen.get(130, 0) >= 5, seen  # the interrupts did reach roadmap's own code
