@@ -136,12 +136,12 @@ def test_repair_keeps_the_mode_and_never_overwrites_an_earlier_corrupt_file(
 
 
 def test_repair_refuses_a_file_from_a_newer_roadmap(run: Runner, state_file: Path) -> None:
-    state_file.write_text('schema_version = 4\nfocus = 5\n[topics.rag]\nstatus = "mastered"\n')
+    state_file.write_text('schema_version = 5\nfocus = 5\n[topics.rag]\nstatus = "mastered"\n')
     before = state_file.read_bytes()
     status = run("status")
     assert status.exit_code == 1
     assert (
-        "was written by a newer roadmap (schema 4) in a form this one cannot read" in status.stderr
+        "was written by a newer roadmap (schema 5) in a form this one cannot read" in status.stderr
     )
     result = run("doctor", "--repair")
     assert result.exit_code == 1

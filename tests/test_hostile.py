@@ -215,17 +215,18 @@ def test_records_from_a_hostile_import_are_never_the_learners_own(
     hostile = edit(learner("eve"), lambda doc: _poison(doc, own_ids))
 
     assert run("import", str(hostile), "--merge").exit_code == 0
+    assert json.loads(run("status", "--json").stdout)["focus"] == "builder"  # not eve's record
     # local work after the import
     assert run("done", "rag").exit_code == 0
     assert run("start", "transformers").exit_code == 0
-    assert run("focus", "builder").exit_code == 0  # the import made it deep
+    assert run("focus", "deep").exit_code == 0
     assert run("import", str(clean), "--merge").exit_code == 0
 
     def status(topic: str) -> str:
         return str(json.loads(run("show", topic, "--json").stdout)["status"])
 
     assert (status("rag"), status("transformers")) == ("done", "in-progress")
-    assert json.loads(run("status", "--json").stdout)["focus"] == "builder"
+    assert json.loads(run("status", "--json").stdout)["focus"] == "deep"  # the later change
     # the learner's own records were not replaced by the export's one with the same id
     history = state_file.with_name("progress.history.jsonl").read_text(encoding="utf-8")
     mine = [json.loads(line) for line in history.splitlines() if own_ids[0] in line]
@@ -234,7 +235,7 @@ def test_records_from_a_hostile_import_are_never_the_learners_own(
     # undo walks back the local work one change at a time, past every foreign record
     focus = lambda: json.loads(run("status", "--json").stdout)["focus"]  # noqa: E731
     steps = [
-        ("focus builder", lambda: focus() == "deep"),
+        ("focus deep", lambda: focus() == "builder"),
         ("start", lambda: status("transformers") == "pending"),
         ("done", lambda: status("rag") == "pending"),
     ]
@@ -1067,12 +1068,16 @@ def test_a_record_forged_under_another_machines_id_cannot_hide_it(
     run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_file: Path
 ) -> None:
     """A mentor who saw B's export sends A a record with the id of B's reset: when B's real
-    export comes, its reset still counts on A."""
-    assert run("done", "python").exit_code == 0  # on A
+    export comes, its reset still counts on A (which had python done from B)."""
     b = tmp_path / "b.json"
     with monkeypatch.context() as patch:
         patch.setenv("ROADMAP_STATE", str(tmp_path / "b" / "progress.toml"))
         assert run("done", "python").exit_code == 0
+        assert run("export", "-f", "json", "-o", str(b)).exit_code == 0
+    assert run("import", str(b), "--merge").exit_code == 0  # on A
+    assert json.loads(run("show", "python", "--json").stdout)["status"] == "done"
+    with monkeypatch.context() as patch:
+        patch.setenv("ROADMAP_STATE", str(tmp_path / "b" / "progress.toml"))
         assert run("reset", "python", "--yes").exit_code == 0
         assert run("export", "-f", "json", "-o", str(b)).exit_code == 0
     real = json.loads(b.read_text())

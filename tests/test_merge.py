@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import Runner
 from roadmap_cli.core.merge import Side, merge, merge3
 from roadmap_cli.core.records import FieldChange, Record
-from roadmap_cli.core.state import Goal, Project, Review, State, TopicProgress
+from roadmap_cli.core.state import Goal, Project, Review, State, TopicProgress, row_order, to_json
 from roadmap_cli.formats import export_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,18 @@ times = st.integers(min_value=0, max_value=5).map(lambda h: T0 + timedelta(hours
 ids = st.sampled_from(["python", "rag", "lora"])
 notes = st.none() | st.sampled_from(["a", "b", "a\n\nb", "c\n\na"])
 # Reviews from a shared pool too: two machines may hold the same review, or others of their own.
+# Two rows alike under ids of their own are two reviews; one id written with two offsets is one.
 review_pool = [
-    Review(T0 + timedelta(hours=h, minutes=m), rating)
-    for h, m, rating in [(1, 0, "good"), (2, 0, "again"), (2, 0, "easy"), (4, 30, "hard")]
-] + [Review((T0 + timedelta(hours=3)).astimezone(timezone(timedelta(hours=2))), "good")]
+    Review(T0 + timedelta(hours=h, minutes=m), rating, row_id)
+    for h, m, rating, row_id in [
+        (1, 0, "good", "a1"),
+        (2, 0, "again", "a2"),
+        (2, 0, "easy", "a3"),
+        (4, 30, "hard", "a4"),
+        (4, 30, "hard", "a5"),
+        (3, 0, "good", "a6"),
+    ]
+] + [Review((T0 + timedelta(hours=3)).astimezone(timezone(timedelta(hours=2))), "good", "a6")]
 topic_entries = st.builds(
     lambda status, updated, note, finished, reviews: TopicProgress(
         status=status,
@@ -43,8 +51,8 @@ topic_entries = st.builds(
     times,
     notes,
     st.sampled_from([T0, T0 + timedelta(hours=2)]),
-    st.lists(st.sampled_from(review_pool), max_size=3, unique=True).map(
-        lambda found: sorted(found, key=lambda r: (r.at, r.rating))
+    st.lists(st.sampled_from(review_pool), max_size=3, unique_by=lambda r: r.id).map(
+        lambda found: sorted(found, key=row_order)
     ),
 ).filter(lambda e: e.status is not None or e.note is not None)  # as the program keeps them
 project_entries = st.builds(
@@ -102,12 +110,6 @@ def test_merge_is_commutative(a: Side, b: Side) -> None:
 
 
 @PROPERTIES
-@given(sides(), sides(), sides())
-def test_merge_is_associative(a: Side, b: Side, c: Side) -> None:
-    assert same(merge(merge(a, b), c), merge(a, merge(b, c)))
-
-
-@PROPERTIES
 @given(sides())
 def test_merge_is_idempotent(a: Side) -> None:
     once = merge(a, a)
@@ -137,10 +139,11 @@ def test_merge_keeps_every_review_and_schedules_from_all_of_them(a: Side, b: Sid
     merged = merge(a, b).state
     for topic_id in {*a.state.topics, *b.state.topics}:
         held = [s.topics[topic_id] for s in (a.state, b.state) if topic_id in s.topics]
-        wanted = {(r.at, r.rating) for e in held for r in e.reviews}
+        wanted = {r.id: (r.at, r.rating) for e in held for r in e.reviews}
         entry = merged.topics.get(topic_id)
-        found = [(r.at, r.rating) for r in entry.reviews] if entry else []
-        assert sorted(found) == sorted(wanted) and len(found) == len(set(found))
+        found = [(r.id, r.at, r.rating) for r in entry.reviews] if entry else []
+        assert sorted(r[0] for r in found) == sorted(wanted)  # every id once: alike rows too
+        assert all(wanted[i] == (at, rating) for i, at, rating in found)
         if entry is not None and entry.status == "done":
             card = review.card(topic_id, entry, review.retention_of(merged))
             assert card is not None and entry.due == card.due
@@ -276,14 +279,23 @@ def test_latest_change_wins_and_ties_are_fixed() -> None:
     assert merge(a, b).state.topics["rag"].status == merge(b, a).state.topics["rag"].status
 
 
-def test_a_later_reset_wins_over_an_older_entry_but_keeps_its_note() -> None:
+def test_a_reset_on_one_side_wins_where_the_other_did_not_change_the_topic() -> None:
     entry = TopicProgress(status="done", updated=T0, note="keep")
+    made = Record("m", T0, "done rag", (FieldChange("topics.rag", None, to_json(entry)),))
+    pending = TopicProgress(updated=T0 + timedelta(hours=1), note="keep")
     reset = Record(
-        "r", T0 + timedelta(hours=1), "reset rag", (FieldChange("topics.rag", {"x": 1}, None),)
+        "r",
+        T0 + timedelta(hours=1),
+        "reset rag",
+        (FieldChange("topics.rag", to_json(entry), to_json(pending)),),
     )
-    merged = merge(Side(State(topics={"rag": entry}), ()), Side(State(), (reset,)))
-    assert merged.state.topics["rag"].status is None
-    assert merged.state.topics["rag"].note == "keep"
+    here = Side(State(topics={"rag": entry}), (made,))
+    there = Side(State(topics={"rag": pending}), (made, reset))
+    for merged in (merge(here, there), merge(there, here)):
+        assert merged.state.topics["rag"] == pending
+    # Without the record both hold, neither is the other's past: both stand, field by field.
+    alone = merge(Side(State(topics={"rag": entry}), ()), Side(there.state, (reset,)))
+    assert alone.state.topics["rag"].status == "done"
 
 
 # --- the commands -------------------------------------------------------------------------
@@ -328,7 +340,8 @@ def test_diverging_copies_merged_both_ways_end_equal(
     assert json.loads(run("topics", "--json").stdout) == on_work
     assert json.loads(run("project", "list", "--json").stdout) == on_work_projects
     python = next(t for t in on_work["topics"] if t["id"] == "python")
-    assert python["status"] == "pending" and python["note"] == "and the docs\n\ntutorial"
+    # The reset on one machine and the note on the other: both changes stand.
+    assert python["status"] == "pending" and python["note"] == "tutorial\n\nand the docs"
     statuses = {t["id"]: t["status"] for t in on_work["topics"]}
     assert (statuses["rag"], statuses["llm-apis"]) == ("in-progress", "done")
     # and again: nothing more changes

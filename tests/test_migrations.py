@@ -31,7 +31,7 @@ def test_every_older_version_has_a_step_and_a_fixture() -> None:
         assert data["schema_version"] == version
 
 
-@pytest.mark.parametrize("name", ["v1.toml", "v2.toml", "v3.toml"])
+@pytest.mark.parametrize("name", ["v1.toml", "v2.toml", "v3.toml", "v4.toml"])
 def test_every_version_reads_the_same_progress(run: Runner, state_file: Path, name: str) -> None:
     before = use(name, state_file)
     doc = json.loads(run("topics", "--json").stdout)
@@ -62,18 +62,18 @@ def test_a_v1_file_is_backed_up_then_migrated_on_the_first_change(
 
 
 def test_a_newer_file_is_shown_but_never_changed(run: Runner, state_file: Path) -> None:
-    before = use("v4-newer.toml", state_file)
+    before = use("v5-newer.toml", state_file)
     shown = run("topics", "--status", "done", "--json")
     assert shown.exit_code == 0
     assert [t["id"] for t in json.loads(shown.stdout)["topics"]] == ["python"]
     assert shown.stderr == (
-        "roadmap: note: the progress file was written by a newer roadmap (schema 4);"
+        "roadmap: note: the progress file was written by a newer roadmap (schema 5);"
         " showing what this version understands\n"
     )
     for args in (["done", "rag"], ["focus", "builder"], ["undo"]):
         result = run(*args)
         assert result.exit_code == 1, args
-        assert "was written by a newer roadmap (schema 4); this one can show it but will not" in (
+        assert "was written by a newer roadmap (schema 5); this one can show it but will not" in (
             result.stderr
         )
     assert state_file.read_bytes() == before

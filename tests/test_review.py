@@ -17,7 +17,7 @@ import pytest
 
 from conftest import FIXTURES, Runner
 from roadmap_cli.core import review, transitions
-from roadmap_cli.core.state import RATINGS, Review, State, TopicProgress
+from roadmap_cli.core.state import RATINGS, SCHEMA_VERSION, Review, State, TopicProgress
 
 DAY0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)  # a fixed clock: the day the topic is done
 
@@ -76,7 +76,9 @@ def test_reviews_before_the_latest_finish_count_for_nothing() -> None:
     review.rate(state, "rag", "again", DAY0 + timedelta(days=2))
     transitions.start(state, "rag", DAY0 + timedelta(days=3))
     assert state.topics["rag"].reviews == [] and state.topics["rag"].due is None
-    state.topics["rag"].reviews = [Review(DAY0 + timedelta(days=2), "again")]  # merged back in
+    state.topics["rag"].reviews = [
+        Review(DAY0 + timedelta(days=2), "again", "b7e1")
+    ]  # merged back in
     later = DAY0 + timedelta(days=10)
     transitions.finish(state, "rag", later)
     fresh = State()
@@ -306,7 +308,8 @@ def test_a_schema_2_file_is_scheduled_on_migration_with_a_backup(
     assert state_file.with_name("progress.toml.bak-v2").read_bytes() == original
     data = tomllib.loads(state_file.read_text())
     python = data["topics"]["python"]
-    assert data["schema_version"] == 3 and [r["rating"] for r in python["reviews"]] == ["good"]
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert [r["rating"] for r in python["reviews"]] == ["good"]
     assert python["note"] == "the official tutorial" and python["hours"] == 6  # kept
     # the migrated due date (the value before the review) is what FSRS makes of the finish
     finished = python["finished"].astimezone(UTC)

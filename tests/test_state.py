@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -17,7 +18,14 @@ from hypothesis import strategies as st
 
 from conftest import MINI, Runner, ended, installed_script
 from roadmap_cli.core.errors import StateError
-from roadmap_cli.core.state import Invalid, State, TopicProgress, to_json, topic_from
+from roadmap_cli.core.state import (
+    SCHEMA_VERSION,
+    Invalid,
+    State,
+    TopicProgress,
+    to_json,
+    topic_from,
+)
 from roadmap_cli.storage import history_file, paths
 from roadmap_cli.storage.state_file import render
 from roadmap_cli.storage.store import Store
@@ -25,7 +33,7 @@ from roadmap_cli.storage.store import Store
 pytestmark = pytest.mark.usefixtures("mini")
 
 ENTRY = '[topics.python]\nstatus = "done"\nupdated = 2026-01-01T10:00:00Z\n'
-GOOD = 'schema_version = 3\ncatalog = "mini"\n' + ENTRY
+GOOD = f'schema_version = {SCHEMA_VERSION}\ncatalog = "mini"\n' + ENTRY
 
 BAD_FILES = {
     "not toml": (
@@ -140,7 +148,9 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
         current.focus, current.topics = state.focus, state.topics
 
     store.update(replace)
-    assert store.load() == state
+    loaded = store.load()
+    assert [row.key for row in loaded.changed] == ["focus"]  # when it was set: now
+    assert dataclasses.replace(loaded, changed=[]) == state
     text = (tmp_path / "p.toml").read_text()
     assert text.index("[topics.lora]") < text.index("[topics.python]") < text.index("[topics.rag]")
     assert render(store.load(), text) == text

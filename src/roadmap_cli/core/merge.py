@@ -1,27 +1,8 @@
-"""Merging two progress histories (`roadmap import --merge`).
-
-The rules, chosen so that merging is commutative, associative and idempotent (the property
-tests in tests/test_merge.py check all three), whatever order machines are merged in:
-
-- Per topic and per project, the latest change wins: the entry with the later `updated`
-  time, or a deletion recorded in either history that is later still. A deleted topic counts
-  as a bare pending entry at the time of its deletion. Equal times are broken by a fixed rule:
-  the entry whose canonical JSON (sorted keys, notes left out) sorts last wins; for projects,
-  a deletion beats an entry of the same time.
-- Notes are unioned: when the candidates' notes differ, the merged note holds each distinct
-  paragraph of them once, in sorted order, as many as fit in the longest note allowed (the
-  rest are left out, the same ones whatever the order of the merges).
-- History records are unioned by id and ordered by (time, id).
-- Reviews of a topic are unioned (each review once, whichever entry wins), and the schedule of
-  every done topic is then replayed from them (`core.review`): the same reviews give the same
-  schedule on every machine.
-- The focus (and the review retention) is the one set by the latest change of it in the
-  merged history; without one, the greater of the two (any value beats none).
-- Records that arrived in an earlier import (`foreign`) count for nothing: the record of that
-  import holds what it changed, at the importing machine's time.
-
-`merge_in` is what an import does: the same merge, with the export's records that are new
-here kept as `foreign`, and the learner's own records never replaced by the export's.
+"""Merging two versions of a learner's progress: `import --merge` (`merge_in`), git's merge
+driver and the repair of git's conflict markers (`merge3`). Both follow one set of rules,
+`RULES` (docs/sync.md shows it as a table), and one implementation: an import is the same
+three-way merge as the driver, with the common version rebuilt from the history records the
+two sides share (`merge`).
 """
 
 from __future__ import annotations
@@ -30,13 +11,12 @@ import json
 import zlib
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import MAX_TEXT
 from roadmap_cli.core.state import (
-    HEAD_ROWS,
-    ID,
+    COLLECTIONS,
     LEARNER_FIELDS,
     ROW_FIELDS,
     Entry,
@@ -44,10 +24,84 @@ from roadmap_cli.core.state import (
     Project,
     State,
     TopicProgress,
+    changed_at,
     entry_from,
+    head_to_json,
     head_value_from,
     row_order,
+    set_changed,
     to_json,
+)
+
+
+class Rule(NamedTuple):
+    """How two versions of some values of the progress merge."""
+
+    values: str  # which values, as docs/sync.md names them
+    fields: tuple[str, ...]  # the declared fields (core.state) it covers, as `kind.field`
+    rule: str  # what the merge keeps
+
+
+# The merge rules, each field of the progress under exactly one (a test checks that a new
+# field cannot be left out, and that docs/sync.md shows this table as it is).
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "A top-level value",
+        tuple(f"State.{name}" for name in LEARNER_FIELDS),
+        "The later change wins: each value carries the time it was set (`changed`). A value"
+        " from before schema 4, with no time, loses to one with a time; of two without, the"
+        " greater wins.",
+    ),
+    Rule(
+        "A topic or project changed on one machine only",
+        ("State.topics", "State.projects"),
+        "That machine's version, whole: what it changed, added or removed.",
+    ),
+    Rule(
+        "Where a topic or project stands, changed on both",
+        ("TopicProgress.status", "TopicProgress.started", "TopicProgress.finished"),
+        "Taken together from one side: the one that changed them, or if both did, the entry"
+        " changed last (`updated`; a tie goes to the entry whose JSON sorts last).",
+    ),
+    Rule(
+        "Any other field of an entry changed on both",
+        tuple(
+            f"{cls.__name__}.{f.name}"
+            for cls in (TopicProgress, Project)
+            for f in fields(cls)
+            if f.name not in ("status", "started", "finished", "note", "updated", "due")
+            and f.name not in ("stability", *ROW_FIELDS[cls])
+        ),
+        "The side that changed it, or if both did, the entry changed last. `updated` is the"
+        " later of the two.",
+    ),
+    Rule(
+        "A note",
+        ("TopicProgress.note",),
+        "The side that changed it; if both did, every paragraph of both, once each.",
+    ),
+    Rule(
+        "Reviews and time spent",
+        tuple(f"TopicProgress.{name}" for name in ROW_FIELDS[TopicProgress]),
+        "A multiset: every row either side added, by its id, so two alike rows are two and a"
+        " row that arrives twice is one; a row one side removed (an undo) stays removed.",
+    ),
+    Rule(
+        "Review dates",
+        ("TopicProgress.due", "TopicProgress.stability"),
+        "Replayed by FSRS from the merged reviews: the same on every machine.",
+    ),
+    Rule(
+        "An entry changed on one side and removed on the other",
+        (),
+        "The change stays: nothing anyone wrote is lost.",
+    ),
+    Rule(
+        "The change history",
+        (),
+        "Every record of both, once by its id, in time order; records from an import are"
+        " marked foreign and never undone.",
+    ),
 )
 
 
@@ -58,66 +112,61 @@ class Side:
 
 
 def merge(a: Side, b: Side) -> Side:
+    """Two histories and their states merged (commutative and idempotent): the three-way
+    merge of `merge3`, from the common version the two histories tell. An entry's common
+    version is its value after the newest change to it that both histories hold; one with no
+    change in common has none (both added it). Top-level values need none: the later change
+    of each wins."""
     records = _union_records(a.records, b.records)
-    deletions = _deletions(records)
-    head: dict[str, Any] = {name: _head(name, a, b, records) for name in LEARNER_FIELDS}
-    for name in HEAD_ROWS:  # a list: none is an empty one
-        head[name] = head[name] or []
-    state = State(catalog=a.state.catalog or b.state.catalog, **head)
-    for name in ("topics", "projects"):
-        merged: dict[str, Any] = {}
-        ids = (
-            set(getattr(a.state, name))
-            | set(getattr(b.state, name))
-            | {key.partition(".")[2] for key in deletions if key.startswith(name + ".")}
-        )
-        for item_id in sorted(ids):
-            found = (getattr(a.state, name).get(item_id), getattr(b.state, name).get(item_id))
-            entries = [entry for entry in found if entry is not None]
-            deleted_at = deletions.get(f"{name}.{item_id}")
-            winner = (
-                _topic(entries, deleted_at) if name == "topics" else _project(entries, deleted_at)
-            )
-            if winner is not None:
-                merged[item_id] = winner
-        setattr(state, name, merged)
-    if any(entry.status == "done" for entry in state.topics.values()):
-        from roadmap_cli.core import review
-
-        review.reschedule_all(state)
-    return Side(state, records)
+    return Side(merge3(_common(a.records, b.records), a.state, b.state), records)
 
 
-def _topic(entries: list[TopicProgress], deleted_at: datetime | None) -> TopicProgress | None:
-    """The latest entry (a deletion counts as a bare pending entry), with the notes unioned."""
-    candidates = list(entries)
-    if deleted_at is not None:
-        candidates.append(TopicProgress(updated=deleted_at))
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda e: (e.updated, _canonical(e)))
-    note = _notes([e.note for e in entries])
-    rows = {name: _rows(name, entries) for name in ROW_FIELDS[TopicProgress]}
-    if best.status is None and note is None and not any(rows.values()):
-        return None  # pending with nothing to keep: no entry
-    return replace(best, note=note, **rows)  # type: ignore[arg-type]
+def _common(a: tuple[Record, ...], b: tuple[Record, ...]) -> State:
+    """The progress as the records both histories hold left it: each entry and top-level
+    value as the newest change to it that both hold made it."""
+    theirs = {record.id: record._replace(foreign=False) for record in b}
+    shared = sorted(  # the same record, not one that only reuses its id
+        (r for r in a if theirs.get(r.id) == r._replace(foreign=False)),
+        key=lambda r: (r.time, r.id),
+    )
+    values: dict[str, tuple[Any, datetime]] = {}
+    for record in shared:
+        for change in record.changes:
+            values[change.key] = (change.new, record.time)
+    base = State()
+    for key, (value, moment) in values.items():
+        name, _, item_id = key.partition(".")
+        if key in LEARNER_FIELDS:
+            try:
+                setattr(base, key, head_value_from(key, value))
+            except Invalid:
+                continue
+            set_changed(base, key, moment)  # as the change stamped it (`records.stamp`)
+            continue
+        if name not in COLLECTIONS or value is None:
+            continue
+        try:  # a record may say anything: what is not an entry is no common version
+            getattr(base, name)[item_id] = entry_from(name, value)
+        except (Invalid, TypeError):
+            continue
+    return base
 
 
-def _rows(name: str, entries: list[TopicProgress]) -> list[Any]:
-    """Every row of the field `name` of either entry, each once (see `core.review.union`)."""
-    if not any(getattr(e, name) for e in entries):
-        return []
-    from roadmap_cli.core import review
+def later(name: str, a: State, b: State) -> tuple[Any, datetime | None]:
+    """The top-level value `name` of `a` and `b` as the rule has it, and when it was set."""
+    found = [(getattr(side, name), changed_at(side, name)) for side in (a, b)]
+    (value_a, time_a), (value_b, time_b) = found
+    if value_a == value_b:
+        times = [t for t in (time_a, time_b) if t is not None]
+        return value_a, max(times, default=None)
 
-    return review.union([getattr(e, name) for e in entries])
+    def key(pair: tuple[Any, datetime | None]) -> tuple[Any, ...]:
+        value, moment = pair
+        text = json.dumps(head_to_json(name, value), sort_keys=True)
+        return (moment is not None, moment.timestamp() if moment else 0.0, value is not None, text)
 
-
-def _project(entries: list[Project], deleted_at: datetime | None) -> Project | None:
-    """The latest entry, unless a deletion is later (or as late)."""
-    best = max(entries, key=lambda e: (e.updated, _canonical(e)), default=None)
-    if best is None or (deleted_at is not None and deleted_at >= best.updated):
-        return None
-    return replace(best, topics=list(best.topics))
+    value, moment = max(found, key=key)
+    return value, moment
 
 
 def merge_in(ours: Side, theirs: Side) -> Side:
@@ -135,9 +184,10 @@ def merge_in(ours: Side, theirs: Side) -> Side:
             if record.id in here:
                 continue
         arriving.append(record)
-    merged = merge(ours, Side(theirs.state, tuple(arriving)))
-    new = arrived(tuple(r for r in merged.records if r.id not in here))
-    return Side(merged.state, _interleaved(ours.records, new))
+    records = _union_records(ours.records, tuple(arriving))
+    state = merge3(_common(ours.records, theirs.records), ours.state, theirs.state)
+    new = arrived(tuple(r for r in records if r.id not in here))
+    return Side(state, _interleaved(ours.records, new))
 
 
 def arrived(records: tuple[Record, ...]) -> tuple[Record, ...]:
@@ -167,21 +217,6 @@ def _union_records(a: tuple[Record, ...], b: tuple[Record, ...]) -> tuple[Record
     return tuple(sorted(by_id.values(), key=lambda r: (r.time, r.id)))
 
 
-def _deletions(records: tuple[Record, ...]) -> dict[str, datetime]:
-    """For each entry key, the time of the latest recorded change that deleted it."""
-    latest: dict[str, datetime] = {}
-    for record in records:
-        if record.foreign:
-            continue  # another history's word; the import that brought it recorded its effect
-        for change in record.changes:
-            deleted = (
-                change.key not in LEARNER_FIELDS and change.new is None and change.old is not None
-            )
-            if deleted and (change.key not in latest or record.time > latest[change.key]):
-                latest[change.key] = record.time
-    return latest
-
-
 def _canonical(entry: Entry) -> str:
     """The entry as JSON without what a merge unions or derives (notes, reviews, schedule)."""
     return json.dumps(to_json(entry, exclude=_UNIONED), sort_keys=True)
@@ -207,28 +242,6 @@ def _notes(notes: list[str | None]) -> str | None:
     return "\n\n".join(kept) or min(present)  # (a note past the limit was written by hand)
 
 
-def _fitting(name: str, value: Any) -> Any:
-    """`value` if it fits the top-level field `name` (the focus an id), else None."""
-    try:
-        value = head_value_from(name, value)
-    except Invalid:
-        return None
-    return None if isinstance(value, str) and not ID.fullmatch(value) else value
-
-
-def _head(name: str, a: Side, b: Side, records: tuple[Record, ...]) -> Any:
-    """A top-level field (focus): the latest recorded change of it on either side wins; with
-    none, the greater of the two values, so that the merge is the same in any order."""
-    for record in reversed(records):
-        if record.foreign:
-            continue
-        for change in record.changes:
-            if change.key == name:  # a record may say anything: what does not fit is none
-                return _fitting(name, change.new)
-    candidates = [v for v in (getattr(a.state, name), getattr(b.state, name)) if v]
-    return max(candidates) if candidates else None
-
-
 # --- three-way merge (git's merge driver, and a file left with git's conflict markers)
 
 # Fields that say together where an entry stands: they come from one side, never mixed.
@@ -241,23 +254,19 @@ _DEFAULTS: dict[type, dict[str, Any]] = {
 
 def merge3(base: State | None, ours: State, theirs: State) -> State:
     """`ours` and `theirs`, two states that both grew from `base` (None: no common ancestor),
-    merged field by field: what one side changed and the other did not is taken as changed,
-    deletions included. Where both changed the same thing, the rules of `merge` decide: the
-    later entry's value (by `updated`), notes unioned by paragraph, rows (reviews, time
-    spent, goals) merged as sets, so a row removed on one side (an undo) stays removed.
-    A change on one side beats a deletion on the other: nothing anyone wrote is lost.
-    Top-level values both sides changed (focus, retention) take the greater, as `merge` does
-    without a recorded change."""
+    merged by `RULES`: entry by entry, what one side changed and the other did not is taken
+    as changed, deletions included; an entry both changed is merged field by field."""
     base = base or State()
-    head: dict[str, Any] = {}
+    state = State(catalog=ours.catalog or theirs.catalog or base.catalog)
     for name in LEARNER_FIELDS:
-        o, a, b = (getattr(side, name) for side in (base, ours, theirs))
-        if name in HEAD_ROWS:
-            head[name] = _goals(_rows3(o, a, b))
+        o, a, b = ((getattr(side, name), changed_at(side, name)) for side in (base, ours, theirs))
+        if a[0] != b[0] and (a == o or b == o):
+            value, moment = a if b == o else b  # the one side that set it since
         else:
-            head[name] = _three(o, a, b, lambda a=a, b=b: max(v for v in (a, b) if v is not None))
-    state = State(catalog=ours.catalog or theirs.catalog or base.catalog, **head)
-    for name in ("topics", "projects"):
+            value, moment = later(name, ours, theirs)
+        setattr(state, name, value)
+        set_changed(state, name, moment)
+    for name in COLLECTIONS:
         merged: dict[str, Any] = {}
         sides = [getattr(side, name) for side in (base, ours, theirs)]
         for item_id in sorted(set(sides[1]) | set(sides[2]) | set(sides[0])):
@@ -297,19 +306,24 @@ def _rows3(o: list[Any], a: list[Any], b: list[Any]) -> list[Any]:
     return sorted(set(kept[0]) | set(kept[1]), key=row_order)
 
 
-def _goals(goals: list[Any]) -> list[Any]:
-    """One goal a track (both sides set one): the later date."""
-    by_track: dict[str, Any] = {}
-    for goal in goals:
-        if goal.track not in by_track or goal.by > by_track[goal.track].by:
-            by_track[goal.track] = goal
-    return [g for g in goals if by_track[g.track] is g]
-
-
 def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
-    """One topic or project three ways (None: no entry)."""
-    entry: Entry | None = _three(o, a, b, lambda: _both_changed(name, o, a, b))
-    return entry
+    """One topic or project three ways (None: no entry). The review dates count for nothing
+    here (another scheduler may have given them): they are replayed after the merge."""
+    po, pa, pb = (_plain(entry) for entry in (o, a, b))
+    if pa == pb:
+        return a
+    if pa == po:
+        return b
+    if pb == po:
+        return a
+    return _both_changed(name, o, a, b)
+
+
+def _plain(entry: Entry | None) -> Entry | None:
+    """`entry` without what is derived from the rest of it (the review dates)."""
+    if not isinstance(entry, TopicProgress):
+        return entry
+    return replace(entry, due=None, stability=None)
 
 
 def _both_changed(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
@@ -352,7 +366,7 @@ def _both_changed(name: str, o: Entry | None, a: Entry | None, b: Entry | None) 
         return None  # pending with nothing to keep: no entry, as `merge` has it
     try:  # what the fields make together must be an entry the file may hold
         return entry_from(name, to_json(entry, exclude_none=True))
-    except Invalid:  # as `merge` would have it: the later entry, notes and rows unioned
-        if name == "topics":
-            return _topic([a, b], None)  # type: ignore[list-item]
-        return _project([a, b], None)  # type: ignore[list-item]
+    except Invalid:  # (a project done without its portfolio): the later entry, whole,
+        rows_of = {f: values[f] for f in rows}  # with both sides' notes and rows
+        note = values.get("note") if isinstance(later, TopicProgress) else None
+        return replace(later, **rows_of, **({"note": note} if note is not None else {}))

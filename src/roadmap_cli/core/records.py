@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from roadmap_cli.core.state import LEARNER_FIELDS, TIME_FIELDS, State, head_to_json, to_json
+from roadmap_cli.core.state import (
+    LEARNER_FIELDS,
+    TIME_FIELDS,
+    State,
+    head_to_json,
+    set_changed,
+    to_json,
+)
 
 
 class FieldChange(NamedTuple):
@@ -45,6 +52,9 @@ class Record(NamedTuple):
     # The machine that made the change (`Machine.id`, kept in that machine's data folder and
     # never synced); None in records written before machines were told apart.
     machine: str | None = None
+    # Of a repair: the name of the file it moved aside (beside the progress file), which
+    # `undo` puts back byte for byte.
+    kept_as: str | None = None
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -63,6 +73,8 @@ class Record(NamedTuple):
             data["foreign"] = True
         if self.machine:
             data["machine"] = self.machine
+        if self.kept_as:
+            data["kept_as"] = self.kept_as
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -85,6 +97,7 @@ class Record(NamedTuple):
             raise ValueError("a time without a time zone")
         undoes = data.get("undoes")
         machine = data.get("machine")
+        kept_as = data.get("kept_as")
         return cls(
             id=str(data["id"]),
             time=time,
@@ -95,6 +108,7 @@ class Record(NamedTuple):
             imported=data.get("imported") is True,
             foreign=data.get("foreign") is True,
             machine=str(machine) if machine else None,
+            kept_as=str(kept_as) if kept_as else None,
         )
 
 
@@ -121,6 +135,7 @@ class Undone(NamedTuple):
     record: Record  # the change that was reverted
     reverted: tuple[FieldChange, ...]  # as applied now (old and new as they were in the record)
     left: tuple[str, ...]  # keys changed again since, and so left as they are
+    restored: str | None = None  # of a repair: the file put back, as it was before it
 
 
 @dataclass
@@ -179,6 +194,13 @@ def _same_offsets(a: Any, b: Any) -> bool:
     )
 
 
+def stamp(state: State, changes: Iterable[FieldChange], moment: datetime) -> None:
+    """Note in `state` when each top-level value that `changes` set was set: `moment`."""
+    for change in changes:
+        if change.key in LEARNER_FIELDS:
+            set_changed(state, change.key, moment)
+
+
 def new_record(
     command: str,
     changes: Iterable[FieldChange],
@@ -187,6 +209,7 @@ def new_record(
     barrier: bool = False,
     imported: bool = False,
     machine: str | None = None,
+    kept_as: str | None = None,
 ) -> Record:
     # The microseconds of the clock order the records of one second (times are kept to the
     # second), so that sorting by (time, id), as a merge does, keeps the order they were made.
@@ -194,7 +217,15 @@ def new_record(
     tick = datetime.now().microsecond
     record_id = f"{stamp}.{tick:06d}-{os.urandom(4).hex()}"  # as secrets.token_hex(4) makes it
     return Record(
-        record_id, moment, command, tuple(changes), undoes, barrier, imported, machine=machine
+        record_id,
+        moment,
+        command,
+        tuple(changes),
+        undoes,
+        barrier,
+        imported,
+        machine=machine,
+        kept_as=kept_as,
     )
 
 
@@ -209,8 +240,8 @@ def undoable(history: History, machine: Machine | None = None) -> Record | None:
     for record in history.records[::-1]:
         if record.foreign or (machine is not None and not machine.made(record)):
             continue
-        if record.barrier:
-            return None
+        if record.barrier:  # a repair that kept the file it replaced may be undone, once
+            return record if record.kept_as and record.id not in undone else None
         if record.undoes:
             undone.add(record.undoes)
         elif record.id not in undone:

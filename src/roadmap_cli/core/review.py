@@ -34,6 +34,7 @@ from roadmap_cli.core.state import (
     State,
     TopicProgress,
     json_time,
+    new_row_id,
     row_order,
     scheduled_elsewhere,
 )
@@ -325,7 +326,7 @@ def rate(
             f"'{topic_id}' was done on {entry.finished:%Y-%m-%d}; a review cannot come before it"
         )
     at = max(at, entry.finished)  # a back-dated review on the day of the finish
-    entry.reviews = sorted([*entry.reviews, Review(at, rating)], key=row_order)
+    entry.reviews = sorted([*entry.reviews, Review(at, rating, new_row_id())], key=row_order)
     entry.updated = moment
     schedule(state, topic_id, entry)
     assert entry.due is not None
@@ -335,12 +336,15 @@ def rate(
 
 
 def union(lists: list[list[Any]]) -> list[Any]:
-    """The rows (reviews, time spent) of every list, each once, in time order: what a merge
-    keeps. One moment written with two offsets is one row, kept as the first of the two
-    texts sorts."""
-    kept: dict[tuple[Any, ...], Any] = {}
+    """The rows (reviews, time spent) of every list, each id once, in time order: what a
+    merge keeps. Two rows under one id (one moment written with two offsets, a hand edit)
+    are one: the first as (values, time's text) sort, whatever the order of the lists."""
+    kept: dict[str, Any] = {}
     for row in (r for rows in lists for r in rows):
-        key = tuple(row)
-        if key not in kept or json_time(row.at) < json_time(kept[key].at):
-            kept[key] = row
+        other = kept.get(row.id)
+        if other is None or (row_order(row), json_time(row.at)) < (
+            row_order(other),
+            json_time(other.at),
+        ):
+            kept[row.id] = row
     return sorted(kept.values(), key=row_order)

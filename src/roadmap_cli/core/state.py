@@ -10,12 +10,12 @@ import functools
 import re
 import typing
 from dataclasses import MISSING, dataclass, field, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
 from roadmap_cli.core.sanitize import MAX_TEXT
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Status = Literal["in-progress", "done", "skipped"]
 STATUSES: tuple[str, ...] = ("pending", *typing.get_args(Status))
@@ -42,6 +42,7 @@ class Review(NamedTuple):
 
     at: datetime
     rating: Rating
+    id: str  # the row's own (`new_row_id`): the same review arriving twice counts once
 
 
 class Goal(NamedTuple):
@@ -51,18 +52,61 @@ class Goal(NamedTuple):
     by: datetime  # noon local time of the day given
 
 
+class Changed(NamedTuple):
+    """When a top-level value of the learner's (`focus`, `retention`, `goals`) was last set:
+    of two versions of it, the later change wins wherever progress travels (core.merge)."""
+
+    key: str  # the field's name
+    at: datetime
+
+
 class Spent(NamedTuple):
     """Time spent studying a topic: when (noon of the day given with --date), and how long."""
 
     at: datetime
     minutes: int
+    id: str  # as a review's: two sessions alike are two sessions
 
 
 # The small records that a state or an entry keeps lists of ("rows"): each field is an id, a
-# time, one of a few words or a whole number from 1 to MAX_ROW_NUMBER. A merge keeps every row
-# of an entry's lists; a list at the top (goals) is one value, the latest set wins.
-ROW_CLASSES: tuple[type, ...] = (Review, Spent, Goal)
+# time, one of a few words or a whole number from 1 to MAX_ROW_NUMBER. The rows of an entry
+# (reviews, time spent) are a multiset: each has an `id` of its own, written when it is
+# recorded, and a merge keeps every id once (core.merge). Goals are the learner's settings,
+# one a track, and have none.
+ROW_CLASSES: tuple[type, ...] = (Review, Spent, Goal, Changed)
 MAX_ROW_NUMBER = 100_000
+ROW_ID = "id"
+
+
+def new_row_id() -> str:
+    """The id of a row recorded now: 10 random hex digits."""
+    import os
+
+    return os.urandom(5).hex()
+
+
+def row_text(values: dict[str, Any]) -> str:
+    """A row's values other than its id as JSON text, times in UTC: rows alike have one."""
+    import json
+
+    return json.dumps(
+        {
+            k: v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v
+            for k, v in values.items()
+            if k != ROW_ID
+        },
+        sort_keys=True,
+    )
+
+
+def derived_row_id(text: str, n: int) -> str:
+    """The id of a row written without one (before schema 4, or by hand): 10 hex digits of
+    the SHA-256 of its values (`row_text`) and `n`, the number of rows alike that come before
+    it in its list. Every machine derives the same ids from the same list, so a row that two
+    machines both had counts once, and two rows alike in one list stay two."""
+    import hashlib
+
+    return hashlib.sha256(f"{text}#{n}".encode()).hexdigest()[:10]
 
 
 # The three dataclasses below are the one declaration of the progress file's fields: their
@@ -132,6 +176,9 @@ class State:
     # The parameters that scheduled the review dates in this file (`core.review.SCHEDULER`);
     # None in a file from before they were named. Dates of other parameters are replayed.
     scheduler: str | None = None
+    # When each of the learner's top-level values was last set (none for a value not set
+    # since schema 4): a merge keeps the later change of each.
+    changed: list[Changed] = field(default_factory=list)
     topics: dict[str, TopicProgress] = field(default_factory=dict)
     projects: dict[str, Project] = field(default_factory=dict)
 
@@ -169,9 +216,12 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": P
 HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  # the top keys
 # The top keys that are the learner's (history records them, undo and exports carry them);
 # the others say what the file is.
-LEARNER_FIELDS = tuple(
-    name for name in HEAD_FIELDS if name not in ("schema_version", "catalog", "scheduler")
-)
+# The top keys that say what the file is, or when a learner's value changed, rather than
+# hold one.
+ABOUT_FIELDS = ("schema_version", "catalog", "scheduler", "changed")
+LEARNER_FIELDS = tuple(name for name in HEAD_FIELDS if name not in ABOUT_FIELDS)
+# The top keys an export carries: the learner's values, and when each was set.
+CARRIED_FIELDS = (*LEARNER_FIELDS, "changed")
 ENTRY_CLASSES: dict[str, type[TopicProgress] | type[Project]] = {
     "topics": TopicProgress,
     "projects": Project,
@@ -370,9 +420,16 @@ class _Checker:
             self.fail(path, f"should be a list of tables of {' and '.join(row._fields)}")
             return []
         found = []
+        fields_ = set(row._fields)
+        alike: dict[str, int] = {}  # rows without an id: how many equal ones came before
         for n, item in enumerate(value):
             where = f"{path}.{n}"
-            if not isinstance(item, dict) or set(item) != set(row._fields):
+            if isinstance(item, dict) and ROW_ID in fields_ and item.get(ROW_ID) is None:
+                item = {k: v for k, v in item.items() if k != ROW_ID}
+                given = fields_ - {ROW_ID}
+            else:
+                given = fields_
+            if not isinstance(item, dict) or set(item) != given:
                 names = " and ".join(row._fields)
                 self.fail(where, f"should be a table of {names}, and nothing else")
                 continue
@@ -380,8 +437,13 @@ class _Checker:
             values = {
                 name: self.row_value(item[name], f"{where}.{name}", kind)
                 for name, kind in row_kinds(row).items()
+                if name in given
             }
             if len(self.problems) == before:
+                if given is not fields_:
+                    text = row_text(values)
+                    values[ROW_ID] = derived_row_id(text, alike.get(text, 0))
+                    alike[text] = alike.get(text, 0) + 1
                 found.append(row(**values))
         return found
 
@@ -718,6 +780,20 @@ def unknown_keys(data: dict[str, Any]) -> list[str]:
                 if isinstance(table, dict):
                     found += [f"{name}.{item_id}.{key}" for key in table if key not in names]
     return found
+
+
+def changed_at(state: State, name: str) -> datetime | None:
+    """When the top-level value `name` was last set (None: not since schema 4)."""
+    return next((row.at for row in state.changed if row.key == name), None)
+
+
+def set_changed(state: State, name: str, moment: datetime | None) -> None:
+    """Record that the top-level value `name` was set at `moment` (None: forget when)."""
+    rows = [row for row in state.changed if row.key != name]
+    if moment is not None:
+        rows.append(Changed(name, moment))
+    order = {name: n for n, name in enumerate(LEARNER_FIELDS)}
+    state.changed = sorted(rows, key=lambda row: (order.get(row.key, len(order)), row.key))
 
 
 def scheduled_elsewhere(state: State) -> bool:

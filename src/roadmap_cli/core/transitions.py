@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from roadmap_cli.core.errors import UsageError
-from roadmap_cli.core.state import State, TopicProgress
+from roadmap_cli.core.state import State, TopicProgress, new_row_id
 
 EARLIEST_DAY = date(1970, 1, 1)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -241,7 +241,9 @@ def spend(
     from roadmap_cli.core.state import Spent, row_order
 
     entry = _entry(state, topic_id, moment)
-    entry.spent = sorted([*entry.spent, Spent(at_day(day, moment), minutes)], key=row_order)
+    entry.spent = sorted(
+        [*entry.spent, Spent(at_day(day, moment), minutes, new_row_id())], key=row_order
+    )
     entry.updated = moment
     total = sum(s.minutes for s in entry.spent)
     return f"{duration(minutes)} spent ({duration(total)} in all)"

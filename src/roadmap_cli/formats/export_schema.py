@@ -29,10 +29,12 @@ from roadmap_cli.core.errors import RoadmapError
 from roadmap_cli.core.merge import Side
 from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
+    CARRIED_FIELDS,
     ID,
     LEARNER_FIELDS,
     MAX_ROW_NUMBER,
     ROW_CLASSES,
+    ROW_ID,
     STATUSES,
     YEARS,
     State,
@@ -147,6 +149,8 @@ def _row_model(row: type) -> type[BaseModel]:
             spec[name] = (Moment, ...)
         elif kind is int:
             spec[name] = (Annotated[int, Field(ge=1, le=MAX_ROW_NUMBER)], ...)
+        elif name == ROW_ID:  # an export from before rows had ids: derived on import
+            spec[name] = (Optional[TopicId], None)  # noqa: UP045  (built at run time)
         else:
             spec[name] = (kind, ...)
     config = ConfigDict(extra="forbid", strict=True)
@@ -222,6 +226,7 @@ class ExportedRecord(_Model):
     imported: bool = False
     foreign: bool = False
     machine: Annotated[str, StringConstraints(max_length=100)] | None = None
+    kept_as: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 class ExportedCatalog(_Model):
@@ -418,7 +423,7 @@ def state_of(export: Export) -> State:
         catalog=export.catalog.id,
         **{
             name: head_value_from(name, json.loads(exported_state.model_dump_json())[name])
-            for name in LEARNER_FIELDS
+            for name in CARRIED_FIELDS
         },
         topics=topics,
         projects={

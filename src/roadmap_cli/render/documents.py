@@ -521,6 +521,7 @@ def undone(result: Undone, machine: Machine) -> dict[str, Any]:
         "undid": record(result.record, machine),
         "reverted": [_change(c._replace(old=c.new, new=c.old)) for c in result.reverted],
         "left": list(result.left),
+        "restored": result.restored,
     }
 
 

@@ -14,7 +14,7 @@ from roadmap_cli.core.projects import check_url
 from roadmap_cli.core.records import Record
 from roadmap_cli.core.sanitize import one_line
 from roadmap_cli.core.state import (
-    LEARNER_FIELDS,
+    CARRIED_FIELDS,
     PORTFOLIO_FIELDS,
     State,
     TopicProgress,
@@ -224,7 +224,7 @@ def to_json_document(
         },
         "state": {
             "schema_version": state.schema_version,
-            **{name: head_to_json(name, getattr(state, name)) for name in LEARNER_FIELDS},
+            **{name: head_to_json(name, getattr(state, name)) for name in CARRIED_FIELDS},
             "topics": {
                 topic_id: {
                     "status": entry.status or "pending",

@@ -691,7 +691,14 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
     ]
     for change in doc["reverted"]:
         parts.append(Text(f"  {change['summary']}"))
-    if not doc["reverted"]:
+    if doc.get("restored"):
+        parts.append(
+            Text(
+                f"  {doc['restored']} is back as it was before the repair; fix it by hand, or"
+                " run 'roadmap doctor --repair' again"
+            )
+        )
+    elif not doc["reverted"]:
         parts[0] = Text.assemble(
             "Nothing of ",
             (one_line(undid["command"]), "bold"),

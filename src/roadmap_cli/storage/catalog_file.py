@@ -40,13 +40,13 @@ def _unreadable(exc: Exception) -> str:
 def check_file(path: Path) -> tuple[Catalog | None, list[str]]:
     """Read and validate a catalog file, never from the cache; return it (or None) and every
     problem found."""
-    from roadmap_cli.formats.catalog_schema import check_bytes
-
     try:
         raw = read(path)
     except (OSError, files.NotRegularFile, files.TooLarge) as exc:
         return None, [_unreadable(exc)]
-    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value
+    with files.interrupts_held():  # as in `load`
+        from roadmap_cli.formats.catalog_schema import check_bytes
+
         plain, found = check_bytes(raw)
     return (None if plain is None else from_data(plain)), found
 
@@ -68,9 +68,11 @@ def load(path: Path, *, cached: bool = True) -> Catalog:
                 return catalog
     except (KeyError, TypeError, AttributeError, ValueError):
         pass  # no entry, or not one this version reads: check the file
-    from roadmap_cli.formats.catalog_schema import check_bytes
+    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value, and
+        # one while the models are built (pydantic-core compiles their patterns) for a
+        # pattern that matches nothing
+        from roadmap_cli.formats.catalog_schema import check_bytes
 
-    with files.interrupts_held():  # pydantic would take a Ctrl-C for an invalid value
         data, found = check_bytes(raw)
     if found or data is None:
         more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import (
+    CARRIED_FIELDS,
     ID,
-    LEARNER_FIELDS,
     SCHEMA_VERSION,
     Invalid,
     State,
@@ -42,6 +42,7 @@ class Repair:
     removed: list[str]  # single values left out of entries that were kept, each with why
     edited: bool  # the old text was edited (comments and keys of your own kept)
     merged: bool = False  # both sides of a git conflict were merged
+    read_as: tuple[str, ...] = ()  # values kept as the file means them (`Done` as done)
 
 
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
@@ -208,7 +209,7 @@ def repair(store: Store) -> Repair:
     """Move a file that cannot be used aside and write one with everything that validates."""
     dropped: list[str] = []
     removed: list[str] = []
-
+    read_as: list[str] = []
     merged: list[bool] = []
 
     def salvage(raw: bytes) -> State | tuple[State, str]:
@@ -230,7 +231,7 @@ def repair(store: Store) -> Repair:
                 if not ID.fullmatch(item_id):
                     dropped.append(f"{label} (not an id: lowercase words joined by -)")
                     continue
-                entry, problems = _salvage_entry(name, item_id, table)
+                entry, problems = _salvage_entry(name, item_id, table, read_as)
                 if entry is None:
                     why = "; ".join(f"{key} {what}" for key, what in problems) or "not a table"
                     dropped.append(f"{label} ({why})")
@@ -244,7 +245,7 @@ def repair(store: Store) -> Repair:
                 for i in set(loose.findall(text)) - set(tables[name])
             )
         head: dict[str, Any] = {}
-        for key in (*LEARNER_FIELDS, "catalog"):
+        for key in (*CARRIED_FIELDS, "catalog"):
             if key not in top:
                 continue
             try:
@@ -256,7 +257,16 @@ def repair(store: Store) -> Repair:
 
     aside, state, edited = store.repair(salvage)
     kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
-    return Repair(aside, store.path, kept_ids, sorted(set(dropped)), removed, edited, bool(merged))
+    return Repair(
+        aside,
+        store.path,
+        kept_ids,
+        sorted(set(dropped)),
+        removed,
+        edited,
+        bool(merged),
+        tuple(read_as),
+    )
 
 
 def _shown(value: object) -> str:
@@ -264,13 +274,16 @@ def _shown(value: object) -> str:
     return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
-def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tuple[str, str]]]:
-    """An entry from a damaged table, and each value left out with why: values that do not
+def _salvage_entry(
+    name: str, item_id: str, table: object, read_as: list[str] | None = None
+) -> tuple[Any, list[tuple[str, str]]]:
+    """An entry from a damaged table, and each value left out with why. Every value that can
+    still be read is kept (`_readable`, each reading noted in `read_as`); values that do not
     validate are left out, one by one; a missing time becomes now. None for the entry when
     what is left is not one."""
     if not isinstance(table, dict):
         return None, []
-    values = dict(table)
+    values = _readable(name, f"{name}.{item_id}", dict(table), read_as)
     left_out: list[tuple[str, str]] = []
     times = ("updated",) if name == "topics" else ("created", "updated")
     for _ in range(len(values) + 2):
@@ -287,7 +300,103 @@ def _salvage_entry(name: str, item_id: str, table: object) -> tuple[Any, list[tu
                     was = _shown(values.pop(key))
                     said = bad[key] if was in bad[key] else f"{bad[key]}; it was {was}"
                     left_out.append((key, said))
+            if name == "topics" and "status" in bad:  # the dates still say where it stands
+                _status_from_dates(f"{name}.{item_id}", values, read_as)
     return None, left_out
+
+
+# Words a person may write for a status, as the file's own words (after the case is folded
+# and spaces and underscores are read as hyphens).
+_STATUS_WORDS = {
+    "done": "done",
+    "finished": "done",
+    "complete": "done",
+    "completed": "done",
+    "in-progress": "in-progress",
+    "inprogress": "in-progress",
+    "started": "in-progress",
+    "doing": "in-progress",
+    "skipped": "skipped",
+    "skip": "skipped",
+    "planned": "planned",
+}
+
+
+def _readable(
+    name: str, where: str, values: dict[str, Any], read_as: list[str] | None
+) -> dict[str, Any]:
+    """The values of a damaged entry table with what a person wrote read as the file means
+    it: a key in another case or misspelt (`finshed`) as the field, a status in another case
+    or word (`Done`, `finished`), a date or a time without an offset (local time, a day at
+    noon) or as text in ISO form. Each reading is noted in `read_as`."""
+    import difflib
+
+    from roadmap_cli.core.state import CHOICE_FIELDS, COLLECTIONS, ENTRY_CLASSES, TIME_FIELDS
+
+    notes = read_as if read_as is not None else []
+    known = COLLECTIONS[name]
+    cls = ENTRY_CLASSES[name]
+    for key in [k for k in values if k not in known]:
+        folded = [f for f in known if f == key.lower().strip()]
+        close = folded or difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+        if close and close[0] not in values:
+            values[close[0]] = values.pop(key)
+            notes.append(f"{where}.{key} as {close[0]}")
+    for key, words in CHOICE_FIELDS[cls].items():
+        value = values.get(key)
+        if isinstance(value, str) and value not in words:
+            word = value.strip().lower().replace("_", "-").replace(" ", "-")
+            word = _STATUS_WORDS.get(word, word)
+            if word in words:
+                values[key] = word
+                notes.append(f"{where}.{key} {_shown(value)} as {word}")
+    for key in TIME_FIELDS[cls]:
+        if key in values:
+            moment = _moment(values[key])
+            if moment is not None and moment != values[key]:
+                notes.append(f"{where}.{key} {_shown(values[key])} as {moment.isoformat()}")
+                values[key] = moment
+    if name == "topics" and values.get("status") is None:  # its line lost, or never written
+        _status_from_dates(where, values, notes)
+    return values
+
+
+def _moment(value: Any) -> Any:
+    """A time as the file keeps it (aware) from a date, a local time or ISO text; None for
+    what is none of those."""
+    from datetime import date, datetime, time
+
+    if isinstance(value, str):
+        for kind in (date, datetime):  # a day alone is a day, not its midnight
+            try:
+                value = kind.fromisoformat(value.strip())
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    if isinstance(value, datetime):
+        return value if value.utcoffset() is not None else value.astimezone()
+    if isinstance(value, date):
+        return datetime.combine(value, time(12)).astimezone()
+    return None
+
+
+def _status_from_dates(where: str, values: dict[str, Any], read_as: list[str] | None) -> None:
+    """A topic whose status could not be read: done when it has a finish time, in progress
+    when it has a start time."""
+    from datetime import datetime
+
+    def has(key: str) -> bool:
+        moment = values.get(key)
+        return isinstance(moment, datetime) and moment.utcoffset() is not None
+
+    status = "done" if has("finished") else "in-progress" if has("started") else None
+    if status is not None:
+        values["status"] = status
+        if read_as is not None:
+            reason = "finish time" if status == "done" else "start time"
+            read_as.append(f"{where}.status as {status}, from its {reason}")
 
 
 def _table_pattern(name: str, loose: bool = False) -> re.Pattern[str]:

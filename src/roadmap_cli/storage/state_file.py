@@ -136,5 +136,12 @@ def _set(table: Any, key: str, value: object) -> None:
         from roadmap_cli.storage.line_editor import toml_value
 
         table[key] = tomlkit.parse(f"v = {toml_value(value)}")["v"]  # one line, inline tables
-    elif table.get(key) != value:
+    elif table.get(key) != value or _is_time(table.get(key)) != _is_time(value):
         table[key] = list(value) if isinstance(value, tuple) else value
+
+
+def _is_time(value: object) -> bool:
+    """A date with a time (tomlkit's day compares equal to a time on that day)."""
+    from datetime import datetime
+
+    return isinstance(value, datetime)

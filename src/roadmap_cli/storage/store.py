@@ -196,6 +196,7 @@ class Store:
             changes = records.diff(before, loaded.state)
             if changes or always:
                 record = records.new_record(command, changes, now(), machine=this_machine().id)
+                records.stamp(loaded.state, changes, record.time)
                 self._commit(loaded, record)
         return result
 
@@ -212,6 +213,8 @@ class Store:
             target = records.undoable(self.history(), None if anywhere else machine)
             if target is None:
                 return None
+            if target.kept_as:
+                return self._undo_repair(loaded, target, machine)
             current = records.snapshot(loaded.state)
             reverted: list[FieldChange] = []
             left: list[str] = []
@@ -229,8 +232,61 @@ class Store:
             record = records.new_record(
                 f"undo {target.command}", inverse, now(), target.id, machine=machine.id
             )
+            records.stamp(loaded.state, inverse, record.time)
             self._commit(loaded, record)
             return Undone(target, tuple(reverted), tuple(left))
+
+    def _undo_repair(self, loaded: Loaded, target: Record, machine: records.Machine) -> Undone:
+        """Put back the file a repair moved aside, byte for byte, when the progress is still
+        what the repair wrote (a change since must be undone first)."""
+        from roadmap_cli.core import records
+        from roadmap_cli.core.records import Undone
+
+        name = target.kept_as or ""
+        aside = self.target.with_name(name)
+        if Path(name).name != name or not name.startswith(f"{self.target.name}.corrupt-"):
+            raise StateError(
+                f"the repair's record names {name!r}, not a file it kept; undo it by hand"
+            )
+        written = records.snapshot(State())
+        written.update({change.key: change.new for change in target.changes})
+        if records.snapshot(loaded.state) != written:
+            raise StateError(
+                "your progress changed since 'roadmap doctor --repair'; undo those changes"
+                " first, then undo the repair"
+            )
+        try:
+            raw = files.read_regular(aside)
+        except files.NotRegularFile as exc:
+            raise NotAFileError(self._not_a_file(aside, exc.kind)) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot put back {aside}, the file as it was before the repair:"
+                f" {exc.strerror or exc}; nothing was changed"
+            ) from None
+        record = records.new_record(
+            f"undo {target.command}", (), now(), target.id, machine=machine.id
+        )
+        from roadmap_cli.storage import history_file
+
+        with files.interrupts_held():
+            logged = self.history_path.stat().st_size if self.history_path.exists() else 0
+            try:
+                history_file.append(self.history_path, record)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.truncate(self.history_path, logged)
+                raise StateError(
+                    f"could not record the undo in {self.history_path}"
+                    f" ({exc.strerror or exc}); nothing was changed"
+                ) from None
+            try:
+                self._write(self.target, raw, keep_mode_of=self.target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.truncate(self.history_path, logged)
+                raise
+        return Undone(target, (), (), restored=str(self.target))
 
     def take_in(
         self,
@@ -527,6 +583,7 @@ class Store:
                 moment,
                 barrier=True,
                 machine=this_machine().id,
+                kept_as=aside.name,
             )
             # A file that still parses as TOML is edited, not written anew: its comments and
             # the keys a person added stay, and only what did not validate goes.

@@ -150,6 +150,7 @@ def doctor(
                 f"Merged both sides of the git conflict in {done.written} ({entries});"
                 f" the file as it was is kept as {done.moved_to}"
             ]
+        lines += [f"Read {item}" for item in done.read_as]
         lines += [f"Dropped {item}" for item in done.dropped]
         lines += [f"Removed {item}" for item in done.removed]
         if not done.edited:
