@@ -128,6 +128,8 @@ TIME_PLACES = [
         "1969-12-31T23:59:59+00:00",
         "1970-01-01T00:30:00+01:00",  # 1969 in UTC
     ],
+    # Named, not shown: the first is made at collection, which each test worker does itself.
+    ids=["a-day-and-an-hour-ahead", "2199", "1969", "1969-in-utc"],
 )
 def test_a_time_in_the_future_or_before_1970_is_refused_and_changes_nothing(
     run: Runner,

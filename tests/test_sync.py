@@ -143,11 +143,49 @@ def test_setup_makes_a_repository_registers_the_driver_locally_and_checks_it(
     again = flat(laptop("sync", "setup", str(remote)).stdout)
     assert "Using the git repository" in again and "already" in again
     assert (laptop.folder / ".gitattributes").read_text() == attributes
-    # Another remote than origin's is refused before anything is written.
+    # Another remote than origin's is refused before anything is written, saying how to
+    # change it; --remote changes it, from any folder.
+    other = remote.with_name("other.git")
+    subprocess.run([GIT, "init", "--quiet", "--bare", str(other)], check=True)
     (laptop.folder / ".gitattributes").unlink()
-    refused = laptop("sync", "setup", "/elsewhere.git", code=1)
-    assert f"the remote origin of {laptop.folder} is {remote}, not /elsewhere.git" in refused.stderr
+    refused = laptop("sync", "setup", str(other), code=1)
+    assert f"the remote origin of {laptop.folder} is {remote}, not {other}" in flat(refused.stderr)
+    assert f"roadmap sync setup --remote {other}" in flat(refused.stderr)
     assert not (laptop.folder / ".gitattributes").exists()
+    changed = flat(laptop("sync", "setup", "--remote", str(other)).stdout)
+    assert f"Changed the remote origin from {remote} to {other}" in changed
+    assert laptop.git("remote", "get-url", "origin").strip() == str(other)
+    laptop("sync")
+    assert (
+        subprocess.run(
+            [GIT, "--git-dir", str(other), "rev-parse", "HEAD"], capture_output=True
+        ).returncode
+        == 0
+    )  # the progress went to the new remote
+    both = laptop("sync", "setup", str(other), "--remote", str(other), code=2)
+    assert "give the remote once" in both.stderr
+
+
+@pytest.mark.parametrize("where", ["missing-path", "refused-url", "not-a-repository"])
+def test_setup_with_a_remote_that_does_not_answer_writes_nothing(
+    world: tuple[Path, list[Machine]], where: str
+) -> None:
+    _, (laptop, *_) = world
+    (laptop.home / "plain-folder").mkdir()
+    remote = {
+        "missing-path": str(laptop.home / "nowhere.git"),
+        "refused-url": "http://127.0.0.1:9/progress.git",  # the discard port: nobody listens
+        "not-a-repository": str(laptop.home / "plain-folder"),
+    }[where]
+    refused = laptop("sync", "setup", remote, code=1)
+    assert refused.stderr.count("\n") == 1
+    assert f"the remote {remote} does not answer" in refused.stderr
+    assert "nothing was set up" in refused.stderr
+    assert not laptop.folder.exists()  # not even the folder
+    laptop("done", "python")
+    before = sorted(p.name for p in laptop.folder.iterdir())
+    laptop("sync", "setup", remote, code=1)
+    assert sorted(p.name for p in laptop.folder.iterdir()) == before  # no .git, nothing
 
 
 def test_setup_uses_the_repository_the_progress_folder_is_in_and_leaves_its_files(

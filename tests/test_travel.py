@@ -28,6 +28,29 @@ from roadmap_cli.core.state import Goal, Project, Review, Spent, State, TopicPro
 pytestmark = pytest.mark.skipif(GIT == "git", reason="needs git")
 
 
+def on_a_terminal(machine: Machine, answer: bytes, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed program with a terminal for its input, `answer` typed into it."""
+    import os
+
+    from conftest import installed_script
+
+    leader, follower = os.openpty()
+    try:
+        os.write(leader, answer)
+        done = subprocess.run(
+            [installed_script(), *args],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env=machine.env,
+            timeout=120,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    return done
+
+
 def spent(machine: Machine, topic: str = "python") -> int:
     return int(json.loads(machine("show", topic, "--json").stdout)["spent_minutes"])
 
@@ -379,10 +402,23 @@ def test_a_hand_broken_file_is_repaired_with_nothing_lost_undone_then_synced(
     assert laptop.state.read_text(encoding="utf-8") == HAND_BROKEN
     assert laptop("undo", code=1).stderr.count("\n") == 1  # the repair is undone once
 
-    # Repaired again and synced: the second machine has every finished topic.
+    # Repaired again: the first sync shows what the repair dropped, and asks. Without a
+    # terminal it refuses in one line and sends nothing.
     laptop("doctor", "--repair")
     laptop("sync", "setup", str(remote))
-    laptop("sync", "--yes")
+    refused = laptop("sync", code=1)
+    assert refused.stderr.count("\n") == 1
+    assert "dropped 2 values it could not read" in refused.stderr
+    assert "roadmap sync --yes" in refused.stderr
+    assert laptop.git("rev-list", "--all").strip() == ""  # nothing committed
+    # On a terminal, it lists them and asks once; no sends nothing, yes sends it.
+    for answer, code in ((b"n\n", 0), (b"y\n", 0)):
+        asked = on_a_terminal(laptop, answer, "sync")
+        assert asked.returncode == code, asked
+        assert "Removed topics.vector-databases.status" in asked.stderr
+        assert asked.stderr.count("[y/N]") == 1
+    assert laptop.git("rev-list", "--all").strip() != ""
+    assert "dropped" not in laptop("sync").stderr  # asked once: it is sent
     work("sync", "setup", str(remote))
     work("sync")
     assert work.progress()["topics"] == laptop.progress()["topics"]

@@ -55,6 +55,9 @@ class Record(NamedTuple):
     # Of a repair: the name of the file it moved aside (beside the progress file), which
     # `undo` puts back byte for byte.
     kept_as: str | None = None
+    # Of a repair: each value it could not keep, as `doctor --repair` said it (the first
+    # sync after it shows them before it sends the repaired file on).
+    dropped: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -75,6 +78,8 @@ class Record(NamedTuple):
             data["machine"] = self.machine
         if self.kept_as:
             data["kept_as"] = self.kept_as
+        if self.dropped:
+            data["dropped"] = list(self.dropped)
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -98,6 +103,11 @@ class Record(NamedTuple):
         undoes = data.get("undoes")
         machine = data.get("machine")
         kept_as = data.get("kept_as")
+        dropped = data.get("dropped")
+        if not isinstance(dropped, list | None) or not all(
+            isinstance(d, str) for d in dropped or ()
+        ):
+            raise ValueError("not a list of texts")
         return cls(
             id=str(data["id"]),
             time=time,
@@ -109,6 +119,7 @@ class Record(NamedTuple):
             foreign=data.get("foreign") is True,
             machine=str(machine) if machine else None,
             kept_as=str(kept_as) if kept_as else None,
+            dropped=tuple(dropped or ()),
         )
 
 
@@ -210,6 +221,7 @@ def new_record(
     imported: bool = False,
     machine: str | None = None,
     kept_as: str | None = None,
+    dropped: tuple[str, ...] = (),
 ) -> Record:
     # The microseconds of the clock order the records of one second (times are kept to the
     # second), so that sorting by (time, id), as a merge does, keeps the order they were made.
@@ -226,6 +238,7 @@ def new_record(
         imported,
         machine=machine,
         kept_as=kept_as,
+        dropped=dropped,
     )
 
 

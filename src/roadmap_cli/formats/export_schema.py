@@ -227,6 +227,7 @@ class ExportedRecord(_Model):
     foreign: bool = False
     machine: Annotated[str, StringConstraints(max_length=100)] | None = None
     kept_as: Annotated[str, StringConstraints(max_length=200)] | None = None
+    dropped: list[Annotated[str, StringConstraints(max_length=MAX_TEXT)]] = []
 
 
 class ExportedCatalog(_Model):

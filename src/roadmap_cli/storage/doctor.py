@@ -255,7 +255,10 @@ def repair(store: Store) -> Repair:
         head["catalog"] = head.get("catalog") or store.catalog_id
         return State(**head, topics=kept["topics"], projects=kept["projects"])
 
-    aside, state, edited = store.repair(salvage)
+    aside, state, edited = store.repair(
+        salvage,
+        lambda: [f"Dropped {d}" for d in sorted(set(dropped))] + [f"Removed {r}" for r in removed],
+    )
     kept_ids = sorted(state.topics) + [f"project {p}" for p in sorted(state.projects)]
     return Repair(
         aside,

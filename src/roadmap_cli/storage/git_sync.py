@@ -27,9 +27,13 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from roadmap_cli.core.errors import SyncError, UsageError
 from roadmap_cli.storage.paths import MACHINE_FILE
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.records import Record
 
 DRIVER = "roadmap"  # merge.roadmap.driver
 # Attributes with which git rewrites a file on checkout (or runs a filter's program). Setup
@@ -367,8 +371,12 @@ def busy(repo: Repo) -> str | None:
 # --- setup
 
 
-def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]:
-    """Make the progress folder a synced repository; what was done, one line each."""
+def setup(
+    state_file: Path, history_file: Path, remote: str | None, *, replace: bool = False
+) -> list[str]:
+    """Make the progress folder a synced repository; what was done, one line each. With
+    `replace`, `remote` takes the place of the remote origin there was. (The caller has
+    checked that it answers: `check_answers`.)"""
     if remote is not None:
         _check_remote(remote)
     if not SAFE_NAME.fullmatch(state_file.name):
@@ -389,10 +397,10 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
         said.append(f"Using the git repository at {repo.top}")
     current = repo.git.run("remote", "get-url", "origin", check=False)
     origin = current.stdout.strip() if current.returncode == 0 else None
-    if remote is not None and origin not in (None, remote):  # before anything is written
-        raise SyncError(
-            f"the remote origin of {repo.top} is {origin}, not {remote}; change it with"
-            " 'git remote set-url origin URL' if you mean to"
+    if remote is not None and origin not in (None, remote) and not replace:
+        raise SyncError(  # before anything is written
+            f"the remote origin of {repo.top} is {origin}, not {remote}; run"
+            f" 'roadmap sync setup --remote {remote}' to sync with {remote} instead"
         )
     attributes = folder / ".gitattributes"
     lines = [
@@ -422,6 +430,9 @@ def setup(state_file: Path, history_file: Path, remote: str | None) -> list[str]
     if remote is not None and origin is None:
         repo.git.out("remote", "add", "origin", remote)
         said.append(f"Added the remote origin: {remote}")
+    elif remote is not None and origin != remote:
+        repo.git.out("remote", "set-url", "origin", remote)
+        said.append(f"Changed the remote origin from {origin} to {remote}")
     elif remote is not None:
         said.append(f"The remote origin is already {remote}")
     repo = open_repo(state_file, history_file)
@@ -469,6 +480,33 @@ def _check_remote(remote: str) -> None:
     if "::" in remote.split("/")[0]:
         raise UsageError(
             f"{remote!r} names a remote helper; give an https, ssh or file URL, or a path"
+        )
+
+
+def check_answers(state_file: Path, remote: str) -> None:
+    """That `remote` answers as a git repository (`git ls-remote`, which changes nothing
+    anywhere), with no question for a password: one that does not is said so, before setup
+    writes anything (its lock, even). A path is served by a git with roadmap's settings, as
+    a sync serves it; git runs where the progress folder is, or would be."""
+    _check_remote(remote)
+    folder = state_file.parent
+    git = Git(next(p for p in (folder, *folder.parents) if p.is_dir()))
+    serve = []
+    if is_local(remote):
+        serve = [f"--upload-pack={shlex.join(['git', *safe_options(), 'upload-pack'])}"]
+    done = git.run(
+        "ls-remote",
+        "--heads",
+        *serve,
+        remote,
+        check=False,
+        env={"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"},
+    )
+    if done.returncode != 0:
+        raise SyncError(
+            f"the remote {remote} does not answer ({last_line(done)}); nothing was set up."
+            " Check the URL, and that this machine can reach it ('git ls-remote URL'), then"
+            " run this again"
         )
 
 
@@ -560,6 +598,40 @@ def sync(state_file: Path, history_file: Path) -> Synced:
                     path.chmod(mode)
             except OSError:
                 pass
+
+
+def unsent_repairs(state_file: Path, history_file: Path) -> list[Record]:
+    """This machine's repairs that dropped values and are not committed yet: the sync that
+    would send the repaired file to every machine should show them first. Records on the
+    history's lines that HEAD does not have (all of them before a first commit)."""
+    from roadmap_cli.core.records import Record
+    from roadmap_cli.storage.store import this_machine
+
+    repo = open_repo(state_file, history_file, needed=False)
+    if repo is None:
+        return []
+    try:
+        text = history_file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    if '"dropped"' not in text:
+        return []
+    shown = repo.git.run("show", f"HEAD:{repo.history.as_posix()}", check=False)
+    sent = {_id_of(line) for line in shown.stdout.splitlines()} if shown.returncode == 0 else set()
+    machine = this_machine()
+    found = []
+    undone = set()
+    for line in text.splitlines():
+        if not ('"dropped"' in line and _id_of(line) not in sent) and '"undoes"' not in line:
+            continue
+        try:
+            record = Record.from_json(line)
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue
+        undone.add(record.undoes)
+        if record.barrier and record.dropped and machine.made(record):
+            found.append(record)
+    return [record for record in found if record.id not in undone]
 
 
 def _sync(state_file: Path, history_file: Path) -> Synced:

@@ -538,11 +538,14 @@ class Store:
                     stale.unlink()
 
     def repair(
-        self, salvage: Callable[[bytes], State | tuple[State, str]]
+        self,
+        salvage: Callable[[bytes], State | tuple[State, str]],
+        dropped: Callable[[], list[str]] = list,
     ) -> tuple[Path, State, bool]:
         """Under the lock: move a file that cannot be used aside to `<name>.corrupt-<UTC time>`
         and write what `salvage` makes of its bytes (a state, or a state and the text to write
-        it into: the two sides of a conflict merged). Undo stops at a repair. Lines of git's
+        it into: the two sides of a conflict merged); its record says what `dropped` lists
+        then (what salvage could not keep). Undo puts the file back once, then stops. Lines of git's
         conflict markers go from the history too (every record on either side stays)."""
         from roadmap_cli.core import records
 
@@ -584,6 +587,7 @@ class Store:
                 barrier=True,
                 machine=this_machine().id,
                 kept_as=aside.name,
+                dropped=tuple(dropped()),
             )
             # A file that still parses as TOML is edited, not written anew: its comments and
             # the keys a person added stay, and only what did not validate goes.
