@@ -128,3 +128,24 @@ def test_command_reference_is_current() -> None:
     assert proc.returncode == 0, (
         "docs/commands.md is stale: run 'cog -r docs/commands.md'\n" + proc.stdout + proc.stderr
     )
+
+
+def test_the_merge_rules_are_one_table_in_sync_md_and_cover_every_field_once() -> None:
+    """docs/sync.md shows `core.merge.RULES` as they are; every field of the progress that
+    a merge decides falls under exactly one rule (a new field cannot be left without one)."""
+    from dataclasses import fields
+
+    from roadmap_cli.core import state
+    from roadmap_cli.core.merge import RULES, rules_table
+
+    assert rules_table() in (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
+    covered = [name for rule in RULES for name in rule.fields]
+    assert len(covered) == len(set(covered))
+    wanted = {f"State.{f.name}" for f in fields(state.State) if f.name not in state.ABOUT_FIELDS}
+    for cls in (state.TopicProgress, state.Project):
+        wanted |= {f"{cls.__name__}.{f.name}" for f in fields(cls)}
+    assert set(covered) == wanted
+    for doc in ("state-file.md", "export-format.md"):  # the rules are stated once
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        assert "sync.md#how-progress-merges" in text
+        assert "| How two versions merge |" not in text

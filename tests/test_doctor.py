@@ -124,6 +124,7 @@ def test_undo_puts_back_what_a_repair_replaced_once_then_stops(
     assert undone.exit_code == 0
     assert "is back as it was before the repair" in " ".join(undone.stdout.split())
     assert state_file.read_bytes() == broken
+    assert not list(state_file.parent.glob("*.corrupt-*"))  # its copy went back in place
     result = run("undo")  # the file is the damaged one again: undo says so, as all do
     assert result.exit_code == 1 and "doctor --repair" in result.stderr
     assert state_file.read_bytes() == broken

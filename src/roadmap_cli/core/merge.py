@@ -33,6 +33,12 @@ from roadmap_cli.core.state import (
     to_json,
 )
 
+# Fields that say together where an entry stands: they come from one side, never mixed.
+_TOGETHER = ("status", "started", "finished")
+_DERIVED = ("due", "stability")  # replayed from the reviews after the merge
+_OWN_RULE = ("note", "updated", *_TOGETHER, *_DERIVED)  # fields with a rule of their own
+_ENTRIES = (TopicProgress, Project)
+
 
 class Rule(NamedTuple):
     """How two versions of some values of the progress merge."""
@@ -49,31 +55,40 @@ RULES: tuple[Rule, ...] = (
         "A top-level value",
         tuple(f"State.{name}" for name in LEARNER_FIELDS),
         "The later change wins: each value carries the time it was set (`changed`). A value"
-        " from before schema 4, with no time, loses to one with a time; of two without, the"
+        " with no time (set before schema 4) loses to one with a time; of two without, the"
         " greater wins.",
     ),
     Rule(
         "A topic or project changed on one machine only",
-        ("State.topics", "State.projects"),
+        tuple(f"State.{name}" for name in COLLECTIONS),
         "That machine's version, whole: what it changed, added or removed.",
     ),
     Rule(
-        "Where a topic or project stands, changed on both",
-        ("TopicProgress.status", "TopicProgress.started", "TopicProgress.finished"),
-        "Taken together from one side: the one that changed them, or if both did, the entry"
-        " changed last (`updated`; a tie goes to the entry whose JSON sorts last).",
+        "A topic or project changed on one machine and removed on the other",
+        (),
+        "The change stays: nothing anyone wrote is lost.",
     ),
     Rule(
-        "Any other field of an entry changed on both",
+        "Where a topic or project stands, changed on both",
+        tuple(f"{cls.__name__}.{name}" for cls in _ENTRIES for name in _TOGETHER),
+        "Taken together from one side: the one that changed them, or if both did, the entry"
+        " changed last (`updated`; of two changed at the same second, the one whose JSON"
+        " sorts last).",
+    ),
+    Rule(
+        "Any other field of a topic or project, changed on both",
         tuple(
             f"{cls.__name__}.{f.name}"
-            for cls in (TopicProgress, Project)
+            for cls in _ENTRIES
             for f in fields(cls)
-            if f.name not in ("status", "started", "finished", "note", "updated", "due")
-            and f.name not in ("stability", *ROW_FIELDS[cls])
+            if f.name not in (*_OWN_RULE, *ROW_FIELDS[cls])
         ),
-        "The side that changed it, or if both did, the entry changed last. `updated` is the"
-        " later of the two.",
+        "The side that changed it; if both did, the entry changed last.",
+    ),
+    Rule(
+        "When an entry last changed",
+        tuple(f"{cls.__name__}.updated" for cls in _ENTRIES),
+        "The later of the two times.",
     ),
     Rule(
         "A note",
@@ -83,26 +98,29 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "Reviews and time spent",
         tuple(f"TopicProgress.{name}" for name in ROW_FIELDS[TopicProgress]),
-        "A multiset: every row either side added, by its id, so two alike rows are two and a"
-        " row that arrives twice is one; a row one side removed (an undo) stays removed.",
+        "Every row either side added, by its id: two rows alike are two, one that arrives"
+        " twice is one. A row one side removed (an undo) stays removed.",
     ),
     Rule(
         "Review dates",
-        ("TopicProgress.due", "TopicProgress.stability"),
+        tuple(f"TopicProgress.{name}" for name in _DERIVED),
         "Replayed by FSRS from the merged reviews: the same on every machine.",
-    ),
-    Rule(
-        "An entry changed on one side and removed on the other",
-        (),
-        "The change stays: nothing anyone wrote is lost.",
     ),
     Rule(
         "The change history",
         (),
-        "Every record of both, once by its id, in time order; records from an import are"
-        " marked foreign and never undone.",
+        "Every record of both, once by its id, in time order.",
     ),
 )
+
+
+def rules_table() -> str:
+    """`RULES` as the markdown table docs/sync.md shows (a test checks it is current)."""
+    lines = ["| What | How two versions merge |", "| --- | --- |"]
+    for rule in RULES:
+        names = ", ".join(dict.fromkeys(f"`{name.split('.')[1]}`" for name in rule.fields))
+        lines.append(f"| {rule.values}{f' ({names})' if names else ''} | {rule.rule} |")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -244,9 +262,6 @@ def _notes(notes: list[str | None]) -> str | None:
 
 # --- three-way merge (git's merge driver, and a file left with git's conflict markers)
 
-# Fields that say together where an entry stands: they come from one side, never mixed.
-_TOGETHER = ("status", "started", "finished")
-_DERIVED = ("due", "stability")  # replayed from the reviews after the merge
 _DEFAULTS: dict[type, dict[str, Any]] = {
     kind: {f.name: f.default for f in fields(kind)} for kind in (TopicProgress, Project)
 }

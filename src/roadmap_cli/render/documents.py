@@ -503,6 +503,7 @@ def record(item: Record, machine: Machine) -> dict[str, Any]:
         "foreign": item.foreign,
         "machine": item.machine,
         "here": machine.made(item),
+        "dropped": list(item.dropped),
         "changes": [_change(c) for c in item.changes],
     }
 

@@ -653,6 +653,8 @@ def _log_table(records: list[dict[str, Any]], width: int) -> Grid:
     table.add_column("What")
     for item in records:
         table.add_row(f"{item['time']:%Y-%m-%d %H:%M}", _command(item))
+        for line in item.get("dropped", ()):  # what a repair could not keep
+            table.add_line(Text(one_line(line), style="yellow"), column=1, indent=2)
         for change in item["changes"]:  # each wraps under its own first line
             table.add_line(change["summary"], column=1, indent=2)
     if fits(table, width):
@@ -662,6 +664,8 @@ def _log_table(records: list[dict[str, Any]], width: int) -> Grid:
     for item in records:
         when = Text(f"{item['time']:%Y-%m-%d %H:%M}  ", style="dim")
         lines.add_line(when + _command(item), hang=18)
+        for line in item.get("dropped", ()):
+            lines.add_line(Text(one_line(line), style="yellow"), indent=20)
         for change in item["changes"]:
             lines.add_line(change["summary"], indent=20)
     return lines
@@ -692,12 +696,11 @@ def render_undo(doc: dict[str, Any]) -> RenderableType:
     for change in doc["reverted"]:
         parts.append(Text(f"  {change['summary']}"))
     if doc.get("restored"):
-        parts.append(
-            Text(
-                f"  {doc['restored']} is back as it was before the repair; fix it by hand, or"
-                " run 'roadmap doctor --repair' again"
-            )
+        said = Text(
+            f"{doc['restored']} is back as it was before the repair; fix it by hand, or run"
+            " 'roadmap doctor --repair' again"
         )
+        parts.append(Padding(said, (0, 0, 0, 2)))
     elif not doc["reverted"]:
         parts[0] = Text.assemble(
             "Nothing of ",

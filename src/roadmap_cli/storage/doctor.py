@@ -273,7 +273,9 @@ def repair(store: Store) -> Repair:
 
 
 def _shown(value: object) -> str:
-    shown = repr(value)
+    from datetime import date
+
+    shown = value.isoformat() if isinstance(value, date) else repr(value)
     return shown if len(shown) <= 40 else shown[:39] + "…"
 
 

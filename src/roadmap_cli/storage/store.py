@@ -286,6 +286,8 @@ class Store:
                 with contextlib.suppress(OSError):
                     os.truncate(self.history_path, logged)
                 raise
+            with contextlib.suppress(OSError):  # its bytes are the progress file's again
+                aside.unlink()
         return Undone(target, (), (), restored=str(self.target))
 
     def take_in(

@@ -53,7 +53,8 @@ def import_(
         Path, typer.Argument(metavar="FILE", help="A JSON export ('roadmap export --format json').")
     ],
     merge: Annotated[
-        bool, typer.Option("--merge", help="Combine it with your progress (latest change wins).")
+        bool,
+        typer.Option("--merge", help="Combine it with your progress, by the rules a sync follows."),
     ] = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="Make your progress the export's (asks first).")
@@ -63,8 +64,9 @@ def import_(
 ) -> None:
     """Bring in progress exported on another machine (--merge, or --replace).
 
-    --merge combines the two histories (the latest change wins); --replace restores the
-    export after keeping a copy of your current files.
+    --merge combines the two as a sync would: what changed on one side is taken, and the
+    later change where both did (docs/sync.md); --replace restores the export after keeping
+    a copy of your current files.
 
     Example: roadmap import laptop.json --merge
     """
