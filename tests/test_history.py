@@ -215,6 +215,28 @@ def test_the_newest_record_survives_a_trim_however_large(
     assert "note rag" in run("undo").stdout
 
 
+def test_a_large_import_never_pushes_the_learners_own_changes_out(
+    run: Runner, state_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import's record holds whole entries, and can be larger than the history may be:
+    the trims that follow drop it (and what arrived with it) before any change of the
+    learner's own."""
+    other = tmp_path / "other" / "progress.toml"
+    with monkeypatch.context() as patch:
+        patch.setenv("ROADMAP_STATE", str(other))
+        run("note", "lora", "y" * 3000)
+        run("export", "--format", "json", "--output", str(tmp_path / "other.json"))
+    run("done", "python")
+    run("note", "rag", "mine")
+    monkeypatch.setattr(history_file, "MAX_BYTES", 4000)
+    assert run("import", str(tmp_path / "other.json"), "--merge").exit_code == 0
+    run("start", "transformers")  # a trim: the import's record goes, the learner's stay
+    commands = [r["command"] for r in log_json(run)["records"]]
+    assert commands[0] == "start transformers"
+    assert "note rag" in commands and "done python" in commands
+    assert not any(c.startswith("import") for c in commands)
+
+
 @st.composite
 def _pairs(draw: st.DrawFn) -> tuple[State, State]:
     """A state and a changed copy: entries kept, dropped, replaced, added, or moved to

@@ -293,7 +293,7 @@ def merge3(base: State | None, ours: State, theirs: State) -> State:
     if any(entry.status == "done" for entry in state.topics.values()):
         from roadmap_cli.core import review
 
-        review.reschedule_all(state)
+        review.reschedule_all(state, ours, theirs)  # the topics the merge changed
     return state
 
 

@@ -203,11 +203,35 @@ def schedule(state: State, topic_id: str, entry: TopicProgress) -> None:
         state.scheduler = SCHEDULER
 
 
-def reschedule_all(state: State) -> None:
+def reschedule_all(state: State, *sources: State) -> None:
+    """Schedule every topic of `state` afresh. A done topic that one of `sources` holds with
+    the same finish and the same reviews, scheduled there by these parameters at the same
+    retention, takes that schedule as it is: the replay would give the same (a merge of two
+    files of many reviews replays only the topics it changed)."""
     retention = retention_of(state)
+    known = [s for s in sources if s.scheduler == SCHEDULER and retention_of(s) == retention]
     for topic_id, entry in state.topics.items():
+        if entry.status == "done" and entry.finished is not None:
+            for source in known:
+                other = source.topics.get(topic_id)
+                if other is not None and _same_schedule(other, entry):
+                    entry.due, entry.stability = other.due, other.stability
+                    break
+            else:
+                reschedule(topic_id, entry, retention)
+            continue
         reschedule(topic_id, entry, retention)
     state.scheduler = SCHEDULER if any(e.due is not None for e in state.topics.values()) else None
+
+
+def _same_schedule(other: TopicProgress, entry: TopicProgress) -> bool:
+    return (
+        other.status == "done"
+        and other.due is not None
+        and other.stability is not None
+        and other.finished == entry.finished
+        and other.reviews == entry.reviews
+    )
 
 
 def last_reviewed(entry: TopicProgress) -> datetime | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timezone
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (
@@ -30,6 +30,7 @@ from roadmap_cli.core.merge import Side
 from roadmap_cli.core.sanitize import MAX_NAME, MAX_TEXT
 from roadmap_cli.core.state import (
     CARRIED_FIELDS,
+    HEAD_ROWS,
     ID,
     LEARNER_FIELDS,
     MAX_ROW_NUMBER,
@@ -245,7 +246,6 @@ ExportedState = _entry_model(
     "forbid",
     schema_version=(int, ...),
     catalog=None,  # the export says which catalog in its own `catalog`
-    scheduler=None,  # the schedule is the importing program's own, replayed from the reviews
     topics=(dict[TopicId, ExportedTopic], {}),  # type: ignore[valid-type]
     projects=(dict[TopicId, Project], {}),  # type: ignore[valid-type]
 )
@@ -336,8 +336,11 @@ def parse(
     if late:
         raise RoadmapError(f"{path} is not a valid export: {late}")
     if for_merge:
-        try:
-            to_side(export)  # the history's changes must make sense for their keys, too
+        from roadmap_cli.core.records import Record
+
+        try:  # the history's changes must make sense for their keys, too
+            for record in export.history:
+                Record.from_json(record.model_dump_json())
         except ValueError as exc:
             raise RoadmapError(f"{path} is not a valid export: history: {exc}") from None
         wrong = _wrong_value(export)
@@ -392,46 +395,81 @@ def _implausible_time(export: Export, now: datetime) -> str | None:
 
 
 def to_side(export: Export) -> Side:
-    """The state and history an export holds, ready to merge or restore."""
+    """The state and history an export holds, ready to merge or restore. Its review dates
+    are the export's word: a merge (or a restore) replays them as this program's."""
     from roadmap_cli.core.records import Record
 
     records = tuple(Record.from_json(record.model_dump_json()) for record in export.history)
-    state = state_of(export)
-    if any(entry.status == "done" for entry in state.topics.values()):
-        from roadmap_cli.core.review import reschedule_all
-
-        reschedule_all(state)  # the schedule is this program's, not the export's word
-    return Side(state, records)
+    return Side(state_of(export), records)
 
 
-def state_of(export: Export) -> State:
-    """The progress an export holds, as a `State` of this catalog."""
-    from roadmap_cli.core.state import head_value_from, project_from, topic_from
+def state_of(export: Export, rows: bool = True) -> State:
+    """The progress an export holds, as a `State` of this catalog, made from the models as
+    they were checked (the models are the progress file's own types: `_entry_model`).
+    Without `rows`, the entries' reviews and time spent are left out (a cohort report
+    reads none of them)."""
+    from roadmap_cli.core.state import ROW_FIELDS, TIME_FIELDS
 
-    exported_state: Any = export.state  # models made from core.state's declaration
-    exported_topics: dict[str, Any] = exported_state.topics
-    exported_projects: dict[str, Any] = exported_state.projects
+    exported: Any = export.state  # models made from core.state's declaration
+    zones: dict[Any, Any] = {}
+
+    def time(moment: Any) -> Any:  # pydantic's own tzinfo, as the file's reader has it
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        zone = zones.get(offset) or zones.setdefault(offset, timezone(offset) if offset else UTC)
+        return moment.replace(tzinfo=zone)
+
+    def entry(cls: type, model: Any, **given: Any) -> Any:
+        values: dict[str, Any] = {}
+        for k in kinds(cls):
+            value = getattr(model, k.name)
+            if k.name in ROW_FIELDS[cls]:
+                value = _rows(k.row, value) if rows else []
+            elif k.name in TIME_FIELDS[cls]:
+                value = time(value)
+            elif isinstance(value, list):
+                value = list(value)
+            values[k.name] = value
+        return cls(**{**values, **given})
+
     topics = {
-        topic_id: topic_from(
-            {
-                **json.loads(entry.model_dump_json()),
-                "status": None if entry.status == "pending" else entry.status,
-            }
+        topic_id: entry(
+            TopicProgress, model, status=None if model.status == "pending" else model.status
         )
-        for topic_id, entry in exported_topics.items()
+        for topic_id, model in exported.topics.items()
     }
+    head = {name: getattr(exported, name) for name in CARRIED_FIELDS}
+    for name, row in HEAD_ROWS.items():
+        head[name] = _rows(row, head[name] or [])
     return State(
         catalog=export.catalog.id,
-        **{
-            name: head_value_from(name, json.loads(exported_state.model_dump_json())[name])
-            for name in CARRIED_FIELDS
-        },
+        **head,
         topics=topics,
-        projects={
-            project_id: project_from(json.loads(project.model_dump_json()))
-            for project_id, project in exported_projects.items()
-        },
+        projects={key: entry(StateProject, model) for key, model in exported.projects.items()},
     )
+
+
+def _rows(row: Any, models: list[Any]) -> list[Any]:
+    """Rows of class `row` from their checked models; a row without an id (an export from
+    before row ids) gets the one `core.state.derived_row_id` gives it, as a file's has."""
+    from operator import attrgetter
+
+    from roadmap_cli.core.state import derived_row_id, row_text
+
+    names = row._fields
+    cells = attrgetter(*names)
+    at_id = names.index(ROW_ID) if ROW_ID in names else None
+    found = []
+    alike: dict[str, int] = {}
+    for model in models:  # (times keep pydantic's time zones: the same moments and offsets)
+        values = list(cells(model))
+        if at_id is not None and values[at_id] is None:
+            text = row_text(dict(zip(names, values, strict=True)))
+            values[at_id] = derived_row_id(text, alike.get(text, 0))
+            alike[text] = alike.get(text, 0) + 1
+        found.append(row._make(values))
+    return found
 
 
 # python -m roadmap_cli.formats.export_schema > docs/export-format.schema.json

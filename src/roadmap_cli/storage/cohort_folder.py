@@ -69,4 +69,4 @@ def _learner(
         raise RoadmapError(f"{path} is an export of catalog '{export.catalog.id}'")
     name = display_name(export.learner, path.stem)
     covered = frozenset(export.catalog.tracks)
-    return Learner(name, path, export_schema.state_of(export), covered)
+    return Learner(name, path, export_schema.state_of(export, rows=False), covered)

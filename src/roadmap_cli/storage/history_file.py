@@ -84,17 +84,24 @@ def needs_trim(path: Path) -> bool:
 
 def trimmed(history: History) -> str:
     """The records that fit in half of MAX_BYTES, as text. Records that arrived with an import
-    go first, oldest first, then the learner's own, oldest first: an import, however large,
-    never pushes the learner's own changes out. The newest record always stays."""
+    go first, oldest first; then the records of imports (which hold whole entries, and may be
+    larger than all the rest), oldest first; then the learner's own, oldest first: an
+    import, however large, never pushes the learner's own changes out. The newest record
+    always stays."""
     lines = [record.to_json() + "\n" for record in history.records]
     sizes = [len(line.encode("utf-8")) for line in lines]
+    kinds = [
+        "foreign" if r.foreign else "imported" if r.imported else "own" for r in history.records
+    ]
     total = sum(sizes)
     dropped: set[int] = set()
-    for foreign in (True, False):
-        for n, record in enumerate(history.records[:-1]):
+    for kind in ("foreign", "imported", "own"):
+        if kind == "own":  # only as many as the learner's own take more than their share:
+            total = sum(size for size, k in zip(sizes, kinds, strict=True) if k == "own")
+        for n in range(len(lines) - 1):  # (a large import's record is dropped next time)
             if total <= MAX_BYTES // 2:
                 break
-            if record.foreign is foreign:
+            if kinds[n] == kind:
                 dropped.add(n)
                 total -= sizes[n]
     return "".join(line for n, line in enumerate(lines) if n not in dropped)

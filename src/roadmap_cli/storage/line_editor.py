@@ -62,9 +62,33 @@ def toml_value(value: object) -> str:
         return "{" + ", ".join(cells) + "}"
     if isinstance(value, datetime):
         return json_time(value)
+    if isinstance(value, list) and value and isinstance(value[0], ROW_CLASSES):
+        return _rows_text(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise _Unsure(f"a value of type {type(value).__name__}")
+
+
+def _rows_text(rows: list[Any]) -> str:
+    """Rows as `toml_value` writes each (a file may hold hundreds of thousands of them: one
+    loop, the plain words and ids written as they are)."""
+    plain = _PLAIN.fullmatch
+    names = [f"{name} = " for name in rows[0]._fields]
+    tables = []
+    for row in rows:
+        cells = []
+        for name, cell in zip(names, row, strict=True):
+            if type(cell) is str and plain(cell):
+                cells.append(f'{name}"{cell}"')
+            elif type(cell) is int:
+                cells.append(f"{name}{cell}")
+            else:
+                cells.append(name + toml_value(cell))
+        tables.append("{" + ", ".join(cells) + "}")
+    return "[" + ", ".join(tables) + "]"
+
+
+_PLAIN = re.compile(r"[a-z0-9-]*")  # text that TOML (and JSON) write as it is, in quotes
 
 
 def _values(entry: Entry | None, fields: tuple[str, ...]) -> dict[str, object]:

@@ -749,11 +749,11 @@ def _text_of(loaded: Loaded, path: Path) -> str:
         text = edit(loaded.state, loaded.text, loaded.before)
         if text is not None:
             return text
-    import tomllib
+    from roadmap_cli.formats import toml_text
 
     text = render(loaded.state, loaded.text)
     try:
-        same = state_from(tomllib.loads(text)) == loaded.state
+        same = state_from(toml_text.loads(text)) == loaded.state
     except ValueError:  # TOMLDecodeError, or a value the checker refuses
         same = False
     if not same:

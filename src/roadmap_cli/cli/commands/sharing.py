@@ -104,6 +104,9 @@ def import_(
         )
 
         def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+            from roadmap_cli.core.review import reschedule_all
+
+            reschedule_all(theirs.state, theirs.state)  # as this program schedules them
             return theirs.state, arrived(theirs.records)
 
         before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
