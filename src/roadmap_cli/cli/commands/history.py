@@ -121,7 +121,7 @@ def doctor(
         bool,
         typer.Option(
             "--repair",
-            help="Move a file that cannot be used aside and keep every entry that validates.",
+            help="Move a file that cannot be used aside and keep every value it can still read.",
         ),
     ] = False,
     json_out: JsonOption = False,
@@ -129,8 +129,9 @@ def doctor(
     """Check your progress file against the catalog and explain what it finds.
 
     Exit code 1 when the file cannot be used; 'roadmap doctor --repair' then moves it aside
-    (to progress.toml.corrupt-<UTC time>) and writes a new one with every entry that still
-    validates.
+    (to progress.toml.corrupt-<UTC time>) and writes a new one with every value it can still
+    read ('Done' is done; a topic with a finish time is done), saying what it read and what
+    it dropped. 'roadmap undo' right after puts the damaged file back.
 
     Example: roadmap doctor
     """
