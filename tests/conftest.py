@@ -177,3 +177,20 @@ def run_installed() -> Runner:
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return invoke
+
+
+def benchmark_output(name: str) -> str:
+    """What `benchmarks/<name> --quick` prints, run against the installed program (it must
+    end well: a benchmark that no longer runs is a failure)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "benchmarks" / name
+    proc = subprocess.run(
+        [sys.executable, str(script), "--quick", "--roadmap", installed_script()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Result, installed_script
+from conftest import Result, benchmark_output, installed_script
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 GIT = shutil.which("git") or "git"
@@ -553,17 +552,10 @@ def test_sync_json_says_what_it_did_in_documented_keys(
 
 
 def test_the_sync_benchmark_runs_and_reports_its_ratio() -> None:
-    script = Path(__file__).parents[1] / "benchmarks" / "sync.py"
-    proc = subprocess.run(
-        [sys.executable, str(script), "--quick", "--roadmap", installed_script()],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert re.search(r"^\| `roadmap sync` \|( [\d.]+ s \|){3}$", proc.stdout, re.M), proc.stdout
-    assert re.search(r"^\| `git pull && git push` \(floor\) \|", proc.stdout, re.M)
-    assert re.search(r"^Ratio .*: [\d.]+x$", proc.stdout, re.M)
+    out = benchmark_output("sync.py")
+    assert re.search(r"^\| `roadmap sync` \|( [\d.]+ s \|){3}$", out, re.M), out
+    assert re.search(r"^\| `git pull && git push` \(floor\) \|", out, re.M)
+    assert re.search(r"^Ratio .*: [\d.]+x$", out, re.M)
 
 
 # --- what a remote or a folder may hold ---------------------------------------------------

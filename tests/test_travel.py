@@ -434,19 +434,11 @@ def test_a_hand_broken_file_is_repaired_with_nothing_lost_undone_then_synced(
 
 def test_the_large_export_benchmark_runs_and_reports_its_targets() -> None:
     import re
-    import sys
 
-    from conftest import installed_script
+    from conftest import benchmark_output
 
-    script = Path(__file__).parents[1] / "benchmarks" / "large_export.py"
-    proc = subprocess.run(
-        [sys.executable, str(script), "--quick", "--roadmap", installed_script()],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert re.search(r"^Export: 3,000 reviews, [\d.]+ MB$", proc.stdout, re.M), proc.stdout
-    assert re.search(r"^\| `roadmap import FILE --merge`, no progress yet \|", proc.stdout, re.M)
-    assert re.search(r"^Import: [\d.]+ s \(target under 3 s\)$", proc.stdout, re.M)
-    assert re.search(r"^Cohort: [\d.]+ s a file \(target under 1 s\)$", proc.stdout, re.M)
+    out = benchmark_output("large_export.py")
+    assert re.search(r"^Export: 3,000 reviews, [\d.]+ MB$", out, re.M), out
+    assert re.search(r"^\| `roadmap import FILE --merge`, no progress yet \|", out, re.M)
+    assert re.search(r"^Import: [\d.]+ s \(target under 3 s\)$", out, re.M)
+    assert re.search(r"^Cohort: [\d.]+ s a file \(target under 1 s\)$", out, re.M)

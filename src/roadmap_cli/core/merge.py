@@ -297,13 +297,15 @@ def merge3(base: State | None, ours: State, theirs: State) -> State:
     return state
 
 
-def _three(o: Any, a: Any, b: Any, both: Any) -> Any:
-    """One value three ways: the side that changed it, or `both()` when both did."""
-    if a == b:
+def _three(o: Any, a: Any, b: Any, both: Any, key: Any = None) -> Any:
+    """One value three ways: the side that changed it, or `both()` when both did (values
+    compared as `key` makes them, when given)."""
+    ko, ka, kb = (o, a, b) if key is None else (key(o), key(a), key(b))
+    if ka == kb:
         return a
-    if a == o:
+    if ka == ko:
         return b
-    if b == o:
+    if kb == ko:
         return a
     return both()
 
@@ -324,14 +326,8 @@ def _rows3(o: list[Any], a: list[Any], b: list[Any]) -> list[Any]:
 def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
     """One topic or project three ways (None: no entry). The review dates count for nothing
     here (another scheduler may have given them): they are replayed after the merge."""
-    po, pa, pb = (_plain(entry) for entry in (o, a, b))
-    if pa == pb:
-        return a
-    if pa == po:
-        return b
-    if pb == po:
-        return a
-    return _both_changed(name, o, a, b)
+    entry: Entry | None = _three(o, a, b, lambda: _both_changed(name, o, a, b), key=_plain)
+    return entry
 
 
 def _plain(entry: Entry | None) -> Entry | None:
