@@ -109,17 +109,16 @@ def inflate(doc: dict, rows: int, rng: random.Random) -> dict:
     return doc
 
 
-def _schedule(topic_id: str, entry: dict, state: dict) -> None:
+def _schedule(topic_id: str, entry: dict, state: dict) -> None:  # (the importer replays them)
     """The review dates this version gives the topic, as its export holds them."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from roadmap_cli.core import review
-    from roadmap_cli.core.state import SCHEDULER, json_time, topic_from
+    from roadmap_cli.core.state import json_time, topic_from
 
     found = topic_from({**entry, "status": "done"})
     review.reschedule(topic_id, found, state.get("retention") or review.DEFAULT_RETENTION)
     assert found.due is not None
     entry["due"], entry["stability"] = json_time(found.due), found.stability
-    state["scheduler"] = SCHEDULER
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:

@@ -290,3 +290,70 @@ def test_a_repair_names_top_level_values_it_removes(run: Runner, state_file: Pat
     )
     result = run("doctor", "--repair")
     assert "Removed focus (should be text; it was 3)" in result.stdout
+
+
+def test_repair_keeps_a_table_given_twice_and_drops_only_a_bad_row(
+    run: Runner, state_file: Path
+) -> None:
+    state_file.write_text(
+        "schema_version = 4\n"
+        '[topics.python]\nstatus = "done"\nfinished = 2026-01-02T10:00:00Z\n'
+        "updated = 2026-01-02T10:00:00Z\n"
+        '[topics.python]\nnote = "the second half of the table"\n'
+        '[topics.rag]\nstatus = "done"\nfinished = 2026-01-03T10:00:00Z\n'
+        'updated = 2026-01-03T10:00:00Z\nnote = "keep me"\n'
+        'spent = [{at = 2026-01-03T12:00:00Z, minutes = 0, id = "a1"},'
+        ' {at = 2026-01-03T12:00:00Z, minutes = 30, id = "a2"}]\n'
+    )
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0, result.stderr
+    topics = tomllib.loads(state_file.read_text())["topics"]
+    assert topics["python"]["status"] == "done"  # both halves of the table
+    assert topics["python"]["note"] == "the second half of the table"
+    assert topics["rag"]["status"] == "done" and topics["rag"]["note"] == "keep me"
+    assert [row["minutes"] for row in topics["rag"]["spent"]] == [30]  # the bad row alone
+    assert "Removed topics.rag.spent.0 (minutes should be from 1 to 100,000" in result.stdout
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31T23:59:00"])
+def test_repair_of_a_date_at_the_ends_of_the_calendar_is_no_crash(
+    run: Runner, state_file: Path, day: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """West of UTC, the first day has no local time, and east of it the last one has none."""
+    import time
+
+    try:
+        for zone in ("America/New_York", "Asia/Tokyo"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            state_file.write_text(
+                f'schema_version = 4\n[topics.python]\nstatus = "Done"\nfinished = {day}\n'
+                "updated = 2026-01-02T10:00:00Z\n"
+            )
+            result = run("doctor", "--repair")
+            assert result.exit_code == 0, (zone, result.stderr)
+            topics = tomllib.loads(state_file.read_text())["topics"]
+            assert topics["python"]["status"] == "done"
+    finally:
+        monkeypatch.delenv("TZ", raising=False)
+        time.tzset()
+
+
+def test_undo_of_a_repair_puts_back_only_the_file_it_kept(
+    run: Runner, state_file: Path, tmp_path: Path
+) -> None:
+    state_file.write_text('schema_version = 4\n[topics.python]\nstatus = "Done"\n')
+    assert run("doctor", "--repair").exit_code == 0
+    (kept,) = state_file.parent.glob("progress.toml.corrupt-*")
+    other = tmp_path / "someone-elses.txt"
+    other.write_text("not yours\n")
+    kept.unlink()
+    kept.symlink_to(other)
+    before = state_file.read_bytes()
+    refused = run("undo")
+    assert refused.exit_code == 1 and "is no longer a plain file" in refused.stderr
+    assert state_file.read_bytes() == before and kept.is_symlink()
+    kept.unlink()
+    gone = run("undo")
+    assert gone.exit_code == 1 and "there is nothing to undo" in gone.stderr
+    assert gone.stderr.count("\n") == 1 and state_file.read_bytes() == before

@@ -667,3 +667,27 @@ def test_a_history_trimmed_on_the_other_machine_syncs(world: World) -> None:
     assert laptop.history.read_bytes() == work.history.read_bytes()
     commands = [json.loads(line)["command"] for line in laptop.history.read_text().splitlines()]
     assert "done rag" in commands and commands[-1] == "note rag"
+
+
+def test_the_remote_check_of_setup_reads_no_config_of_a_repository_around(
+    tmp_path: Path,
+) -> None:
+    """Progress kept in a folder of someone's repository: the check that the remote answers
+    runs outside it, so that repository's ssh command (or a remote's name) has no say."""
+    around = tmp_path / "around"
+    subprocess.run([GIT, "init", "--quiet", str(around)], check=True)
+    marker = tmp_path / "ran"
+    subprocess.run(
+        [GIT, "-C", str(around), "config", "core.sshCommand", f"touch {marker}; false"],
+        check=True,
+    )
+    subprocess.run(
+        [GIT, "-C", str(around), "remote", "add", "origin", str(tmp_path / "r.git")],
+        check=True,
+    )
+    machine = Machine(tmp_path, "laptop")
+    machine.env["ROADMAP_STATE"] = str(around / "notes" / "roadmap" / "progress.toml")
+    refused = machine("sync", "setup", "ssh://nobody@example.invalid/x.git", code=1)
+    assert "does not answer" in refused.stderr and not marker.exists()
+    named = machine("sync", "setup", "origin", code=1)  # a name of the repository around
+    assert "the remote origin does not answer" in named.stderr

@@ -90,3 +90,9 @@ def test_a_text_with_a_multi_line_string_is_left_to_tomllib(guard: str) -> None:
     text = f"note = {guard}\nreviews = [{rows}]\n{guard}\n"
     assert toml_text.cut_rows(text) == (text, {})
     assert toml_text.loads(text) == tomllib.loads(text)
+
+
+def test_digits_of_other_scripts_are_tomllibs_to_refuse() -> None:
+    rows = ", ".join(f"{{at = 2026-01-01T09:00:00Z, n = 1{chr(0x663)}}}" for _ in range(3000))
+    text = f"reviews = [{rows}]\n"
+    assert outcome(toml_text.loads, text) == outcome(tomllib.loads, text) == "refused"

@@ -442,3 +442,39 @@ def test_the_large_export_benchmark_runs_and_reports_its_targets() -> None:
     assert re.search(r"^\| `roadmap import FILE --merge`, no progress yet \|", out, re.M)
     assert re.search(r"^Import: [\d.]+ s \(target under 3 s\)$", out, re.M)
     assert re.search(r"^Cohort: [\d.]+ s a file \(target under 1 s\)$", out, re.M)
+
+
+def test_a_repair_is_asked_about_even_when_its_record_holds_rows(tmp_path: Path) -> None:
+    """A record's line holds the ids of rows too: the repair is told by its own id."""
+    remote, (laptop, *_) = make_world(tmp_path)
+    laptop("done", "python")
+    laptop("time", "python", "60m")
+    laptop("sync", "setup", str(remote))
+    laptop("sync")
+    text = laptop.state.read_text(encoding="utf-8")
+    row_id = laptop.progress()["topics"]["python"]["spent"][0]["id"]
+    laptop.state.write_text(
+        text + '\n[topics.rag]\nstatus = "done"\nnote = 5\n'
+        f'spent = [{{at = 2026-02-01T10:00:00Z, minutes = 0, id = "{row_id}"}}]\n',
+        encoding="utf-8",
+    )
+    laptop("doctor", "--repair")
+    refused = laptop("sync", code=1)
+    assert "dropped" in refused.stderr and "roadmap sync --yes" in refused.stderr
+
+
+def test_an_export_that_only_leaves_entries_out_removes_nothing(tmp_path: Path) -> None:
+    """The learner's own export, its topics emptied by hand but its history kept: no record
+    in it removes anything, so nothing goes."""
+    _, (laptop, *_) = make_world(tmp_path)
+    laptop("done", "python", "rag")
+    laptop("time", "python", "60m")
+    export = tmp_path / "mine.json"
+    laptop("export", "--format", "json", "--output", str(export))
+    doc = json.loads(export.read_text(encoding="utf-8"))
+    doc["state"]["topics"] = {}
+    export.write_text(json.dumps(doc), encoding="utf-8")
+    laptop("import", str(export), "--merge")
+    topics = laptop.progress()["topics"]
+    assert topics["python"]["status"] == topics["rag"]["status"] == "done"
+    assert spent(laptop) == 60

@@ -136,17 +136,43 @@ def merge(a: Side, b: Side) -> Side:
     change in common has none (both added it). Top-level values need none: the later change
     of each wins."""
     records = _union_records(a.records, b.records)
-    return Side(merge3(_common(a.records, b.records), a.state, b.state), records)
+    return Side(merge3(_common(a, b), a.state, b.state), records)
 
 
-def _common(a: tuple[Record, ...], b: tuple[Record, ...]) -> State:
+def _common(a: Side, b: Side) -> State:
     """The progress as the records both histories hold left it: each entry and top-level
-    value as the newest change to it that both hold made it."""
-    theirs = {record.id: record._replace(foreign=False) for record in b}
+    value as the newest change to it that both hold made it. An entry that one side no
+    longer has is in it only when that side's own records say it removed it: a state that
+    merely leaves entries out (an export edited by hand) removes nothing."""
+    theirs = {record.id: record._replace(foreign=False) for record in b.records}
     shared = sorted(  # the same record, not one that only reuses its id
-        (r for r in a if theirs.get(r.id) == r._replace(foreign=False)),
+        (r for r in a.records if theirs.get(r.id) == r._replace(foreign=False)),
         key=lambda r: (r.time, r.id),
     )
+    base = _as_recorded(shared)
+    common = {record.id for record in shared}
+    for name in COLLECTIONS:
+        for item_id in list(getattr(base, name)):
+            key = f"{name}.{item_id}"
+            for side in (a, b):
+                if item_id not in getattr(side.state, name) and not _removed(key, side, common):
+                    del getattr(base, name)[item_id]
+                    break
+    return base
+
+
+def _removed(key: str, side: Side, common: set[str]) -> bool:
+    """Whether a record of `side`'s own, since the common ones, removed `key`."""
+    return any(
+        change.key == key and change.new is None
+        for record in side.records
+        if record.id not in common
+        for change in record.changes
+    )
+
+
+def _as_recorded(shared: list[Record]) -> State:
+    """The values the newest change to each key in `shared` (in time order) left."""
     values: dict[str, tuple[Any, datetime]] = {}
     for record in shared:
         for change in record.changes:
@@ -203,7 +229,7 @@ def merge_in(ours: Side, theirs: Side) -> Side:
                 continue
         arriving.append(record)
     records = _union_records(ours.records, tuple(arriving))
-    state = merge3(_common(ours.records, theirs.records), ours.state, theirs.state)
+    state = merge3(_common(ours, theirs), ours.state, theirs.state)
     new = arrived(tuple(r for r in records if r.id not in here))
     return Side(state, _interleaved(ours.records, new))
 
@@ -293,7 +319,9 @@ def merge3(base: State | None, ours: State, theirs: State) -> State:
     if any(entry.status == "done" for entry in state.topics.values()):
         from roadmap_cli.core import review
 
-        review.reschedule_all(state, ours, theirs)  # the topics the merge changed
+        # Ours' dates stand where ours' finish and reviews did; the others (theirs are
+        # someone else's word) are replayed.
+        review.reschedule_all(state, ours)
     return state
 
 

@@ -204,10 +204,11 @@ def schedule(state: State, topic_id: str, entry: TopicProgress) -> None:
 
 
 def reschedule_all(state: State, *sources: State) -> None:
-    """Schedule every topic of `state` afresh. A done topic that one of `sources` holds with
-    the same finish and the same reviews, scheduled there by these parameters at the same
-    retention, takes that schedule as it is: the replay would give the same (a merge of two
-    files of many reviews replays only the topics it changed)."""
+    """Schedule every topic of `state` afresh. A done topic that one of `sources` (this
+    machine's own progress, never someone else's) holds with the same finish and the same
+    reviews, scheduled there by these parameters at the same retention, takes that schedule
+    as it is: the replay would give the same (a merge of two files of many reviews replays
+    only the topics it changed)."""
     retention = retention_of(state)
     known = [s for s in sources if s.scheduler == SCHEDULER and retention_of(s) == retention]
     for topic_id, entry in state.topics.items():

@@ -216,9 +216,8 @@ HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  #
 # hold one.
 ABOUT_FIELDS = ("schema_version", "catalog", "scheduler", "changed")
 LEARNER_FIELDS = tuple(name for name in HEAD_FIELDS if name not in ABOUT_FIELDS)
-# The top keys an export carries: the learner's values, when each was set, and which
-# parameters gave the review dates (an import keeps the dates when they are this version's).
-CARRIED_FIELDS = (*LEARNER_FIELDS, "changed", "scheduler")
+# The top keys an export carries: the learner's values, and when each was set.
+CARRIED_FIELDS = (*LEARNER_FIELDS, "changed")
 ENTRY_CLASSES: dict[str, type[TopicProgress] | type[Project]] = {
     "topics": TopicProgress,
     "projects": Project,

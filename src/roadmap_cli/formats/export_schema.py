@@ -246,6 +246,7 @@ ExportedState = _entry_model(
     "forbid",
     schema_version=(int, ...),
     catalog=None,  # the export says which catalog in its own `catalog`
+    scheduler=None,  # the schedule is the importing program's own, replayed from the reviews
     topics=(dict[TopicId, ExportedTopic], {}),  # type: ignore[valid-type]
     projects=(dict[TopicId, Project], {}),  # type: ignore[valid-type]
 )

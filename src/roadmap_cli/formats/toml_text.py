@@ -31,7 +31,10 @@ def loads(text: str) -> dict[str, Any]:
 # a progress file can hold hundreds of thousands of them, which tomllib reads at about 11 us
 # a row. Values: an offset date-time to the second, a string of lowercase letters, digits
 # and hyphens, a whole number; every table of a line with the keys of its first.
-_VALUE = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)|"[a-z0-9-]*"|0|[1-9]\d{0,17}'
+_VALUE = (  # ([0-9], not \d: that matches the digits of other scripts too)
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:[0-9]{2})"
+    r'|"[a-z0-9-]*"|0|[1-9][0-9]{0,17}'
+)
 _KEY = r"[A-Za-z0-9_-]+"
 _START = re.compile(rf"({_KEY}) = \[")
 _FIRST_KEYS = re.compile(rf"({_KEY}) = (?:{_VALUE})(?:, |\}})")

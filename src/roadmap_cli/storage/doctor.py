@@ -298,9 +298,25 @@ def _salvage_entry(
             return entry_from(name, values, from_json=False), left_out
         except Invalid as exc:
             bad = {where: what for where, what in exc.problems}
-            if not set(bad) & set(values):
+            rows = {w for w in bad if w.count(".") >= 1 and w.split(".")[0] in values}
+            if not (set(bad) & set(values)) and not rows:
                 return None, left_out + sorted(bad.items())  # a required value is missing
-            for key in sorted(bad):
+            gone: set[tuple[str, str]] = set()  # rows taken out (one may have two problems)
+            for key in sorted(bad, key=_rows_last_first):
+                field, _, rest = key.partition(".")
+                if rest and isinstance(values.get(field), list):  # one row of a list: it alone
+                    index = rest.split(".")[0]
+                    if (
+                        index.isdigit()
+                        and (field, index) not in gone
+                        and int(index) < len(values[field])
+                    ):
+                        gone.add((field, index))
+                        values[field] = list(values[field])
+                        was = _shown(values[field].pop(int(index)))
+                        what = f"{rest.partition('.')[2]} {bad[key]}".strip()
+                        left_out.append((f"{field}.{index}", f"{what}; it was {was}"))
+                    continue
                 if key in values:
                     was = _shown(values.pop(key))
                     said = bad[key] if was in bad[key] else f"{bad[key]}; it was {was}"
@@ -308,6 +324,14 @@ def _salvage_entry(
             if name == "topics" and "status" in bad:  # the dates still say where it stands
                 _status_from_dates(f"{name}.{item_id}", values, read_as)
     return None, left_out
+
+
+def _rows_last_first(where: str) -> tuple[str, int]:
+    """Problems in order, a list's rows from the last (so that a row taken out leaves the
+    places of the rows before it as they were)."""
+    field, _, rest = where.partition(".")
+    index = rest.split(".")[0]
+    return field, -int(index) if index.isdigit() else 0
 
 
 # Words a person may write for a status, as the file's own words (after the case is folded
@@ -380,10 +404,13 @@ def _moment(value: Any) -> Any:
                 continue
         else:
             return None
-    if isinstance(value, datetime):
-        return value if value.utcoffset() is not None else value.astimezone()
-    if isinstance(value, date):
-        return datetime.combine(value, time(12)).astimezone()
+    try:  # (a year at either end of the calendar has no local time)
+        if isinstance(value, datetime):
+            return value if value.utcoffset() is not None else value.astimezone()
+        if isinstance(value, date):
+            return datetime.combine(value, time(12)).astimezone()
+    except (ValueError, OverflowError):
+        return None
     return None
 
 
@@ -438,11 +465,17 @@ def _salvage(
     for i, (head, name) in enumerate(heads):
         end = heads[i + 1][0].start() if i + 1 < len(heads) else len(text)
         body = _only_tables_body(text[head.end() : end])
+        where = f"{name}.{head.group(1)}"
         try:
-            tables[name][head.group(1)] = toml_text.loads(body)
+            found = toml_text.loads(body)
         except toml_text.TOMLDecodeError:
-            # keep the lines that still parse
-            tables[name][head.group(1)] = _parse_lines(body, f"{name}.{head.group(1)}", skipped)
+            found = _parse_lines(body, where, skipped)  # keep the lines that still parse
+        table = tables[name].setdefault(head.group(1), {})
+        for key, value in found.items():  # a table given twice: the values of both, the
+            if key in table and table[key] != value:  # first where they differ
+                skipped.append(f"{where}.{key} given again ({_shown(value)}; kept the first)")
+            else:
+                table[key] = value
     return top, tables
 
 

@@ -488,23 +488,36 @@ def check_answers(state_file: Path, remote: str) -> None:
     anywhere), with no question for a password: one that does not is said so, before setup
     writes anything (its lock, even). A path is served by a git with roadmap's settings, as
     a sync serves it; git runs where the progress folder is, or would be."""
+    import tempfile
+
     _check_remote(remote)
+    given = remote
     folder = state_file.parent
-    git = Git(next(p for p in (folder, *folder.parents) if p.is_dir()))
+    if is_local(remote) and not remote.startswith("file://"):  # as git will read it there
+        near = next(p for p in (folder, *folder.parents) if p.is_dir())
+        remote = str(near / Path(remote).expanduser())
     serve = []
     if is_local(remote):
         serve = [f"--upload-pack={shlex.join(['git', *safe_options(), 'upload-pack'])}"]
-    done = git.run(
-        "ls-remote",
-        "--heads",
-        *serve,
-        remote,
-        check=False,
-        env={"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"},
-    )
+    # Run in an empty folder of its own, outside any repository: the config of a repository
+    # the progress folder is in (an ssh command, a remote's name) has no say in the check.
+    with tempfile.TemporaryDirectory(prefix="roadmap-remote-") as empty:
+        git = Git(Path(empty))
+        done = git.run(
+            "ls-remote",
+            "--heads",
+            *serve,
+            remote,
+            check=False,
+            env={
+                "GIT_TERMINAL_PROMPT": "0",
+                "GCM_INTERACTIVE": "never",
+                "GIT_CEILING_DIRECTORIES": str(Path(empty).parent),
+            },
+        )
     if done.returncode != 0:
         raise SyncError(
-            f"the remote {remote} does not answer ({last_line(done)}); nothing was set up."
+            f"the remote {given} does not answer ({last_line(done)}); nothing was set up."
             " Check the URL, and that this machine can reach it ('git ls-remote URL'), then"
             " run this again"
         )
@@ -944,10 +957,22 @@ def _added_records(repo: Repo, *between: str) -> list[str]:
 
 
 def _id_of(line: str) -> str | None:
-    """A record's id, read from its line without parsing the rest (ids are plain text)."""
+    """A record's id, read from its line: without parsing the rest when `"id": "` is there
+    once; parsed when rows (which have ids of their own) are in its changes."""
     start = line.find('"id": "')
+    if start < 0:
+        return None
+    if line.find('"id": "', start + 1) >= 0:
+        import json
+
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError):
+            return None
+        found = data.get("id") if isinstance(data, dict) else None
+        return found if isinstance(found, str) else None
     end = line.find('"', start + 7)
-    return line[start + 7 : end] if start >= 0 and end > 0 else None
+    return line[start + 7 : end] if end > 0 else None
 
 
 def summary(commands: list[str], width: int = 72) -> str:

@@ -255,14 +255,23 @@ class Store:
                 "your progress changed since 'roadmap doctor --repair'; undo those changes"
                 " first, then undo the repair"
             )
+        import stat
+
         try:
+            if not stat.S_ISREG(os.lstat(aside).st_mode):  # a link, a pipe: not what it kept
+                raise StateError(
+                    f"{aside}, the file the repair kept, is no longer a plain file; nothing was"
+                    " changed (the repair cannot be undone)"
+                )
             raw = files.read_regular(aside)
-        except files.NotRegularFile as exc:
-            raise NotAFileError(self._not_a_file(aside, exc.kind)) from None
-        except OSError as exc:
+        except FileNotFoundError:
+            raise StateError(
+                f"there is nothing to undo: {aside}, the file the repair kept, is gone"
+            ) from None
+        except (OSError, files.NotRegularFile) as exc:
             raise StateError(
                 f"cannot put back {aside}, the file as it was before the repair:"
-                f" {exc.strerror or exc}; nothing was changed"
+                f" {getattr(exc, 'strerror', None) or exc}; nothing was changed"
             ) from None
         record = records.new_record(
             f"undo {target.command}", (), now(), target.id, machine=machine.id

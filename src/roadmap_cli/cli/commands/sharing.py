@@ -106,7 +106,7 @@ def import_(
         def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
             from roadmap_cli.core.review import reschedule_all
 
-            reschedule_all(theirs.state, theirs.state)  # as this program schedules them
+            reschedule_all(theirs.state)  # the schedule is this program's, not the export's
             return theirs.state, arrived(theirs.records)
 
         before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
