@@ -357,3 +357,15 @@ def test_undo_of_a_repair_puts_back_only_the_file_it_kept(
     gone = run("undo")
     assert gone.exit_code == 1 and "there is nothing to undo" in gone.stderr
     assert gone.stderr.count("\n") == 1 and state_file.read_bytes() == before
+
+
+def test_repair_reads_a_goal_given_as_a_day(run: Runner, state_file: Path) -> None:
+    state_file.write_text(
+        'schema_version = 4\ngoals = [{track = "builder", by = 2027-05-01}]\n'
+        '[topics.python]\nstatus = "Done"\nupdated = 2026-01-02T10:00:00Z\n'
+    )
+    result = run("doctor", "--repair")
+    assert result.exit_code == 0, result.stderr
+    assert "Read goals.0.by 2027-05-01 as 2027-05-01T12:00:00" in result.stdout
+    (goal,) = tomllib.loads(state_file.read_text())["goals"]
+    assert goal["track"] == "builder" and goal["by"].date().isoformat() == "2027-05-01"

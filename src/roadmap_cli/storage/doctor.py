@@ -11,6 +11,7 @@ from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import StateError
 from roadmap_cli.core.state import (
     CARRIED_FIELDS,
+    HEAD_ROWS,
     ID,
     SCHEMA_VERSION,
     Invalid,
@@ -248,8 +249,11 @@ def repair(store: Store) -> Repair:
         for key in (*CARRIED_FIELDS, "catalog"):
             if key not in top:
                 continue
+            value = top[key]
+            if key in HEAD_ROWS and isinstance(value, list):  # a goal's day: noon of it
+                value = [_read_times(key, n, row, read_as) for n, row in enumerate(value)]
             try:
-                head[key] = head_value_from(key, top[key])
+                head[key] = head_value_from(key, value, from_json=False)
             except Invalid as exc:
                 removed.append(f"{key} ({exc.problems[0][1]}; it was {_shown(top[key])})")
         head["catalog"] = head.get("catalog") or store.catalog_id
@@ -412,6 +416,19 @@ def _moment(value: Any) -> Any:
     except (ValueError, OverflowError):
         return None
     return None
+
+
+def _read_times(name: str, n: int, row: Any, read_as: list[str]) -> Any:
+    """A row of a top-level list with its times read as `_moment` reads them."""
+    if not isinstance(row, dict):
+        return row
+    row = dict(row)
+    for key, value in row.items():
+        moment = _moment(value) if not isinstance(value, str | int) or key in ("by", "at") else None
+        if moment is not None and moment != value:
+            read_as.append(f"{name}.{n}.{key} {_shown(value)} as {moment.isoformat()}")
+            row[key] = moment
+    return row
 
 
 def _status_from_dates(where: str, values: dict[str, Any], read_as: list[str] | None) -> None:
