@@ -28,7 +28,6 @@ from roadmap_cli.core.state import (
     entry_from,
     head_to_json,
     head_value_from,
-    row_order,
     set_changed,
     to_json,
 )
@@ -339,16 +338,15 @@ def _three(o: Any, a: Any, b: Any, both: Any, key: Any = None) -> Any:
 
 
 def _rows3(o: list[Any], a: list[Any], b: list[Any]) -> list[Any]:
-    """Rows as sets: those both sides keep, and those either side added."""
+    """Rows (reviews, time spent), each by its id: those both sides keep, and those either
+    side added."""
     if a == b:
         return list(a)
     from roadmap_cli.core import review
 
     old, in_a, in_b = set(o), set(a), set(b)
     kept = [r for r in a if r in in_b or r not in old], [r for r in b if r in in_a or r not in old]
-    if any(hasattr(r, "at") for r in (*kept[0], *kept[1])):  # rows of a moment: reviews, time
-        return review.union(list(kept))
-    return sorted(set(kept[0]) | set(kept[1]), key=row_order)
+    return review.union(list(kept))
 
 
 def _entry3(name: str, o: Entry | None, a: Entry | None, b: Entry | None) -> Entry | None:
