@@ -620,14 +620,14 @@ def unsent_repairs(state_file: Path, history_file: Path) -> list[Record]:
     from roadmap_cli.core.records import Record
     from roadmap_cli.storage.store import this_machine
 
-    repo = open_repo(state_file, history_file, needed=False)
-    if repo is None:
-        return []
     try:
         text = history_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     if '"dropped"' not in text:
+        return []  # no repair ever dropped a value here: no git to run
+    repo = open_repo(state_file, history_file, needed=False)
+    if repo is None:
         return []
     shown = repo.git.run("show", f"HEAD:{repo.history.as_posix()}", check=False)
     sent = {_id_of(line) for line in shown.stdout.splitlines()} if shown.returncode == 0 else set()
