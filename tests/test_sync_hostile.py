@@ -691,3 +691,21 @@ def test_the_remote_check_of_setup_reads_no_config_of_a_repository_around(
     assert "does not answer" in refused.stderr and not marker.exists()
     named = machine("sync", "setup", "origin", code=1)  # a name of the repository around
     assert "the remote origin does not answer" in named.stderr
+
+
+def test_a_pipe_where_the_history_is_never_waited_on(tmp_path: Path) -> None:
+    remote, (laptop, *_) = make_world(tmp_path)
+    laptop("done", "python")
+    laptop("sync", "setup", str(remote))
+    laptop.history.unlink()
+    os.mkfifo(laptop.history)
+    done = subprocess.run(
+        [installed_script(), "sync"],
+        capture_output=True,
+        text=True,
+        env=laptop.env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,  # a wait on the pipe would end here, failed
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "named pipe" in done.stderr

@@ -618,11 +618,12 @@ def unsent_repairs(state_file: Path, history_file: Path) -> list[Record]:
     would send the repaired file to every machine should show them first. Records on the
     history's lines that HEAD does not have (all of them before a first commit)."""
     from roadmap_cli.core.records import Record
+    from roadmap_cli.storage import files
     from roadmap_cli.storage.store import this_machine
 
-    try:
-        text = history_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # (a pipe or a folder in its place is the sync's to refuse, never to wait on)
+        text = files.read_regular(history_file).decode("utf-8", errors="replace")
+    except (OSError, files.NotRegularFile):
         return []
     if '"dropped"' not in text:
         return []  # no repair ever dropped a value here: no git to run
