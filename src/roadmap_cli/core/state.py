@@ -71,8 +71,8 @@ class Spent(NamedTuple):
 # The small records that a state or an entry keeps lists of ("rows"): each field is an id, a
 # time, one of a few words or a whole number from 1 to MAX_ROW_NUMBER. The rows of an entry
 # (reviews, time spent) are a multiset: each has an `id` of its own, written when it is
-# recorded, and a merge keeps every id once (core.merge). Goals are the learner's settings,
-# one a track, and have none.
+# recorded, and a merge keeps every id once (core.merge). The rows at the top (goals, and when
+# each top-level value changed) have none: each list is one value.
 ROW_CLASSES: tuple[type, ...] = (Review, Spent, Goal, Changed)
 MAX_ROW_NUMBER = 100_000
 ROW_ID = "id"
@@ -85,23 +85,22 @@ def new_row_id() -> str:
     return os.urandom(5).hex()
 
 
-def row_text(values: dict[str, Any]) -> str:
-    """A row's values other than its id as one text, in field order, a time as its POSIX
-    timestamp (the same moment in any time zone): rows alike have one."""
-    return "|".join(
+def derived_row_id(values: dict[str, Any], alike: dict[str, int]) -> str:
+    """The id of a row written without one (before schema 4, or by hand): 10 hex digits of
+    the SHA-256 of its other values (a time as its POSIX timestamp, the same moment in any
+    time zone) and of the number of rows alike that came before it in its list, which
+    `alike` counts (one dict a list). Every machine derives the same ids from the same list,
+    so a row that two machines both had counts once, and two rows alike in one list stay
+    two."""
+    import hashlib
+
+    text = "|".join(
         repr(v.timestamp()) if isinstance(v, datetime) else str(v)
         for k, v in values.items()
         if k != ROW_ID
     )
-
-
-def derived_row_id(text: str, n: int) -> str:
-    """The id of a row written without one (before schema 4, or by hand): 10 hex digits of
-    the SHA-256 of its values (`row_text`) and `n`, the number of rows alike that come before
-    it in its list. Every machine derives the same ids from the same list, so a row that two
-    machines both had counts once, and two rows alike in one list stay two."""
-    import hashlib
-
+    n = alike.get(text, 0)
+    alike[text] = n + 1
     return hashlib.sha256(f"{text}#{n}".encode()).hexdigest()[:10]
 
 
@@ -210,10 +209,8 @@ PROJECT_FIELDS = tuple(f.name for f in fields(Project))
 STATE_FIELDS = tuple(f.name for f in fields(State))
 COLLECTIONS: dict[str, tuple[str, ...]] = {"topics": TOPIC_FIELDS, "projects": PROJECT_FIELDS}
 HEAD_FIELDS = tuple(name for name in STATE_FIELDS if name not in COLLECTIONS)  # the top keys
-# The top keys that are the learner's (history records them, undo and exports carry them);
-# the others say what the file is.
 # The top keys that say what the file is, or when a learner's value changed, rather than
-# hold one.
+# hold one; the others are the learner's (history records them, undo and exports carry them).
 ABOUT_FIELDS = ("schema_version", "catalog", "scheduler", "changed")
 LEARNER_FIELDS = tuple(name for name in HEAD_FIELDS if name not in ABOUT_FIELDS)
 # The top keys an export carries: the learner's values, and when each was set.
@@ -440,9 +437,7 @@ class _Checker:
             }
             if len(self.problems) == before:
                 if given is not fields_:
-                    text = row_text(values)
-                    values[ROW_ID] = derived_row_id(text, alike.get(text, 0))
-                    alike[text] = alike.get(text, 0) + 1
+                    values[ROW_ID] = derived_row_id(values, alike)
                 found.append(row(**values))
         return found
 

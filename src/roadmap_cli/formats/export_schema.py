@@ -456,7 +456,7 @@ def _rows(row: Any, models: list[Any]) -> list[Any]:
     before row ids) gets the one `core.state.derived_row_id` gives it, as a file's has."""
     from operator import attrgetter
 
-    from roadmap_cli.core.state import derived_row_id, row_text
+    from roadmap_cli.core.state import derived_row_id
 
     names = row._fields
     cells = attrgetter(*names)
@@ -466,9 +466,7 @@ def _rows(row: Any, models: list[Any]) -> list[Any]:
     for model in models:  # (times keep pydantic's time zones: the same moments and offsets)
         values = list(cells(model))
         if at_id is not None and values[at_id] is None:
-            text = row_text(dict(zip(names, values, strict=True)))
-            values[at_id] = derived_row_id(text, alike.get(text, 0))
-            alike[text] = alike.get(text, 0) + 1
+            values[at_id] = derived_row_id(dict(zip(names, values, strict=True)), alike)
         found.append(row._make(values))
     return found
 
