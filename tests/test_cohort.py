@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -145,15 +143,3 @@ def test_nothing_to_report_is_a_failure_that_says_why(run: Runner, tmp_path: Pat
     missing = run("cohort", str(tmp_path / "none.json"), "-f", "json")
     assert missing.exit_code == 1
     assert f"among 1 file(s): {tmp_path / 'none.json'}: cannot read" in missing.stderr
-
-
-def test_the_cohort_benchmark_runs() -> None:
-    """The benchmark itself works (its timings are read by people, not asserted)."""
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "cohort.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "cohort of 50 exports" in proc.stdout and "cohort / floor:" in proc.stdout

@@ -11,7 +11,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -890,23 +889,6 @@ def test_a_tampered_progress_cache_entry_is_a_miss(run: Runner, state_file: Path
         )
         assert json.loads(run("show", "rag", "--json").stdout)["review"]["reviews"] == 1
         assert [g["goal"]["by"] for g in json.loads(run("goal", "--json").stdout)["goals"]] == [by]
-
-
-def test_the_guards_benchmark_runs_and_reports_each_command() -> None:
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "guards.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("| `roadmap")]
-    assert [row.split("`")[1].split(" DIR")[0] for row in rows] == ["roadmap status"] + [
-        "roadmap cohort"
-    ] * 3
-    for row in rows:
-        assert re.search(r"\| [\d.]+ s \| [\d.]+ s \| [\d.]+x \| [\d.]+x \| ≤ 1.05x \|", row), row
 
 
 # --- a second round: what an attacker tried once the first round held

@@ -28,10 +28,8 @@ HEAVY = [
     "tomlkit",  # rewriting a whole progress file laid out unusually
     "tomllib",  # parsing TOML the cache does not have
     "filelock",  # locking on Windows
-    "platformdirs",  # user folders off Linux
     "json",  # --json, history, exports
     "hashlib",  # loads OpenSSL
-    "tempfile",
     "typer.rich_utils",  # Typer's Rich help and errors
     "rich.markdown",
     "rich.traceback",
@@ -45,8 +43,8 @@ HEAVY = [
 ]
 
 
-# Off Linux the user folders come from platformdirs, and on Windows the lock from filelock.
-ELSEWHERE = {"platformdirs", "filelock"} if sys.platform != "linux" else set()
+# On Windows the lock comes from filelock.
+ELSEWHERE = {"filelock"} if sys.platform != "linux" else set()
 
 
 def loaded(args: list[str], env: dict[str, str] | None = None) -> set[str]:

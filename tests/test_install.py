@@ -99,23 +99,20 @@ def test_unanswered_confirmation_changes_nothing(state_file: Path) -> None:
 
 @pytest.mark.slow
 def test_wheel_in_a_fresh_venv_finds_its_catalog_from_anywhere(tmp_path: Path) -> None:
+    # The fresh environment's own pip (ensurepip's) builds and installs the wheel: the one
+    # running the suite may have none (a virtual environment made by uv).
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    pip = [str(bin_dir / "python"), "-m", "pip", "--quiet", "--disable-pip-version-check"]
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
-        check=True,
-        timeout=600,
+        [*pip, "wheel", "--no-deps", "-w", str(dist), str(ROOT)], check=True, timeout=600
     )
     (wheel,) = dist.glob("ai_roadmap-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "roadmap_cli/catalogs/ai-engineer-2026.toml" in names
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-        check=True,
-        timeout=600,
-    )
+    subprocess.run([*pip, "install", str(wheel)], check=True, timeout=600)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Result, benchmark_output, installed_script
+from conftest import Result, installed_script
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 GIT = shutil.which("git") or "git"
@@ -549,13 +548,6 @@ def test_sync_json_says_what_it_did_in_documented_keys(
     documented = (Path(__file__).parents[1] / "docs" / "json-output.md").read_text()
     for key in doc:
         assert f'"{key}"' in documented, key
-
-
-def test_the_sync_benchmark_runs_and_reports_its_ratio() -> None:
-    out = benchmark_output("sync.py")
-    assert re.search(r"^\| `roadmap sync` \|( [\d.]+ s \|){3}$", out, re.M), out
-    assert re.search(r"^\| `git pull && git push` \(floor\) \|", out, re.M)
-    assert re.search(r"^Ratio .*: [\d.]+x$", out, re.M)
 
 
 # --- what a remote or a folder may hold ---------------------------------------------------

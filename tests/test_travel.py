@@ -432,18 +432,6 @@ def test_a_hand_broken_file_is_repaired_with_nothing_lost_undone_then_synced(
     }
 
 
-def test_the_large_export_benchmark_runs_and_reports_its_targets() -> None:
-    import re
-
-    from conftest import benchmark_output
-
-    out = benchmark_output("large_export.py")
-    assert re.search(r"^Export: 3,000 reviews, [\d.]+ MB$", out, re.M), out
-    assert re.search(r"^\| `roadmap import FILE --merge`, no progress yet \|", out, re.M)
-    assert re.search(r"^Import: [\d.]+ s \(target under 3 s\)$", out, re.M)
-    assert re.search(r"^Cohort: [\d.]+ s a file \(target under 1 s\)$", out, re.M)
-
-
 def test_a_repair_is_asked_about_even_when_its_record_holds_rows(tmp_path: Path) -> None:
     """A record's line holds the ids of rows too: the repair is told by its own id."""
     remote, (laptop, *_) = make_world(tmp_path)

@@ -6,7 +6,6 @@ Precedence, highest first: a command-line flag, an environment variable, the def
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 APP_NAME = "roadmap"
@@ -17,26 +16,8 @@ BUNDLED_CATALOG_ID = "ai-engineer-2026"
 MACHINE_FILE = "machine-id"
 
 
-def _xdg(variable: str, default: str) -> Path | None:
-    """`$variable/roadmap`, or `$HOME/<default>/roadmap`, on Linux, where platformdirs gives
-    just that, found without importing it (a tenth of a command's start-up); None elsewhere or
-    when HOME or the variable is unusual, for platformdirs to work out."""
-    if sys.platform != "linux":
-        return None
-    base = os.environ.get(variable, "")
-    if not os.path.isabs(base):
-        home = os.environ.get("HOME", "")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, default)
-    return Path(base, APP_NAME)
-
-
 def data_dir() -> Path:
     """The user data dir, e.g. ~/.local/share/roadmap on Linux."""
-    from_xdg = _xdg("XDG_DATA_HOME", ".local/share")
-    if from_xdg is not None:
-        return from_xdg
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
@@ -45,9 +26,6 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     """The user config dir, e.g. ~/.config/roadmap on Linux; catalogs of your own go in
     its `catalogs` folder."""
-    from_xdg = _xdg("XDG_CONFIG_HOME", ".config")
-    if from_xdg is not None:
-        return from_xdg
     from platformdirs import user_config_path
 
     return user_config_path(APP_NAME, appauthor=False)
@@ -55,9 +33,6 @@ def config_dir() -> Path:
 
 def cache_dir() -> Path:
     """The user cache dir, e.g. ~/.cache/roadmap on Linux: checked catalogs, safe to delete."""
-    from_xdg = _xdg("XDG_CACHE_HOME", ".cache")
-    if from_xdg is not None:
-        return from_xdg
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False)
