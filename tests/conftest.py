@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,18 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         "the test left its own home folder; patch with monkeypatch.context() instead of"
         " calling monkeypatch.undo()"
     )
+
+
+# The day tests that take `fixed_clock` run on, whatever the machine's clock says.
+FIXED_DAY = date(2026, 6, 15)
+
+
+@pytest.fixture
+def fixed_clock(time_machine: Any) -> None:
+    """The clock of the program run in-process (date.today, datetime.now, time.time) starts at
+    noon on FIXED_DAY and runs on: a test's "today" and the program's are the same day, even
+    across midnight. (A subprocess keeps the machine's clock.)"""
+    time_machine.move_to(datetime.combine(FIXED_DAY, time(12), UTC), tick=True)
 
 
 @pytest.fixture
@@ -194,3 +207,30 @@ def benchmark_output(name: str) -> str:
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+@contextlib.contextmanager
+def backdated(*paths: Path, seconds: int = 60) -> Iterator[None]:
+    """Move every moment written into these files within the block `seconds` into the past (in
+    the lines the block added or changed), as if what it did had been done that much earlier:
+    how a test orders changes made within one second (the files keep moments to the second)
+    without waiting for the clock."""
+    import re
+    from datetime import timedelta
+
+    moment = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+
+    def earlier(found: re.Match[str]) -> str:
+        text = found.group()
+        when = datetime.fromisoformat(text.replace("Z", "+00:00")) - timedelta(seconds=seconds)
+        shifted = when.isoformat()
+        return shifted.replace("+00:00", "Z") if text.endswith("Z") else shifted
+
+    def lines(path: Path) -> list[str]:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+
+    before = {path: set(lines(path)) for path in paths}
+    yield
+    for path in paths:
+        new = [line if line in before[path] else moment.sub(earlier, line) for line in lines(path)]
+        path.write_text("".join(new), encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import Runner
 
-pytestmark = pytest.mark.usefixtures("mini")
+pytestmark = pytest.mark.usefixtures("mini", "fixed_clock")
 
 
 def saved(state_file: Path) -> dict:

@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 
-from conftest import Runner
+from conftest import FIXED_DAY, Runner
 from roadmap_cli.core.activity import learning_days
 from roadmap_cli.core.errors import UsageError
 from roadmap_cli.core.records import FieldChange, Record, new_record
 from roadmap_cli.core.transitions import parse_day
 
-pytestmark = pytest.mark.usefixtures("mini")
-TODAY = date.today()
+pytestmark = pytest.mark.usefixtures("mini", "fixed_clock")
+TODAY = FIXED_DAY
 
 
 def saved(state_file: Path) -> dict[str, Any]:

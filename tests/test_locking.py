@@ -50,14 +50,26 @@ def test_a_lock_held_by_another_process_waits_then_times_out(tmp_path: Path, mod
         pass
 
 
-def test_a_waiter_locks_the_new_file_when_the_lock_file_is_replaced(tmp_path: Path) -> None:
+def test_a_waiter_locks_the_new_file_when_the_lock_file_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roadmap_cli.storage import locking
+
     path = tmp_path / "progress.toml.lock"
     first = FileLock(path, timeout=1)
     first.acquire()
+    waiting = threading.Event()  # set once the waiter has the old file open and tries it
+    tried = locking._flock
+
+    def flock(fd: int, deadline: float) -> bool:
+        waiting.set()
+        return tried(fd, deadline)
+
+    monkeypatch.setattr(locking, "_flock", flock)
     second = FileLock(path, timeout=5)
     waiter = threading.Thread(target=second.acquire)
     waiter.start()
-    time.sleep(0.2)  # the waiter now waits on the old file
+    assert waiting.wait(timeout=10)
     path.unlink()
     first.release()
     waiter.join()

@@ -459,8 +459,10 @@ def test_an_imports_own_record_never_counts_as_the_learners_deletion(
     on(a, "import", str(tmp_path / "b0.json"), "--merge")
     on(a, "reset", "python", "--yes")
     on(a, "export", "-f", "json", "-o", str(tmp_path / "a1.json"))
-    later = datetime.now(UTC) + timedelta(seconds=2)  # A's done comes after everything so far
     on(b, "import", str(tmp_path / "a1.json"), "--merge")
+    log = b.with_name("p.history.jsonl").read_text().splitlines()
+    made = [json.loads(line)["time"] for line in log]
+    later = datetime.fromisoformat(max(made)) + timedelta(minutes=1)  # after everything so far
     monkeypatch.setenv("ROADMAP_STATE", str(a))
     from roadmap_cli.core import state as state_module
 

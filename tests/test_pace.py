@@ -18,6 +18,8 @@ from roadmap_cli.core.state import Goal, State
 from roadmap_cli.render.graph import map_rows
 from roadmap_cli.storage import catalog_file, paths
 
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 TODAY = date(2026, 12, 1)  # a Tuesday: the fixed clock of these tests
 
 

@@ -19,6 +19,8 @@ from conftest import FIXTURES, Runner
 from roadmap_cli.core import review, transitions
 from roadmap_cli.core.state import RATINGS, SCHEMA_VERSION, Review, State, TopicProgress
 
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 DAY0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)  # a fixed clock: the day the topic is done
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sync import GIT, Machine, assert_no_markers, joined, make_world
 
+from conftest import backdated
 from roadmap_cli.core import records, review
 from roadmap_cli.core.merge import Side, merge, merge3, merge_in
 from roadmap_cli.core.state import Goal, Project, Review, Spent, State, TopicProgress, row_order
@@ -291,10 +291,10 @@ def test_top_level_values_set_on_both_machines_go_to_the_later_change_by_any_pat
     remote, (laptop, work, _) = make_world(tmp_path)
     joined(remote, [laptop, work])
     first, second = (work, laptop) if later == "laptop" else (laptop, work)
-    first("focus", "aiops")
-    first("review", "--retention", "0.8")
-    first("goal", "aiops", "--by", "2027-06-30")
-    time.sleep(1.1)  # times are kept to the second
+    with backdated(first.state, first.history):  # the second machine's come a minute later
+        first("focus", "aiops")
+        first("review", "--retention", "0.8")
+        first("goal", "aiops", "--by", "2027-06-30")
     second("focus", "generative-ai")
     second("review", "--retention", "0.95")
     second("goal", "generative-ai", "--by", "2027-09-30")
