@@ -536,9 +536,11 @@ def test_sync_json_says_what_it_did_in_documented_keys(
     assert doc == {
         "version": 1,
         "committed": ["note rag"],
+        "subject": "note rag",
         "remote": "origin",
         "branch": doc["branch"],
         "received": ["done rag"],
+        "merged": True,
         "pushed": True,
         "retries": 0,
         "healed": False,

@@ -203,6 +203,16 @@ class Session:
         if entry is not None and known.changed:
             cache.write(entry, "scheduler", known.to_data())
 
+    def emit(self, document: dict[str, Any], as_json: bool, view: str) -> None:
+        """Print a command's document: as JSON with `--json`, else drawn by the function
+        `render.terminal.<view>` (imported only then: JSON output loads no Rich)."""
+        if as_json:
+            self.print_json(document)
+            return
+        from roadmap_cli.render import terminal
+
+        self.print(getattr(terminal, view)(document))
+
     def print_json(self, document: dict[str, Any]) -> None:
         """Print a document as `--json` gives it (its terminal view is drawn from the same
         document by a function of `render.terminal`, so the two cannot disagree)."""

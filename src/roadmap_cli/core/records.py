@@ -260,3 +260,15 @@ def undoable(history: History, machine: Machine | None = None) -> Record | None:
         elif record.id not in undone:
             return record
     return None
+
+
+def summary(commands: list[str], width: int = 72) -> str:
+    """A commit subject: the commands, as many as fit, and how many more."""
+    subject = ""
+    for n, command in enumerate(commands):
+        more = f", and {len(commands) - n} more"
+        candidate = f"{subject}, {command}" if subject else command
+        if len(candidate) + (len(more) if n < len(commands) - 1 else 0) > width and subject:
+            return subject + more
+        subject = candidate
+    return subject[: width - 1] + "…" if len(subject) > width else subject

@@ -701,3 +701,19 @@ def plan_doc(
             for week in laid
         ],
     }
+
+
+def synced(done: Any) -> dict[str, Any]:
+    """`roadmap sync --json`: what a sync (`storage.git_sync.Synced`) did."""
+    return {
+        "version": 1,
+        "committed": done.committed,
+        "subject": done.subject,
+        "remote": done.remote,
+        "branch": done.branch,
+        "received": done.received,
+        "merged": done.merged,
+        "pushed": done.pushed,
+        "retries": done.retries,
+        "healed": done.healed,
+    }

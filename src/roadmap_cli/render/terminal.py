@@ -717,6 +717,39 @@ DOCTOR_STYLE = {"ok": "green", "note": "cyan", "warning": "yellow", "error": "re
 
 
 @_clean_doc
+def render_sync(doc: dict[str, Any]) -> RenderableType:
+    from roadmap_cli.core.records import summary
+
+    lines = []
+    if doc["healed"]:
+        lines.append("Cleaned up after a sync that was stopped half-way; this one went on")
+    if doc["subject"]:
+        lines.append(f"Committed: {doc['subject']}")
+    where = doc["branch"] or doc["remote"]
+    if doc["remote"] is None:
+        lines.append(
+            ("Nothing new to commit. " if not doc["subject"] else "")
+            + "No remote to sync with; add one with 'roadmap sync setup URL'"
+        )
+        return "\n".join(lines)
+    if doc["received"]:
+        count = len(doc["received"])
+        lines.append(
+            f"Received {count} change{'' if count == 1 else 's'} from {where}:"
+            f" {summary(doc['received'])}"
+        )
+    elif doc["merged"]:
+        lines.append(f"Merged {where} (no recorded changes: edits by hand, or settings)")
+    if doc["pushed"]:
+        retries = doc["retries"]
+        tried = f" (after {retries} refused push{'es' if retries > 1 else ''})"
+        lines.append(f"Sent to {where}" + (tried if retries else ""))
+    if not doc["merged"] and not doc["pushed"]:
+        lines.append(f"Up to date with {where}")
+    return "\n".join(lines)
+
+
+@_clean_doc
 def render_doctor(doc: dict[str, Any]) -> RenderableType:
     table = _grid(show_header=False)
     table.add_column("Level", no_wrap=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roadmap_cli.core.errors import SyncError, UsageError
+from roadmap_cli.core.records import summary
 from roadmap_cli.storage.paths import MACHINE_FILE
 
 if TYPE_CHECKING:
@@ -974,18 +975,6 @@ def _id_of(line: str) -> str | None:
         return found if isinstance(found, str) else None
     end = line.find('"', start + 7)
     return line[start + 7 : end] if end > 0 else None
-
-
-def summary(commands: list[str], width: int = 72) -> str:
-    """A commit subject: the commands, as many as fit, and how many more."""
-    subject = ""
-    for n, command in enumerate(commands):
-        more = f", and {len(commands) - n} more"
-        candidate = f"{subject}, {command}" if subject else command
-        if len(candidate) + (len(more) if n < len(commands) - 1 else 0) > width and subject:
-            return subject + more
-        subject = candidate
-    return subject[: width - 1] + "…" if len(subject) > width else subject
 
 
 def _remote(repo: Repo) -> str | None:

@@ -130,9 +130,4 @@ def list_(ctx: typer.Context, json_out: JsonOption = False) -> None:
         twins = [r["name"] for r in rows if r is not row and r["id"] and r["id"] == row["id"]]
         row["shares_id_with"] = twins  # same id: one progress file for both
     doc = {"version": 1, "folder": str(folder), "catalogs": rows}
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_catalogs(doc))
+    session.emit(doc, json_out, "render_catalogs")

@@ -57,22 +57,12 @@ def log(
         # The terminal view shows as many of the weeks as fit its width.
         count = weeks or (DEFAULT_WEEKS if json_out else MAX_WEEKS)
         calendar_doc = documents.calendar(records, now().date(), count)
-        if json_out:
-            session.print_json(calendar_doc)
-        else:
-            from roadmap_cli.render import terminal
-
-            session.print(terminal.render_calendar(calendar_doc))
+        session.emit(calendar_doc, json_out, "render_calendar")
         return
     from roadmap_cli.storage.store import this_machine
 
     doc = documents.log(list(reversed(records))[:limit], len(records), this_machine())
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_log(doc))
+    session.emit(doc, json_out, "render_log")
 
 
 @app.command(rich_help_panel="Progress")
@@ -163,11 +153,6 @@ def doctor(
         return
     findings = checks.diagnose(store, session.catalog(checked=True))
     doc = checks.to_json(findings)
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_doctor(doc))
+    session.emit(doc, json_out, "render_doctor")
     if not doc["healthy"]:
         raise typer.Exit(1)

@@ -545,12 +545,7 @@ def show(ctx: typer.Context, project: ProjectArgument, json_out: JsonOption = Fa
     project_id = _resolve(session, project, "show")
     state = session.load_state()
     doc = documents.project_doc(session.catalog(), project_id, state.projects[project_id])
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_project(doc))
+    session.emit(doc, json_out, "render_project")
 
 
 @project_app.command("list")
@@ -580,12 +575,7 @@ def list_(
     doc = documents.project_list(
         session.catalog(), session.load_state(), track_id, status.value if status else None
     )
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_projects(doc))
+    session.emit(doc, json_out, "render_projects")
 
 
 @project_app.command("ideas")
@@ -598,12 +588,7 @@ def ideas(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = 
 
     session = session_of(ctx)
     doc = documents.ideas(session.catalog(), session.load_state(), session.track_id(track))
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_ideas(doc))
+    session.emit(doc, json_out, "render_ideas")
 
 
 @app.command(rich_help_panel="Projects")
@@ -619,9 +604,4 @@ def portfolio(ctx: typer.Context, track: TrackOption = None, json_out: JsonOptio
 
     session = session_of(ctx)
     doc = documents.portfolio(session.catalog(), session.load_state(), session.track_id(track))
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_portfolio(doc))
+    session.emit(doc, json_out, "render_portfolio")

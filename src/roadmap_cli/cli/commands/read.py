@@ -52,12 +52,7 @@ def status(
     cat = session.catalog()
     track_id = session.track_id(track)
     doc = documents.status(cat, session.load_state(), track_id, limit)
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_status(doc))
+    session.emit(doc, json_out, "render_status")
 
 
 @app.command(rich_help_panel="Topics")
@@ -91,12 +86,7 @@ def tracks(
         doc = documents.track(session.catalog(), session.load_state(), track_id)
     else:
         doc = documents.tracks(session.catalog(), session.load_state())
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.render import terminal
-
-    session.print(terminal.render_track(doc) if track else terminal.render_tracks(doc))
+    session.emit(doc, json_out, "render_track" if track else "render_tracks")
 
 
 @app.command(rich_help_panel="Topics")
@@ -133,12 +123,7 @@ def topics(
     if status is not None:
         rows = [t for t in rows if state.status_of(t.id) == status.value]
     doc = documents.topics(cat, state, rows)
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_topics(doc))
+    session.emit(doc, json_out, "render_topics")
 
 
 @app.command(rich_help_panel="Topics")
@@ -158,12 +143,7 @@ def show(
     (topic_id,) = session.topic_ids([topic], "show")
     with session.scheduler_known():  # a done topic's recall
         doc = documents.show(cat, session.load_state(), cat.topic_by_id[topic_id])
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_show(doc))
+    session.emit(doc, json_out, "render_show")
 
 
 @app.command("next", rich_help_panel="Topics")
@@ -189,12 +169,7 @@ def next_(
     cat = session.catalog()
     track_id = session.track_id(track)
     doc = documents.next_topics(cat, session.load_state(), track_id, limit)
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_next(doc))
+    session.emit(doc, json_out, "render_next")
 
 
 class PlanFormat(StrEnum):
@@ -268,12 +243,7 @@ def map_(ctx: typer.Context, track: TrackOption = None, json_out: JsonOption = F
 
     session = session_of(ctx)
     doc = documents.roadmap_map(session.catalog(), session.load_state(), session.track_id(track))
-    if json_out:
-        session.print_json(doc)
-    else:
-        from roadmap_cli.render import terminal
-
-        session.print(terminal.render_map(doc))
+    session.emit(doc, json_out, "render_map")
 
 
 def _learner(name: str | None) -> str:

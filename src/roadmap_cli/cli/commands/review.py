@@ -200,12 +200,7 @@ def _list(session: Session, json_out: bool) -> None:
     from roadmap_cli.render import documents
 
     doc = documents.review_list(session.catalog(), session.load_state(), date.today(), now())
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.render import terminal
-
-    session.print(terminal.render_review_list(doc))
+    session.emit(doc, json_out, "render_review_list")
 
 
 def _set_retention(session: Session, retention: float) -> None:

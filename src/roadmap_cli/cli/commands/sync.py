@@ -57,45 +57,9 @@ def sync(ctx: typer.Context, yes: YesOption = False, json_out: JsonOption = Fals
             raise type(exc)(
                 f"the sync is done, but what it brought cannot be used: {exc}"
             ) from None
-    where = done.branch or done.remote
-    doc = {
-        "version": 1,
-        "committed": done.committed,
-        "remote": done.remote,
-        "branch": done.branch,
-        "received": done.received,
-        "pushed": done.pushed,
-        "retries": done.retries,
-        "healed": done.healed,
-    }
-    if json_out:
-        session.print_json(doc)
-        return
-    lines = []
-    if done.healed:
-        lines.append("Cleaned up after a sync that was stopped half-way; this one went on")
-    if done.subject:
-        lines.append(f"Committed: {done.subject}")
-    if done.remote is None:
-        lines.append(
-            ("Nothing new to commit. " if not done.subject else "")
-            + "No remote to sync with; add one with 'roadmap sync setup URL'"
-        )
-    else:
-        if done.received:
-            count = len(done.received)
-            lines.append(
-                f"Received {count} change{'' if count == 1 else 's'} from {where}:"
-                f" {git_sync.summary(done.received)}"
-            )
-        elif done.merged:
-            lines.append(f"Merged {where} (no recorded changes: edits by hand, or settings)")
-        if done.pushed:
-            tried = f" (after {done.retries} refused push{'es' if done.retries > 1 else ''})"
-            lines.append(f"Sent to {where}" + (tried if done.retries else ""))
-        if not done.merged and not done.pushed:
-            lines.append(f"Up to date with {where}")
-    session.print("\n".join(lines))
+    from roadmap_cli.render import documents
+
+    session.emit(documents.synced(done), json_out, "render_sync")
 
 
 def _approve_repairs(repairs: list[Record]) -> None:

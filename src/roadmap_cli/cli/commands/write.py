@@ -379,9 +379,4 @@ def goal(
             session.print(f"{track_id}: {said}")
             return
     doc = documents.goals(cat, session.load_state(), track_id, date.today())
-    if json_out:
-        session.print_json(doc)
-        return
-    from roadmap_cli.render import terminal
-
-    session.print(terminal.render_goals(doc))
+    session.emit(doc, json_out, "render_goals")
