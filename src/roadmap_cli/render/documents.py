@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.core.catalog import Catalog, Topic, Track
+from roadmap_cli.core.choose import Choice
 from roadmap_cli.core.pace import Pace, check_goal, forecast, pace
 from roadmap_cli.core.progress import (
     Suggestion,
@@ -716,4 +717,24 @@ def synced(done: Any) -> dict[str, Any]:
         "pushed": done.pushed,
         "retries": done.retries,
         "healed": done.healed,
+    }
+
+
+def focus(catalog: Catalog, current: str | None) -> dict[str, Any]:
+    """`roadmap focus --json`: the focus track after the command, and its title."""
+    title = catalog.track_by_id[current].title if current else None
+    return {"version": 1, "focus": current, "title": title}
+
+
+def choice(found: Choice, focus_set: bool) -> dict[str, Any]:
+    """`roadmap choose --json`: the recommended track, and whether it
+    became the focus."""
+    return {
+        "version": 1,
+        "goal": found.goal,
+        "background": found.background,
+        "recommended": found.recommended,
+        "then": found.then,
+        "why": found.why,
+        "focus_set": focus_set,
     }

@@ -152,17 +152,9 @@ def choose(
 
         session.update(set_focus, f"focus {choice.recommended}")
     if json_out:
-        session.print_json(
-            {
-                "version": 1,
-                "goal": choice.goal,
-                "background": choice.background,
-                "recommended": choice.recommended,
-                "then": choice.then,
-                "why": choice.why,
-                "focus_set": yes,
-            }
-        )
+        from roadmap_cli.render import documents
+
+        session.print_json(documents.choice(choice, yes))
     elif yes:
         session.print(f"Focus track: {title} ({choice.recommended})")
     else:

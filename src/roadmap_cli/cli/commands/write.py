@@ -313,8 +313,9 @@ def focus(
 
         session.update(set_focus, f"focus {current}" if current else "focus --clear")
     if json_out:
-        title = cat.track_by_id[current].title if current else None
-        session.print_json({"version": 1, "focus": current, "title": title})
+        from roadmap_cli.render import documents
+
+        session.print_json(documents.focus(cat, current))
     elif current:
         session.print(f"Focus track: {cat.track_by_id[current].title} ({current})")
     elif clear:
