@@ -345,3 +345,12 @@ def test_project_changes_are_recorded_and_undone(run: Runner, state_file: Path) 
     ]
     run("undo")
     assert projects(state_file)[bot]["status"] == "planned"
+
+
+def test_project_edit_has_an_option_for_every_portfolio_field(run: Runner) -> None:
+    """The options come from the one table of portfolio fields, each with its heading."""
+    from roadmap_cli.core.state import PORTFOLIO_FIELDS
+
+    shown = " ".join(run("project", "edit", "--help").stdout.split())
+    for name, heading in PORTFOLIO_FIELDS.items():
+        assert f"--{name} TEXT {heading}." in shown

@@ -23,7 +23,15 @@ ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ProjectStatus = Literal["planned", "in-progress", "done"]
 PROJECT_STATUSES: tuple[str, ...] = typing.get_args(ProjectStatus)
 # What a strong portfolio shows about a project; all five are needed to mark it done.
-PORTFOLIO_FIELDS = ("problem", "architecture", "evaluation", "deployment", "tradeoffs")
+# A project's portfolio fields, in the order they are written and shown, each with the
+# heading of its section in an export (and the help of its option, `--<field>`).
+PORTFOLIO_FIELDS = {
+    "problem": "Problem solved",
+    "architecture": "Why this architecture",
+    "evaluation": "How it was evaluated",
+    "deployment": "How it is deployed and operated",
+    "tradeoffs": "Tradeoffs handled",
+}
 Rating = Literal["again", "hard", "good", "easy"]
 RATINGS: tuple[str, ...] = typing.get_args(Rating)  # FSRS's 1 to 4, in order
 # The share of reviews that should find a topic still remembered, as FSRS schedules them.

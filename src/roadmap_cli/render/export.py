@@ -23,14 +23,6 @@ from roadmap_cli.core.state import (
 )
 from roadmap_cli.render import documents, graph
 
-PORTFOLIO_LABELS = {
-    "problem": "Problem solved",
-    "architecture": "Why this architecture",
-    "evaluation": "How it was evaluated",
-    "deployment": "How it is deployed and operated",
-    "tradeoffs": "Tradeoffs handled",
-}
-
 # Characters that could start markup inside a line of GitHub-flavoured markdown (`$` opens
 # GitHub's math). `&`, `<` and `>` become entities, so no text can open an HTML tag or smuggle
 # one in as an entity.
@@ -185,7 +177,7 @@ def _projects_markdown(catalog: Catalog, state: State, track_ids: list[str]) -> 
         for name in PORTFOLIO_FIELDS:
             paragraphs = _paragraphs(getattr(project, name))
             if paragraphs:
-                lines += ["", f"**{PORTFOLIO_LABELS[name]}.** {paragraphs[0]}"]
+                lines += ["", f"**{PORTFOLIO_FIELDS[name]}.** {paragraphs[0]}"]
                 for paragraph in paragraphs[1:]:
                     lines += ["", paragraph]
     return lines

@@ -64,6 +64,18 @@ TopicOption = Annotated[list[str] | None, _topics_option("--topic", "applies")]
 TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
 
 
+def _portfolio_option(name: str) -> Any:
+    """`--<name>` for a portfolio field, its help the field's heading (core.state)."""
+    from roadmap_cli.core.state import PORTFOLIO_FIELDS
+
+    return typer.Option(
+        f"--{name}",
+        metavar="TEXT",
+        help=f"{PORTFOLIO_FIELDS[name]}. {TEXT_HELP}",
+        show_default=False,
+    )
+
+
 TEXT_LIMIT = 1_000_000  # characters read for one text from a file or stdin
 
 
@@ -365,51 +377,11 @@ def edit(
             "--title", metavar="TITLE", help="A new title (the id stays).", show_default=False
         ),
     ] = None,
-    problem: Annotated[
-        str | None,
-        typer.Option(
-            "--problem",
-            metavar="TEXT",
-            help=f"What problem it solves. {TEXT_HELP}",
-            show_default=False,
-        ),
-    ] = None,
-    architecture: Annotated[
-        str | None,
-        typer.Option(
-            "--architecture",
-            metavar="TEXT",
-            help=f"Why this architecture. {TEXT_HELP}",
-            show_default=False,
-        ),
-    ] = None,
-    evaluation: Annotated[
-        str | None,
-        typer.Option(
-            "--evaluation",
-            metavar="TEXT",
-            help=f"How it was evaluated. {TEXT_HELP}",
-            show_default=False,
-        ),
-    ] = None,
-    deployment: Annotated[
-        str | None,
-        typer.Option(
-            "--deployment",
-            metavar="TEXT",
-            help=f"How it is deployed or operated. {TEXT_HELP}",
-            show_default=False,
-        ),
-    ] = None,
-    tradeoffs: Annotated[
-        str | None,
-        typer.Option(
-            "--tradeoffs",
-            metavar="TEXT",
-            help=f"Which tradeoffs it handles. {TEXT_HELP}",
-            show_default=False,
-        ),
-    ] = None,
+    problem: Annotated[str | None, _portfolio_option("problem")] = None,
+    architecture: Annotated[str | None, _portfolio_option("architecture")] = None,
+    evaluation: Annotated[str | None, _portfolio_option("evaluation")] = None,
+    deployment: Annotated[str | None, _portfolio_option("deployment")] = None,
+    tradeoffs: Annotated[str | None, _portfolio_option("tradeoffs")] = None,
     repo: Annotated[
         str | None,
         typer.Option(
@@ -445,26 +417,41 @@ def edit(
     """
     from roadmap_cli.core.projects import check_url
     from roadmap_cli.core.sanitize import note_text
+    from roadmap_cli.core.state import PORTFOLIO_FIELDS
 
     session = session_of(ctx)
     values: dict[str, Any] = {}
     if title is not None:
         values["title"] = _title(title)
     from_stdin: list[bool] = []
-    texts = {
-        "problem": problem,
-        "architecture": architecture,
-        "evaluation": evaluation,
-        "deployment": deployment,
-        "tradeoffs": tradeoffs,
-    }
-    for name, text in texts.items():
+    given = (problem, architecture, evaluation, deployment, tradeoffs)
+    for name, text in zip(PORTFOLIO_FIELDS, given, strict=True):  # an option for every field
         if text is not None:
-            given = read_text_argument(text, stdin_used=from_stdin)
-            values[name] = note_text(given, f"--{name}")
+            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin), f"--{name}")
     for name, url in (("repo", repo), ("demo", demo)):
         if url is not None:
             values[name] = check_url(url) if url.strip() else None
+    adding, removing = _topic_edits(session, values, set_topics, add_topic, remove_topic)
+    if editor:
+        project_id = _resolve(session, project, "edit")
+        current = session.load_state().projects[project_id]
+        edited = _edit_in_editor(project_id, current)
+        values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
+    if not values and not adding and not removing:
+        raise UsageError("nothing to change; see 'roadmap project edit --help'")
+    change = _project_change(values, adding, removing)
+    session, project_id, message = _change_project(ctx, project, "project edit", change)
+    _said(session, project_id, message)
+
+
+def _topic_edits(
+    session: Session,
+    values: dict[str, Any],
+    set_topics: str | None,
+    add_topic: list[str] | None,
+    remove_topic: list[str] | None,
+) -> tuple[list[str], list[str]]:
+    """The topics to add and to remove; `--set-topics` goes into `values` as the new list."""
     if set_topics is not None and (add_topic or remove_topic):
         raise UsageError(
             "--set-topics replaces the list: give it alone, or use --add-topic and --remove-topic"
@@ -478,13 +465,12 @@ def edit(
         raise UsageError(
             f"{', '.join(sorted(set(adding) & set(removing)))}: both added and removed"
         )
-    if editor:
-        project_id = _resolve(session, project, "edit")
-        current = session.load_state().projects[project_id]
-        edited = _edit_in_editor(project_id, current)
-        values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
-    if not values and not adding and not removing:
-        raise UsageError("nothing to change; see 'roadmap project edit --help'")
+    return adding, removing
+
+
+def _project_change(values: dict[str, Any], adding: list[str], removing: list[str]) -> Any:
+    """The change `project edit` makes to a project: the values, then the topics added and
+    removed; it says what changed."""
 
     def change(project_id: str, item: Project, moment: Any) -> str:
         wanted = dict(values)
@@ -506,8 +492,7 @@ def edit(
         item.updated = moment
         return "changed " + ", ".join(said)
 
-    session, project_id, message = _change_project(ctx, project, "project edit", change)
-    _said(session, project_id, message)
+    return change
 
 
 @project_app.command("remove")
