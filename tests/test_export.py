@@ -264,3 +264,12 @@ def test_export_to_a_name_too_long_is_one_line(run: Runner, tmp_path: Path) -> N
     assert result.exit_code == 1
     assert result.stderr.startswith("roadmap: error: cannot write the export to ")
     assert result.stderr.endswith(": File name too long\n") and result.stderr.count("\n") == 1
+
+
+def test_export_offers_every_format_of_the_exporter_table() -> None:
+    """`--format`'s choices are the table's names: a format added to one and not the other
+    fails here."""
+    from roadmap_cli.cli.commands.read import ExportFormat
+    from roadmap_cli.render.export import FORMATS
+
+    assert [f.value for f in ExportFormat] == list(FORMATS)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from roadmap_cli.core.catalog import Catalog
 from roadmap_cli.core.errors import UsageError
@@ -283,3 +284,62 @@ def plan_markdown(doc: dict[str, Any]) -> str:
             lines.append("Nothing left to plan.")
         lines.append("")
     return "\n".join(lines)
+
+
+class Request(NamedTuple):
+    """What an export is made of. The history and the learner's name are read only by the
+    formats that show them."""
+
+    catalog: Catalog
+    state: State
+    track_id: str | None
+    when: datetime
+    history: Callable[[], list[Record]]
+    learner: Callable[[], str]
+
+
+def _markdown(r: Request) -> str:
+    return to_markdown(r.catalog, r.state, track_id=r.track_id, when=r.when)
+
+
+def _json(r: Request) -> str:
+    document = to_json_document(
+        r.catalog,
+        r.state,
+        track_id=r.track_id,
+        when=r.when,
+        learner=r.learner(),
+        records=r.history(),
+    )
+    return documents.dumps(document) + "\n"
+
+
+def _svg(r: Request) -> str:
+    from roadmap_cli.render.card import to_svg
+
+    return to_svg(r.catalog, r.state, r.history(), today=r.when.date(), track_id=r.track_id)
+
+
+def _mermaid(r: Request) -> str:
+    return graph.to_mermaid(graph.graph(r.catalog, r.state, r.track_id))
+
+
+def _dot(r: Request) -> str:
+    return graph.to_dot(graph.graph(r.catalog, r.state, r.track_id))
+
+
+# `roadmap export --format NAME`: each format, the extensions of `--output` that choose it
+# (any other is markdown, as no file is), and what writes it.
+FORMATS: dict[str, tuple[tuple[str, ...], Callable[[Request], str]]] = {
+    "markdown": ((".md", ".markdown"), _markdown),
+    "json": ((".json",), _json),
+    "svg": ((".svg",), _svg),
+    "mermaid": ((".mmd", ".mermaid"), _mermaid),
+    "dot": ((".dot", ".gv"), _dot),
+}
+
+
+def format_of(suffix: str) -> str:
+    """The format a file's extension names: markdown for any other."""
+    found = [name for name, (extensions, _) in FORMATS.items() if suffix.lower() in extensions]
+    return found[0] if found else "markdown"

@@ -85,6 +85,32 @@ def _text(catalog: Catalog, choice: Choice) -> RenderableType:
     )
 
 
+def _answers(goal: GoalChoice | None, background: BackgroundChoice | None) -> tuple[str, str]:
+    """The goal and the background: as given, else asked."""
+    from roadmap_cli.core.choose import BACKGROUNDS, GOALS
+
+    goal_key = (
+        goal.value
+        if goal
+        else _ask(
+            "What do you want to do?",
+            {k: v[0][0].upper() + v[0][1:] for k, v in GOALS.items()},
+            "--goal",
+        )
+    )
+    background_key = (
+        background.value
+        if background
+        else _ask(
+            "Where do you come from?",
+            {k: v[0].upper() + v[1:] for k, v in BACKGROUNDS.items()},
+            "--background",
+            default="developer",
+        )
+    )
+    return goal_key, background_key
+
+
 @app.command(rich_help_panel="Topics")
 def choose(
     ctx: typer.Context,
@@ -115,31 +141,12 @@ def choose(
 
     Example: roadmap choose --goal llms --background developer --yes
     """
-    from roadmap_cli.core.choose import BACKGROUNDS, GOALS, recommend
+    from roadmap_cli.core.choose import recommend
 
     session = session_of(ctx)
     catalog = session.catalog()
     recommend(catalog, "product", "developer")  # refuses another catalog before any question
-    goal_key = (
-        goal.value
-        if goal
-        else _ask(
-            "What do you want to do?",
-            {k: v[0][0].upper() + v[0][1:] for k, v in GOALS.items()},
-            "--goal",
-        )
-    )
-    background_key = (
-        background.value
-        if background
-        else _ask(
-            "Where do you come from?",
-            {k: v[0].upper() + v[1:] for k, v in BACKGROUNDS.items()},
-            "--background",
-            default="developer",
-        )
-    )
-    choice = recommend(catalog, goal_key, background_key)
+    choice = recommend(catalog, *_answers(goal, background))
     title = catalog.track_by_id[choice.recommended].title
     if not json_out:
         session.print(_text(catalog, choice))

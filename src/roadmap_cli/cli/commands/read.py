@@ -25,7 +25,7 @@ class StatusChoice(StrEnum):
     skipped = "skipped"
 
 
-class ExportFormat(StrEnum):
+class ExportFormat(StrEnum):  # the names of render.export.FORMATS (a test compares them)
     markdown = "markdown"
     json = "json"
     svg = "svg"
@@ -269,26 +269,6 @@ def _learner(name: str | None) -> str:
     return unicodedata.normalize("NFKC", user).split("@", 1)[0] or "learner"
 
 
-# The extensions `export -o FILE` knows; any other is markdown, as with no file.
-EXTENSIONS = {
-    ".md": ExportFormat.markdown,
-    ".markdown": ExportFormat.markdown,
-    ".json": ExportFormat.json,
-    ".svg": ExportFormat.svg,
-    ".mmd": ExportFormat.mermaid,
-    ".mermaid": ExportFormat.mermaid,
-    ".dot": ExportFormat.dot,
-    ".gv": ExportFormat.dot,
-}
-
-
-def _format_of(output: Path | None) -> ExportFormat:
-    """The format an output file's extension names (markdown for any other, or none)."""
-    if output is None:
-        return ExportFormat.markdown
-    return EXTENSIONS.get(output.suffix.lower(), ExportFormat.markdown)
-
-
 @app.command(rich_help_panel="Sharing")
 def export(
     ctx: typer.Context,
@@ -334,39 +314,26 @@ def export(
     Example: roadmap export --output PROGRESS.md
     """
     from roadmap_cli.core.state import now
-    from roadmap_cli.render import documents
     from roadmap_cli.render import export as exporters
 
     if output is not None and (not output.name or os.path.isdir(output)):
         from roadmap_cli.core.errors import UsageError
 
         raise UsageError(f"--output '{output}' is no file name: give the export's file")
-    if format is None:
-        format = _format_of(output)
+    chosen = format.value if format else exporters.format_of(output.suffix if output else "")
     session = session_of(ctx)
-    cat = session.catalog()
-    track_id = session.track_id(track)
-    state = session.load_state()
-    if format is ExportFormat.json:
-        records = session.store().history().records
-        document = exporters.to_json_document(
-            cat, state, track_id=track_id, when=now(), learner=_learner(name), records=records
-        )
-        text = documents.dumps(document) + "\n"
-    elif format is ExportFormat.svg:
-        from roadmap_cli.render.card import to_svg
-
-        records = session.store().history().records
-        text = to_svg(cat, state, records, today=now().date(), track_id=track_id)
-    elif format in (ExportFormat.mermaid, ExportFormat.dot):
-        from roadmap_cli.render import graph
-
-        drawn = graph.graph(cat, state, track_id)
-        text = graph.to_mermaid(drawn) if format is ExportFormat.mermaid else graph.to_dot(drawn)
-    else:
-        text = exporters.to_markdown(cat, state, track_id=track_id, when=now())
+    request = exporters.Request(
+        session.catalog(),
+        session.load_state(),
+        session.track_id(track),
+        now(),
+        lambda: session.store().history().records,
+        lambda: _learner(name),
+    )
+    _, write = exporters.FORMATS[chosen]
+    text = write(request)
     if output is None:
         sys.stdout.write(text)
         return
     session.store().write_elsewhere(output, text.encode("utf-8"))
-    session.print(f"Wrote {format.value} export to {output}")
+    session.print(f"Wrote {chosen} export to {output}")
