@@ -61,6 +61,34 @@ def _topics_option(flag: str, what: str) -> Any:
 
 
 TopicOption = Annotated[list[str] | None, _topics_option("--topic", "applies")]
+ProjectTrackOption = Annotated[
+    str,
+    typer.Option(
+        "--track",
+        "-t",
+        metavar="TRACK",
+        help="The track it shows skills of.",
+        show_default=False,
+        autocompletion=completion.tracks,
+    ),
+]
+OutcomeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outcome",
+        "-o",
+        metavar="IDEA",
+        help="The track's outcome idea it realises ('roadmap project ideas').",
+        show_default=False,
+        autocompletion=completion.outcomes,
+    ),
+]
+
+
+def _url_option(flag: str, help: str) -> Any:
+    return typer.Option(flag, metavar="URL", help=help, show_default=False)
+
+
 TEXT_HELP = "Text, or @FILE to read it from a file (@- for stdin)."
 
 
@@ -161,33 +189,10 @@ def add(
     title: Annotated[
         str, typer.Argument(metavar="TITLE", help="What the project is called.", show_default=False)
     ],
-    track: Annotated[
-        str,
-        typer.Option(
-            "--track",
-            "-t",
-            metavar="TRACK",
-            help="The track it shows skills of.",
-            show_default=False,
-            autocompletion=completion.tracks,
-        ),
-    ],
-    outcome: Annotated[
-        str | None,
-        typer.Option(
-            "--outcome",
-            "-o",
-            metavar="IDEA",
-            help="The track's outcome idea it realises ('roadmap project ideas').",
-            show_default=False,
-            autocompletion=completion.outcomes,
-        ),
-    ] = None,
+    track: ProjectTrackOption,
+    outcome: OutcomeOption = None,
     topic: TopicOption = None,
-    repo: Annotated[
-        str | None,
-        typer.Option("--repo", metavar="URL", help="Repository URL.", show_default=False),
-    ] = None,
+    repo: Annotated[str | None, _url_option("--repo", "Repository URL.")] = None,
 ) -> None:
     """Record a project you plan to build (planned until you start it).
 
@@ -382,16 +387,8 @@ def edit(
     evaluation: Annotated[str | None, _portfolio_option("evaluation")] = None,
     deployment: Annotated[str | None, _portfolio_option("deployment")] = None,
     tradeoffs: Annotated[str | None, _portfolio_option("tradeoffs")] = None,
-    repo: Annotated[
-        str | None,
-        typer.Option(
-            "--repo", metavar="URL", help='Repository URL ("" removes it).', show_default=False
-        ),
-    ] = None,
-    demo: Annotated[
-        str | None,
-        typer.Option("--demo", metavar="URL", help='Demo URL ("" removes it).', show_default=False),
-    ] = None,
+    repo: Annotated[str | None, _url_option("--repo", 'Repository URL ("" removes it).')] = None,
+    demo: Annotated[str | None, _url_option("--demo", 'Demo URL ("" removes it).')] = None,
     add_topic: Annotated[list[str] | None, _topics_option("--add-topic", "also applies")] = None,
     remove_topic: Annotated[
         list[str] | None, _topics_option("--remove-topic", "no longer applies")
@@ -415,22 +412,11 @@ def edit(
 
     Example: roadmap project edit pdf-q-a-bot --problem @problem.md --add-topic agentic-ai
     """
-    from roadmap_cli.core.projects import check_url
     from roadmap_cli.core.sanitize import note_text
-    from roadmap_cli.core.state import PORTFOLIO_FIELDS
 
     session = session_of(ctx)
-    values: dict[str, Any] = {}
-    if title is not None:
-        values["title"] = _title(title)
-    from_stdin: list[bool] = []
-    given = (problem, architecture, evaluation, deployment, tradeoffs)
-    for name, text in zip(PORTFOLIO_FIELDS, given, strict=True):  # an option for every field
-        if text is not None:
-            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin), f"--{name}")
-    for name, url in (("repo", repo), ("demo", demo)):
-        if url is not None:
-            values[name] = check_url(url) if url.strip() else None
+    texts = (problem, architecture, evaluation, deployment, tradeoffs)
+    values = _edited_values(title, texts, repo, demo)
     adding, removing = _topic_edits(session, values, set_topics, add_topic, remove_topic)
     if editor:
         project_id = _resolve(session, project, "edit")
@@ -442,6 +428,28 @@ def edit(
     change = _project_change(values, adding, removing)
     session, project_id, message = _change_project(ctx, project, "project edit", change)
     _said(session, project_id, message)
+
+
+def _edited_values(
+    title: str | None, texts: tuple[str | None, ...], repo: str | None, demo: str | None
+) -> dict[str, Any]:
+    """The fields `project edit` was given, checked: the title, the portfolio texts (in the
+    order of PORTFOLIO_FIELDS), the links ("" removes one)."""
+    from roadmap_cli.core.projects import check_url
+    from roadmap_cli.core.sanitize import note_text
+    from roadmap_cli.core.state import PORTFOLIO_FIELDS
+
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = _title(title)
+    from_stdin: list[bool] = []
+    for name, text in zip(PORTFOLIO_FIELDS, texts, strict=True):  # an option for every field
+        if text is not None:
+            values[name] = note_text(read_text_argument(text, stdin_used=from_stdin), f"--{name}")
+    for name, url in (("repo", repo), ("demo", demo)):
+        if url is not None:
+            values[name] = check_url(url) if url.strip() else None
+    return values
 
 
 def _topic_edits(

@@ -269,41 +269,42 @@ def _learner(name: str | None) -> str:
     return unicodedata.normalize("NFKC", user).split("@", 1)[0] or "learner"
 
 
+ExportFormatOption = Annotated[
+    ExportFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar=choices(ExportFormat),
+        help="markdown for GitHub, json, an svg progress card, or the prerequisite graph"
+        " as mermaid or dot (default: from the extension of --output, else markdown).",
+        show_default=False,
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write here instead of stdout.", show_default=False
+    ),
+]
+NameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        metavar="NAME",
+        help="Your name in a JSON export, for a mentor's cohort report (default: your"
+        " user name; never an e-mail address).",
+        show_default=False,
+    ),
+]
+
+
 @app.command(rich_help_panel="Sharing")
 def export(
     ctx: typer.Context,
-    format: Annotated[
-        ExportFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar=choices(ExportFormat),
-            help="markdown for GitHub, json, an svg progress card, or the prerequisite graph"
-            " as mermaid or dot (default: from the extension of --output, else markdown).",
-            show_default=False,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write here instead of stdout.",
-            show_default=False,
-        ),
-    ] = None,
+    format: ExportFormatOption = None,
+    output: OutputOption = None,
     track: TrackOption = None,
-    name: Annotated[
-        str | None,
-        typer.Option(
-            "--name",
-            metavar="NAME",
-            help="Your name in a JSON export, for a mentor's cohort report (default: your"
-            " user name; never an e-mail address).",
-            show_default=False,
-        ),
-    ] = None,
+    name: NameOption = None,
 ) -> None:
     """Export your progress: GitHub-ready markdown, versioned JSON, an SVG card, or a graph.
 
