@@ -10,7 +10,7 @@ import typer
 
 from roadmap_cli.cli.app import app
 from roadmap_cli.cli.help import choices
-from roadmap_cli.cli.session import TrackOption, YesOption, confirm, session_of
+from roadmap_cli.cli.session import Session, TrackOption, YesOption, confirm, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
 HELP_ORDER = 5  # where --help lists this module's commands
@@ -70,7 +70,7 @@ def import_(
 
     Example: roadmap import laptop.json --merge
     """
-    from roadmap_cli.core.merge import Side, arrived, merge_in
+    from roadmap_cli.core.merge import Side, merge_in
     from roadmap_cli.core.state import now
     from roadmap_cli.formats import export_schema
     from roadmap_cli.storage import export_file
@@ -89,31 +89,7 @@ def import_(
     theirs = export_schema.to_side(export)
     store = session.store()
     if replace:
-        if set(export.catalog.tracks) != set(catalog.track_by_id):
-            raise UsageError(
-                f"{file} holds only the tracks {', '.join(export.catalog.tracks)}; --replace would"
-                " drop the rest of your progress. Import it with --merge"
-            )
-        held: Any = export.state
-        confirm(
-            f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
-            f" {_count(len(held.topics), 'topic')}, {_count(len(held.projects), 'project')})?"
-            " A copy of your current files is kept.",
-            yes,
-            "imported",
-        )
-
-        def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
-            from roadmap_cli.core.review import reschedule_all
-
-            reschedule_all(theirs.state)  # the schedule is this program's, not the export's
-            return theirs.state, arrived(theirs.records)
-
-        before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
-        session.print(
-            f"Replaced your progress with {file}: {_changed(before, after)}. The previous files"
-            f" are kept beside {store.path} as *.bak-<UTC time>."
-        )
+        _replace_with(session, file, export, theirs, yes)
         return
 
     def merged(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
@@ -122,6 +98,40 @@ def import_(
 
     before, after = store.take_in(merged, f"import --merge {file.name}")
     session.print(f"Merged {file}: {_changed(before, after)}.")
+
+
+def _replace_with(session: Session, file: Path, export: Any, theirs: Any, yes: bool) -> None:
+    """`import --replace`: the export becomes the progress, after asking, with copies of the
+    current files kept."""
+    from roadmap_cli.core.merge import arrived
+
+    catalog = session.catalog()
+    if set(export.catalog.tracks) != set(catalog.track_by_id):
+        raise UsageError(
+            f"{file} holds only the tracks {', '.join(export.catalog.tracks)}; --replace would"
+            " drop the rest of your progress. Import it with --merge"
+        )
+    held: Any = export.state
+    confirm(
+        f"Replace your progress with the export in {file} (from {export.exported_at:%Y-%m-%d},"
+        f" {_count(len(held.topics), 'topic')}, {_count(len(held.projects), 'project')})?"
+        " A copy of your current files is kept.",
+        yes,
+        "imported",
+    )
+
+    def restore(state: State, records: tuple[Record, ...]) -> tuple[State, tuple[Record, ...]]:
+        from roadmap_cli.core.review import reschedule_all
+
+        reschedule_all(theirs.state)  # the schedule is this program's, not the export's
+        return theirs.state, arrived(theirs.records)
+
+    store = session.store()
+    before, after = store.take_in(restore, f"import --replace {file.name}", backup=True)
+    session.print(
+        f"Replaced your progress with {file}: {_changed(before, after)}. The previous files"
+        f" are kept beside {store.path} as *.bak-<UTC time>."
+    )
 
 
 class CohortFormat(StrEnum):
