@@ -37,6 +37,17 @@ def test_the_fast_field_lists_are_the_declared_types(cls: type) -> None:
     assert state.CHOICE_FIELDS[cls] == {k.name: k.choices for k in kinds(cls) if k.kind == "choice"}
 
 
+def test_the_command_line_choices_are_the_schemas_values() -> None:
+    """Typer needs an enum for each choice; each is the schema's own list, in its order."""
+    from roadmap_cli.cli.commands.projects import ProjectStatusChoice
+    from roadmap_cli.cli.commands.read import StatusChoice
+    from roadmap_cli.cli.commands.review import RatingChoice
+
+    assert [c.value for c in RatingChoice] == list(state.RATINGS)
+    assert [c.value for c in StatusChoice] == list(state.STATUSES)
+    assert [c.value for c in ProjectStatusChoice] == list(state.PROJECT_STATUSES)
+
+
 def test_the_field_lists_are_the_dataclasses() -> None:
     assert tuple(f.name for f in fields(TopicProgress)) == state.TOPIC_FIELDS
     assert tuple(f.name for f in fields(Project)) == state.PROJECT_FIELDS
