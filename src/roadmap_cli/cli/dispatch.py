@@ -196,7 +196,9 @@ def globals_first(args: Sequence[str], options: GlobalOptions | None = None) -> 
                 if value is None:
                     from roadmap_cli.core.errors import UsageError
 
-                    raise UsageError(f"{word} needs a value; see 'roadmap {name} --help'")
+                    raise UsageError(
+                        f"{word} needs a value; see 'roadmap {name} --help'", hint=False
+                    )
                 front.append(value)
         else:
             rest.append(word)

@@ -58,11 +58,7 @@ def _interrupted() -> int:
 
 def _with_help(error: RoadmapError) -> str:
     """A usage error's message, naming the help of the command it came from."""
-    if (
-        error.exit_code != ExitCode.USAGE
-        or "'roadmap " in error.message  # it already says what to run
-        or not error.command_path
-    ):
+    if not error.hint or not error.command_path:
         return error.message
     from roadmap_cli.cli.help import see_help
 

@@ -188,7 +188,7 @@ class Session:
             better = other_kind(error.query, wanted, self.catalog(), projects, command)
             if better is None:
                 raise
-            raise UnknownIdError(better, error.query) from None
+            raise UnknownIdError(better, error.query, hint=False) from None  # names a command
 
     @contextlib.contextmanager
     def scheduler_known(self) -> Iterator[None]:

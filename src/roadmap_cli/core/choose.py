@@ -37,7 +37,8 @@ def recommend(catalog: Catalog, goal: str, background: str) -> Choice:
     if not wanted <= set(catalog.track_by_id):
         raise UsageError(
             "'roadmap choose' knows the four tracks of the AI Engineer Roadmap 2026; the"
-            " catalog in use has other tracks"
+            " catalog in use has other tracks",
+            hint=False,
         )
     goal_text, track_id = GOALS[goal]
     why = [f"You want to {goal_text}. {catalog.track_by_id[track_id].choose_when}".strip()]

@@ -29,6 +29,7 @@ class RoadmapError(Exception):
     # The command that raised it ("roadmap project add"), set on the way out: a usage error
     # names that command's help.
     command_path: str = ""
+    hint = False  # add the command's help to the message (a usage error's choice)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,16 +49,22 @@ class Declined(RoadmapError):
 
 
 class UsageError(RoadmapError):
-    """The user asked for something that does not exist or cannot be parsed."""
+    """The user asked for something that does not exist or cannot be parsed. `cli.main` adds
+    the help of the command to the message, unless `hint` is False (a message that already
+    says what to run)."""
 
     exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: bool = True) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class UnknownIdError(UsageError):
     """An id matched nothing, or more than one thing."""
 
-    def __init__(self, message: str, query: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, query: str = "", *, hint: bool = True) -> None:
+        super().__init__(message, hint=hint)
         self.query = query  # what the learner typed
 
 

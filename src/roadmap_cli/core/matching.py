@@ -56,13 +56,16 @@ class IdIndex:
             if len(query) <= QUOTED:
                 raise
             shown = query[: QUOTED - 1] + "…"  # what was typed, shortened in the message
-            raise UnknownIdError(error.message.replace(query, shown), query) from None
+            raise UnknownIdError(
+                error.message.replace(query, shown), query, hint=error.hint
+            ) from None
 
     def _resolve(self, query: str) -> str:
         key = normalize(query)
         hint = f" ({self.list_command} lists them)" if self.list_command else ""
+        helped = not hint  # a message that names the list command needs no more help
         if not key:
-            raise UnknownIdError(f"an empty {self.kind} id was given{hint}", query)
+            raise UnknownIdError(f"an empty {self.kind} id was given{hint}", query, hint=helped)
         if not self._ids:
             raise UnknownIdError(
                 f"unknown {self.kind} '{query}': there are no {self.kind}s yet", query
@@ -89,13 +92,14 @@ class IdIndex:
             raise UnknownIdError(
                 f"unknown {self.kind} '{query}'; did you mean {join_words(suggestions)}?{hint}",
                 query,
+                hint=helped,
             )
         if len(self._ids) <= SHOW_ALL:
             every = join_words(list(self._ids.values()), "and")
             raise UnknownIdError(
                 f"unknown {self.kind} '{query}'; the {self.kind}s are {every}", query
             )
-        raise UnknownIdError(f"unknown {self.kind} '{query}'{hint}", query)
+        raise UnknownIdError(f"unknown {self.kind} '{query}'{hint}", query, hint=helped)
 
     def resolve_all(self, queries: Iterable[str]) -> list[str]:
         """Resolve every query before anything acts on them; duplicates are dropped."""

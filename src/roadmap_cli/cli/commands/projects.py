@@ -424,7 +424,7 @@ def edit(
         edited = _edit_in_editor(project_id, current)
         values.update({k: note_text(v, k) if v else None for k, v in edited.items()})
     if not values and not adding and not removing:
-        raise UsageError("nothing to change; see 'roadmap project edit --help'")
+        raise UsageError("nothing to change")
     change = _project_change(values, adding, removing)
     session, project_id, message = _change_project(ctx, project, "project edit", change)
     _said(session, project_id, message)

@@ -93,7 +93,7 @@ def _review(
 ) -> None:
     if retention is not None:
         if topic or rate or when or listing or json_out:
-            raise UsageError("--retention is set on its own; see 'roadmap review --help'")
+            raise UsageError("--retention is set on its own")
         _set_retention(session, retention)
         return
     if listing or json_out:
@@ -104,11 +104,14 @@ def _review(
     if rate is not None or when is not None:
         if topic is None:
             raise UsageError(
-                "--rate and --date need a TOPIC, e.g. 'roadmap review rag --rate good'"
+                "--rate and --date need a TOPIC, e.g. 'roadmap review rag --rate good'",
+                hint=False,
             )
         (topic_id,) = session.topic_ids([topic], "review")
         if rate is None:
-            raise UsageError(f"--date needs --rate, e.g. 'roadmap review {topic_id} --rate good'")
+            raise UsageError(
+                f"--date needs --rate, e.g. 'roadmap review {topic_id} --rate good'", hint=False
+            )
         _rate(session, topic_id, rate.value, when)
         return
     from datetime import date

@@ -76,7 +76,7 @@ def import_(
     from roadmap_cli.storage import export_file
 
     if merge == replace:
-        raise UsageError("choose one of --merge or --replace; see 'roadmap import --help'")
+        raise UsageError("choose one of --merge or --replace")
     max_bytes = export_file.size_limit(max_size)
     session = session_of(ctx)
     catalog = session.catalog()

@@ -210,7 +210,7 @@ def reset(
     from roadmap_cli.core import transitions
 
     if bool(topics) == (track is not None):
-        raise UsageError("give topic ids or --track TRACK (not both); see 'roadmap reset --help'")
+        raise UsageError("give topic ids or --track TRACK (not both)")
     if topics:
         _apply(ctx, "reset", topics, transitions.reset, yes)
         return
@@ -356,7 +356,9 @@ def goal(
     session = session_of(ctx)
     cat = session.catalog()
     if (by is not None or clear) and track is None:
-        raise UsageError("--by and --clear need a TRACK, e.g. 'roadmap goal aiops --by 2027-06-30'")
+        raise UsageError(
+            "--by and --clear need a TRACK, e.g. 'roadmap goal aiops --by 2027-06-30'", hint=False
+        )
     if by is not None and clear:
         raise UsageError("give --by DATE or --clear, not both")
     track_id = session.track_id(track)
