@@ -126,20 +126,14 @@ def read(entry: Path, kind: str) -> Any:
 
 def write(entry: Path, kind: str, data: Any) -> None:
     """Replace a cache entry atomically; nothing happens when it cannot be written."""
-    from roadmap_cli.storage.paths import new_temporary
+    from roadmap_cli.storage import files
 
     if made_by() is None:
         return
     try:
         payload = marshal.dumps(data)
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = new_temporary(entry)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(_magic(kind) + zlib.crc32(payload).to_bytes(4, "big") + payload)
-            os.replace(temp, entry)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        header = _magic(kind) + zlib.crc32(payload).to_bytes(4, "big")
+        files.replace(entry, header + payload, durable=False)  # a lost entry only costs time
     except (OSError, ValueError):
         pass

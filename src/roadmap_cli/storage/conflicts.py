@@ -135,8 +135,6 @@ def merged_text(base: str | None, ours: str, theirs: str, catalog_id: str | None
 def merge_files(base: Path, ours: Path, theirs: Path, catalog_id: str | None = None) -> None:
     """git's merge driver (%O %A %B): the merge written over `ours`, whole or not at all.
     A StateError leaves `ours` as it was (git then reports a conflict)."""
-    from roadmap_cli.storage.paths import new_temporary
-
     mine = read_version(ours, "our version")
     yours = read_version(theirs, "their version")
     if yours is None:
@@ -144,14 +142,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, catalog_id: str | None = N
     text = yours
     if mine is not None:
         text = merged_text(read_version(base, "the common version"), mine, yours, catalog_id)
-    fd, name = new_temporary(ours)
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        Path(name).replace(ours)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    files.replace(ours, text.encode("utf-8"))
 
 
 def resolved(text: str, catalog_id: str | None = None) -> tuple[State, str] | None:

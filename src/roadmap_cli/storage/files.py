@@ -8,6 +8,8 @@
   Windows only from Python 3.13), else through the path (on Windows only the read-only bit
   means anything).
 - `last_byte` reads without `os.pread`, which Windows does not have.
+- `replace` is the one atomic write: the progress file, the history, the cache and the merge
+  driver all write through it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 BINARY: int = getattr(os, "O_BINARY", 0)
 
@@ -130,3 +133,44 @@ def interrupts_held() -> Iterator[None]:
             signal.signal(sig, handler)
         for number in received[:1]:
             signal.raise_signal(number)
+
+
+def replace(target: Path, data: bytes, mode: int | None = None, *, durable: bool = True) -> None:
+    """Replace `target` with `data`, whole or not at all: a temporary file beside it (with
+    `mode`, else 0600), renamed over it. `durable` syncs the file before the rename and its
+    folder after, so that a power cut leaves the old file or the new one. OSError when it
+    cannot; the temporary file never stays."""
+    from roadmap_cli.storage.paths import new_temporary
+
+    fd, temporary = new_temporary(target)
+    left: str | None = temporary
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            if mode is not None:
+                set_mode(out.fileno(), temporary, mode)
+            if durable:
+                sync(out.fileno())
+        os.replace(temporary, target)
+        left = None
+        if durable:
+            sync_folder(target.parent)
+    finally:
+        if left is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(left)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable, where the platform lets a folder be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not every platform lets a directory be opened; the rename already happened
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -518,17 +518,8 @@ class Store:
             mode = new_mode
         except OSError as exc:
             raise StateError(f"cannot write {what} to {target}: {exc.strerror or exc}") from None
-        tmp_name = None
         try:
-            fd, tmp_name = paths.new_temporary(target)
-            with os.fdopen(fd, "wb") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                files.set_mode(tmp.fileno(), tmp_name, mode)
-                files.sync(tmp.fileno())
-            os.replace(tmp_name, target)
-            tmp_name = None
-            _fsync_dir(target.parent)
+            files.replace(target, data, mode)
         except OSError as exc:
             unchanged = (
                 "the previous file is unchanged" if target.exists() else "nothing was written"
@@ -536,10 +527,6 @@ class Store:
             raise StateError(
                 f"could not save {what} to {target} ({exc.strerror or exc}); {unchanged}"
             ) from None
-        finally:
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
 
     def _remove_stale_temporaries(self) -> None:
         """Temporary files of writers killed mid-write (we hold the lock: none is live)."""
@@ -837,19 +824,6 @@ def _lock_holders(lock_path: Path) -> str:
                     cmd = "?"
                 found.append(f"process {pid} ({' '.join(cmd.split())[:60]})")
     return ", ".join(found) if found else "another roadmap command"
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return  # not every platform lets a directory be opened; the rename already happened
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _lock_timeout_from_env() -> float:
