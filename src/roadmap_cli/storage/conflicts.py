@@ -81,22 +81,15 @@ def sides(text: str) -> tuple[str, str | None, str] | None:
 def state_of(text: str, label: str, catalog_id: str | None = None) -> State:
     """One version of the progress file, read and checked as `Store.read` reads the file
     (an older schema is migrated; a newer one is refused: a merge would drop what it adds)."""
-    from roadmap_cli.formats.toml_text import depth_at_most
-    from roadmap_cli.storage.migrations import migrate
-    from roadmap_cli.storage.state_file import decode, schema_version_of, validate
+    from roadmap_cli.storage.state_file import parsed
 
-    where = Path(label)
-    data = decode(text.encode("utf-8"), where)
-    if not depth_at_most(data, MAX_DEPTH):  # a merge of keys of one's own recurses
-        raise StateError(f"{label} nests tables and arrays deeper than {MAX_DEPTH} levels")
-    version = schema_version_of(data, where)
+    # A merge of keys of one's own recurses: their depth is bounded.
+    state, version = parsed(text.encode("utf-8"), Path(label), catalog_id, label, MAX_DEPTH)
     if version > SCHEMA_VERSION:
         raise NewerStateError(
             f"{label} was written by a newer roadmap (schema {version}); upgrade roadmap here"
         )
-    if version < SCHEMA_VERSION:
-        data = migrate(data, catalog_id or data.get("catalog"))
-    return validate(data, where)
+    return state
 
 
 def read_version(path: Path, label: str) -> str | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from roadmap_cli.core.errors import ConflictError, StateError
+from roadmap_cli.core.errors import ConflictError, NewerStateError, StateError
 from roadmap_cli.core.state import (
     COLLECTIONS,
     HEAD_FIELDS,
     ROW_CLASSES,
+    SCHEMA_VERSION,
     Entry,
     Invalid,
     State,
@@ -55,6 +56,36 @@ def schema_version_of(data: dict[str, Any], path: Path) -> int:
     if type(version) is not int or version < 1:
         raise StateError(unreadable(path, f"schema_version {version!r} is not a version number"))
     return version
+
+
+def parsed(
+    raw: bytes, path: Path, catalog_id: str | None, name: str, depth: int | None = None
+) -> tuple[State, int]:
+    """The state a progress file's bytes hold, and the schema version they name: decoded (no
+    deeper than `depth` levels, if given), migrated from an older schema and checked; a newer
+    schema is read as far as this version knows it (a NewerStateError, that says `name`,
+    when it cannot be). Every reader of a progress file, the store's and the merge driver's,
+    takes these steps."""
+    from roadmap_cli.formats.toml_text import depth_at_most
+    from roadmap_cli.storage.migrations import migrate
+
+    data = decode(raw, path)
+    if depth is not None and not depth_at_most(data, depth):
+        raise StateError(f"{name} nests tables and arrays deeper than {depth} levels")
+    version = schema_version_of(data, path)
+    if version < SCHEMA_VERSION:
+        data = migrate(data, catalog_id or data.get("catalog"))
+    elif version > SCHEMA_VERSION:
+        try:
+            state = validate({**data, "schema_version": SCHEMA_VERSION}, path)
+        except StateError:
+            raise NewerStateError(
+                f"{name} was written by a newer roadmap (schema {version}) in a form this one"
+                " cannot read; upgrade roadmap. The file was left untouched"
+            ) from None
+        state.schema_version = version
+        return state, version
+    return validate(data, path), version
 
 
 def validate(data: dict[str, Any], path: Path) -> State:

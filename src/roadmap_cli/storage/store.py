@@ -30,7 +30,7 @@ from roadmap_cli.core.state import (
     to_cache,
 )
 from roadmap_cli.storage import files, paths
-from roadmap_cli.storage.state_file import decode, render, schema_version_of, validate
+from roadmap_cli.storage.state_file import parsed, render
 
 if TYPE_CHECKING:
     from roadmap_cli.core import records
@@ -125,23 +125,7 @@ class Store:
         from_cache = _cached_state(self.target, raw) if cached else None
         if from_cache is not None:
             return Loaded(from_cache, raw.decode("utf-8-sig"), SCHEMA_VERSION, raw)
-        from roadmap_cli.storage.migrations import migrate
-
-        data = decode(raw, self.path)
-        version = schema_version_of(data, self.path)
-        if version < SCHEMA_VERSION:
-            data = migrate(data, self.catalog_id)
-        elif version > SCHEMA_VERSION:
-            data = {**data, "schema_version": SCHEMA_VERSION}  # read what this version knows
-            try:
-                state = validate(data, self.path)
-            except StateError:
-                raise NewerStateError(
-                    f"progress file {self.path} was written by a newer roadmap (schema {version})"
-                    " in a form this one cannot read; upgrade roadmap. The file was left untouched"
-                ) from None
-        state = validate(data, self.path)
-        state.schema_version = version if version > SCHEMA_VERSION else SCHEMA_VERSION
+        state, version = parsed(raw, self.path, self.catalog_id, f"progress file {self.path}")
         if version == SCHEMA_VERSION:
             _cache_state(self.target, raw, state)
         return Loaded(state, raw.decode("utf-8-sig"), version, raw)
