@@ -37,6 +37,21 @@ def choices(kind: type[StrEnum]) -> str:
     return "|".join(member.value for member in kind)
 
 
+def choice_option(kind: type[StrEnum], *flags: str, help: str, default: bool = False) -> Any:
+    """An option that takes one of `kind`'s values (the metavar lists them); its default is
+    shown only when `default`."""
+    import typer
+
+    return typer.Option(*flags, metavar=choices(kind), help=help, show_default=default)
+
+
+def limit_option(least: int, what: str) -> Any:
+    """`--limit N` (`-n`): how many `what` to show, at least `least`."""
+    import typer
+
+    return typer.Option("--limit", "-n", min=least, metavar="N", help=f"How many {what}.")
+
+
 def metavar(param: Any) -> str:
     """How help shows a parameter's value: its declared metavar, or (an argument without
     one) its name in capitals."""

@@ -109,17 +109,12 @@ class Store:
         since (its bytes are compared), which spares parsing it twice. `cached=False` reads
         and checks the file itself, never the cache (doctor, repair)."""
         try:
-            raw = files.read_regular(self.path)
+            with self._reading(self.path):
+                raw = files.read_regular(self.path)
         except FileNotFoundError:
             if again is not None and again.raw is None:
                 return again
             return Loaded(State(catalog=self.catalog_id), None, None)
-        except files.NotRegularFile as exc:
-            raise NotAFileError(self._not_a_file(self.path, exc.kind)) from None
-        except OSError as exc:
-            raise StateError(
-                f"cannot read progress file {self.path}: {exc.strerror or exc}"
-            ) from None
         if again is not None and again.raw == raw:
             return again
         from_cache = _cached_state(self.target, raw) if cached else None
@@ -137,14 +132,22 @@ class Store:
         from roadmap_cli.storage import history_file
 
         self._refuse_not_a_file()
-        try:
+        with self._reading(self.history_path):
             return history_file.read(self.history_path)
+
+    @contextlib.contextmanager
+    def _reading(self, path: Path) -> Iterator[None]:
+        """Reading the progress file or the history: what stops it, in one line (a missing
+        file is the caller's to handle)."""
+        try:
+            yield
+        except FileNotFoundError:
+            raise
         except files.NotRegularFile as exc:
-            raise NotAFileError(self._not_a_file(self.history_path, exc.kind)) from None
+            raise NotAFileError(self._not_a_file(path, exc.kind)) from None
         except OSError as exc:
-            raise StateError(
-                f"cannot read the history {self.history_path}: {exc.strerror or exc}"
-            ) from None
+            what = "progress file" if path == self.path else "the history"
+            raise StateError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
     # --- writing
 

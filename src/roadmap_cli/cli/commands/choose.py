@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from roadmap_cli.cli.app import app
-from roadmap_cli.cli.help import choices
+from roadmap_cli.cli.help import choice_option
 from roadmap_cli.cli.session import JsonOption, ask, session_of, yes_or_no
 from roadmap_cli.core.errors import UsageError
 
@@ -115,19 +115,11 @@ def _answers(goal: GoalChoice | None, background: BackgroundChoice | None) -> tu
 def choose(
     ctx: typer.Context,
     goal: Annotated[
-        GoalChoice | None,
-        typer.Option(
-            "--goal", metavar=choices(GoalChoice), help="What you want to do.", show_default=False
-        ),
+        GoalChoice | None, choice_option(GoalChoice, "--goal", help="What you want to do.")
     ] = None,
     background: Annotated[
         BackgroundChoice | None,
-        typer.Option(
-            "--background",
-            metavar=choices(BackgroundChoice),
-            help="Where you come from.",
-            show_default=False,
-        ),
+        choice_option(BackgroundChoice, "--background", help="Where you come from."),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Make the recommended track your focus.")

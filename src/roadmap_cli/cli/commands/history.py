@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from roadmap_cli.cli.app import app
+from roadmap_cli.cli.help import limit_option
 from roadmap_cli.cli.session import JsonOption, session_of
 from roadmap_cli.core.errors import RoadmapError, UsageError
 
@@ -18,9 +19,7 @@ MAX_WEEKS = 53
 @app.command(rich_help_panel="Progress")
 def log(
     ctx: typer.Context,
-    limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many changes.")
-    ] = 20,
+    limit: Annotated[int, limit_option(1, "changes")] = 20,
     calendar: Annotated[
         bool, typer.Option("--calendar", help="Activity per day as a heat-map, with streaks.")
     ] = False,

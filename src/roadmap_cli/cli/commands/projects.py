@@ -11,7 +11,7 @@ import typer
 
 from roadmap_cli.cli import completion
 from roadmap_cli.cli.app import app
-from roadmap_cli.cli.help import RoadmapGroup, choices
+from roadmap_cli.cli.help import RoadmapGroup, choice_option
 from roadmap_cli.cli.session import (
     DateOption,
     JsonOption,
@@ -547,12 +547,8 @@ def list_(
     track: TrackOption = None,
     status: Annotated[
         ProjectStatusChoice | None,
-        typer.Option(
-            "--status",
-            "-s",
-            metavar=choices(ProjectStatusChoice),
-            help="Only projects with this status.",
-            show_default=False,
+        choice_option(
+            ProjectStatusChoice, "--status", "-s", help="Only projects with this status."
         ),
     ] = None,
     json_out: JsonOption = False,

@@ -12,7 +12,7 @@ import typer
 
 from roadmap_cli.cli import completion
 from roadmap_cli.cli.app import app
-from roadmap_cli.cli.help import choices
+from roadmap_cli.cli.help import choice_option, choices, limit_option
 from roadmap_cli.cli.session import JsonOption, TopicArgument, TrackOption, session_of
 
 HELP_ORDER = 1  # where --help lists this module's commands
@@ -37,9 +37,7 @@ class ExportFormat(StrEnum):  # the names of render.export.FORMATS (a test compa
 def status(
     ctx: typer.Context,
     track: TrackOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, metavar="N", help="How many suggestions.")
-    ] = 3,
+    limit: Annotated[int, limit_option(0, "suggestions")] = 3,
     json_out: JsonOption = False,
 ) -> None:
     """Your dashboard: progress per track, topics in progress and what to learn next.
@@ -95,13 +93,7 @@ def topics(
     track: TrackOption = None,
     status: Annotated[
         StatusChoice | None,
-        typer.Option(
-            "--status",
-            "-s",
-            metavar=choices(StatusChoice),
-            help="Only topics with this status.",
-            show_default=False,
-        ),
+        choice_option(StatusChoice, "--status", "-s", help="Only topics with this status."),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -150,9 +142,7 @@ def show(
 def next_(
     ctx: typer.Context,
     track: TrackOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, metavar="N", help="How many suggestions.")
-    ] = 5,
+    limit: Annotated[int, limit_option(1, "suggestions")] = 5,
     json_out: JsonOption = False,
 ) -> None:
     """Suggested next topics, each with the reason it was picked.

@@ -9,7 +9,7 @@ import typer
 
 from roadmap_cli.cli import completion
 from roadmap_cli.cli.app import app
-from roadmap_cli.cli.help import choices
+from roadmap_cli.cli.help import choice_option
 from roadmap_cli.cli.session import DateOption, Session, ask, session_of
 from roadmap_cli.core.errors import UsageError
 
@@ -42,11 +42,8 @@ def review(
     ] = None,
     rate: Annotated[
         RatingChoice | None,
-        typer.Option(
-            "--rate",
-            metavar=choices(RatingChoice),
-            help="Rate TOPIC without a session: how well you recalled it.",
-            show_default=False,
+        choice_option(
+            RatingChoice, "--rate", help="Rate TOPIC without a session: how well you recalled it."
         ),
     ] = None,
     when: DateOption = None,

@@ -119,14 +119,7 @@ def start(
 
     Example: roadmap start python ml-ai-basics --date yesterday
     """
-    from roadmap_cli.core import transitions
-
-    day = _day(when)
-
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        return transitions.start(state, topic_id, moment, day=day)
-
-    _apply(ctx, "start", topics, change, yes)
+    _move(ctx, "start", topics, when, yes)
 
 
 @app.command(rich_help_panel="Progress")
@@ -166,14 +159,20 @@ def skip(
 
     Example: roadmap skip ml-math
     """
+    _move(ctx, "skip", topics, when, yes)
+
+
+def _move(ctx: typer.Context, command: str, topics: list[str], when: str | None, yes: bool) -> None:
+    """`start` and `skip`: the transition of that name (core.transitions) on each topic."""
     from roadmap_cli.core import transitions
 
     day = _day(when)
+    move = transitions.start if command == "start" else transitions.skip
 
     def change(state: State, topic_id: str, moment: datetime) -> str | None:
-        return transitions.skip(state, topic_id, moment, day=day)
+        return move(state, topic_id, moment, day=day)
 
-    _apply(ctx, "skip", topics, change, yes)
+    _apply(ctx, command, topics, change, yes)
 
 
 @app.command(rich_help_panel="Progress")
