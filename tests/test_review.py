@@ -460,7 +460,11 @@ def test_the_installed_program_reviews_in_a_subprocess(
 
 @pytest.mark.parametrize("retention", [0.7, 0.8, 0.9, 0.95, 0.99])
 def test_the_kept_first_schedule_and_curve_are_what_the_scheduler_says(retention: float) -> None:
-    review.known = review.Known()  # nothing kept: asked of the scheduler
+    with review.knowing(None) as known:  # nothing kept: asked of the scheduler
+        _first_schedule_and_curve_agree(known, retention)
+
+
+def _first_schedule_and_curve_agree(known: review.Known, retention: float) -> None:
     state = State(retention=retention)
     transitions.finish(state, "rag", DAY0)
     entry = state.topics["rag"]
@@ -468,14 +472,14 @@ def test_the_kept_first_schedule_and_curve_are_what_the_scheduler_says(retention
     assert (
         card is not None and entry.due == card.due and entry.stability == round(card.stability, 4)
     )
-    assert review.known.curve_checked is False
+    assert known.curve_checked is False
     for days in (0, 1, 2, 5, 30, 365, 4000):
         for stability in (0.2, 2.3065, 48.7, 3000.0):
             at = DAY0 + timedelta(days=days, hours=7)
             fast = review.recall(review_entry(stability), at, retention)  # the curve, once checked
             slow = review._scheduler_recall(stability, DAY0, at, retention)
             assert fast == pytest.approx(slow, abs=1e-12)
-    assert review.known.curve_checked is True and review.known.decay is not None
+    assert known.curve_checked is True and known.decay is not None
 
 
 def review_entry(stability: float) -> TopicProgress:

@@ -198,8 +198,8 @@ class Session:
         from roadmap_cli.storage import cache
 
         entry = cache.scheduler_entry()
-        known = review.remember(cache.read(entry, "scheduler") if entry is not None else None)
-        yield
+        with review.knowing(cache.read(entry, "scheduler") if entry is not None else None) as known:
+            yield
         if entry is not None and known.changed:
             cache.write(entry, "scheduler", known.to_data())
 

@@ -17,9 +17,12 @@ nothing (done again, it starts fresh).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import zlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -84,15 +87,26 @@ class Known:
             self.decay, self.curve_checked = decay, True
 
 
-known = Known()
+# What the run knows: set by the caller for a run (`knowing`); outside one, each question is
+# asked of the scheduler afresh. A context variable, not a module's state.
+_known: ContextVar[Known | None] = ContextVar("known", default=None)
 
 
-def remember(data: Any) -> Known:
-    """Start a run knowing what a cache entry holds (and nothing else)."""
-    global known
+@contextlib.contextmanager
+def knowing(data: Any) -> Iterator[Known]:
+    """Run knowing what a cache entry holds (and nothing else); what the run adds is in the
+    `Known` it gives, for the caller to keep."""
     known = Known()
     known.learn(data)
-    return known
+    token = _known.set(known)
+    try:
+        yield known
+    finally:
+        _known.reset(token)
+
+
+def _knowledge() -> Known:
+    return _known.get() or Known()
 
 
 class Due(NamedTuple):
@@ -165,6 +179,7 @@ def card(topic_id: str, entry: TopicProgress, retention: float) -> fsrs.Card | N
 def first_schedule(retention: float) -> tuple[float, float]:
     """Days from a topic's finish to its first review, and its stability then: what the
     scheduler gives a new card rated good (the same whenever the finish is)."""
+    known = _knowledge()
     found = known.first.get(retention)
     if found is None:
         import fsrs
@@ -291,6 +306,7 @@ _SAMPLES = [(days, stability) for days in (0, 1, 7, 40, 400) for stability in (0
 def _checked_decay() -> float | None:
     """The decay of the scheduler's forgetting curve, once `_curve` with it is seen to give
     what the scheduler gives; None when it does not (a scheduler of another kind)."""
+    known = _knowledge()
     if not known.curve_checked:
         decay = -float(scheduler(DEFAULT_RETENTION).parameters[20])
         agrees = -10 < decay < 0 and all(
