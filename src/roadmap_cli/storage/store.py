@@ -242,24 +242,7 @@ class Store:
                 "your progress changed since 'roadmap doctor --repair'; undo those changes"
                 " first, then undo the repair"
             )
-        import stat
-
-        try:
-            if not stat.S_ISREG(os.lstat(aside).st_mode):  # a link, a pipe: not what it kept
-                raise StateError(
-                    f"{aside}, the file the repair kept, is no longer a plain file; nothing was"
-                    " changed (the repair cannot be undone)"
-                )
-            raw = files.read_regular(aside)
-        except FileNotFoundError:
-            raise StateError(
-                f"there is nothing to undo: {aside}, the file the repair kept, is gone"
-            ) from None
-        except (OSError, files.NotRegularFile) as exc:
-            raise StateError(
-                f"cannot put back {aside}, the file as it was before the repair:"
-                f" {getattr(exc, 'strerror', None) or exc}; nothing was changed"
-            ) from None
+        raw = _kept_bytes(aside)
         record = records.new_record(
             f"undo {target.command}", (), now(), target.id, machine=machine.id
         )
@@ -535,27 +518,7 @@ class Store:
         from roadmap_cli.core import records
 
         with self._locked():
-            try:
-                self.read(cached=False)
-            except NewerStateError as exc:
-                raise NewerStateError(
-                    f"{exc.message}. A repair would lose what the newer version wrote"
-                ) from None
-            except NotAFileError:
-                raise  # nothing there to repair, and nothing to move aside
-            except StateError:
-                pass  # what a repair is for
-            else:
-                raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
-            try:
-                raw = files.read_regular(self.target)
-                mode = self.target.stat().st_mode & 0o777
-            except files.NotRegularFile as exc:  # replaced by one since the check above
-                raise NotAFileError(self._not_a_file(self.path, exc.kind)) from None
-            except OSError as exc:
-                raise StateError(
-                    f"cannot read {self.path} to repair it: {exc.strerror or exc}"
-                ) from None
+            raw, mode = self._damaged()
             salvaged = salvage(raw)
             state, given = salvaged if isinstance(salvaged, tuple) else (salvaged, None)
             moment = now()
@@ -599,6 +562,30 @@ class Store:
             with contextlib.suppress(OSError):
                 os.chmod(self.target, mode)
             return aside, state, text is not None
+
+    def _damaged(self) -> tuple[bytes, int]:
+        """The bytes and mode of a progress file that cannot be used; a StateError when it can
+        (or when a repair would lose what a newer version wrote)."""
+        try:
+            self.read(cached=False)
+        except NewerStateError as exc:
+            raise NewerStateError(
+                f"{exc.message}. A repair would lose what the newer version wrote"
+            ) from None
+        except NotAFileError:
+            raise  # nothing there to repair, and nothing to move aside
+        except StateError:
+            pass  # what a repair is for
+        else:
+            raise StateError(f"progress file {self.path} is fine; there is nothing to repair")
+        try:
+            return files.read_regular(self.target), self.target.stat().st_mode & 0o777
+        except files.NotRegularFile as exc:  # replaced by one since the check above
+            raise NotAFileError(self._not_a_file(self.path, exc.kind)) from None
+        except OSError as exc:
+            raise StateError(
+                f"cannot read {self.path} to repair it: {exc.strerror or exc}"
+            ) from None
 
     def _unmark_history(self) -> None:
         """The history without the lines of git's conflict markers (a merge of it made without
@@ -779,6 +766,28 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
     except OSError as exc:
         raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _kept_bytes(aside: Path) -> bytes:
+    """The bytes of the file a repair kept aside, read only if it still is a plain file."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.lstat(aside).st_mode):  # a link, a pipe: not what it kept
+            raise StateError(
+                f"{aside}, the file the repair kept, is no longer a plain file; nothing was"
+                " changed (the repair cannot be undone)"
+            )
+        return files.read_regular(aside)
+    except FileNotFoundError:
+        raise StateError(
+            f"there is nothing to undo: {aside}, the file the repair kept, is gone"
+        ) from None
+    except (OSError, files.NotRegularFile) as exc:
+        raise StateError(
+            f"cannot put back {aside}, the file as it was before the repair:"
+            f" {getattr(exc, 'strerror', None) or exc}; nothing was changed"
+        ) from None
 
 
 def _free_name(path: Path, content: bytes | None) -> Path:
