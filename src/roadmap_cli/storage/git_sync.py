@@ -403,27 +403,7 @@ def setup(
             f"the remote origin of {repo.top} is {origin}, not {remote}; run"
             f" 'roadmap sync setup --remote {remote}' to sync with {remote} instead"
         )
-    attributes = folder / ".gitattributes"
-    lines = [
-        f"/{state_file.name} merge={DRIVER} {KEEP_BYTES}",
-        f"/{history_file.name} merge=union {KEEP_BYTES}",
-        "/.gitattributes merge=union",  # two machines' own lines both stay
-    ]
-    if state_file.name.startswith("progress"):  # the data folder: every catalog's progress
-        lines[2:2] = [
-            f"/progress-*.toml merge={DRIVER} {KEEP_BYTES}",
-            f"/progress-*.history.jsonl merge=union {KEEP_BYTES}",
-        ]
-    names = [state_file.name, history_file.name]
-    if state_file.name.startswith("progress"):
-        names += ["progress-x.toml", "progress-x.history.jsonl"]  # as the globs above match
-    for line in _drop_overrides(attributes, lines, names):
-        said.append(f"Removed from {attributes} a line that overrode roadmap's: {line}")
-    if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
-        said.append(
-            f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
-            f" {history_file.name} as a union of lines"
-        )
+    said += _write_attributes(folder, state_file, history_file)
     exclude_by_products(state_file.parent)
     repo.git.out("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
     repo.git.out("config", "--local", f"merge.{DRIVER}.driver", driver_command())
@@ -445,6 +425,33 @@ def setup(
             f" ('git check-attr -a {repo.state}')"
         )
     said.append("Checked: git resolves the progress file to roadmap's driver")
+    return said
+
+
+def _write_attributes(folder: Path, state_file: Path, history_file: Path) -> list[str]:
+    """The lines of `.gitattributes` that give the progress files roadmap's merges (a line of
+    one's own that overrides one of them goes); what was done, one line each."""
+    said = []
+    attributes = folder / ".gitattributes"
+    lines = [
+        f"/{state_file.name} merge={DRIVER} {KEEP_BYTES}",
+        f"/{history_file.name} merge=union {KEEP_BYTES}",
+        "/.gitattributes merge=union",  # two machines' own lines both stay
+    ]
+    names = [state_file.name, history_file.name]
+    if state_file.name.startswith("progress"):  # the data folder: every catalog's progress
+        lines[2:2] = [
+            f"/progress-*.toml merge={DRIVER} {KEEP_BYTES}",
+            f"/progress-*.history.jsonl merge=union {KEEP_BYTES}",
+        ]
+        names += ["progress-x.toml", "progress-x.history.jsonl"]  # as the globs above match
+    for line in _drop_overrides(attributes, lines, names):
+        said.append(f"Removed from {attributes} a line that overrode roadmap's: {line}")
+    if _append_lines(attributes, lines, "# roadmap: how git merges your progress (docs/sync.md)"):
+        said.append(
+            f"Wrote {attributes}: {state_file.name} merges with roadmap's driver,"
+            f" {history_file.name} as a union of lines"
+        )
     return said
 
 
@@ -729,7 +736,9 @@ def _git_locks(repo: Repo) -> list[Path]:
     return found
 
 
-def _sync_in(repo: Repo) -> Synced:
+def _ready(repo: Repo) -> None:
+    """A SyncError unless the repository can sync: no git operation under way (one a stopped
+    sync left is concluded), a branch checked out, roadmap's driver in place."""
     operation = busy(repo)  # first: a rebase detaches HEAD too
     if operation is not None and not _conclude(repo):
         raise SyncError(operation)
@@ -741,6 +750,27 @@ def _sync_in(repo: Repo) -> Synced:
     problem = driver_problem(repo)
     if problem is not None:
         raise SyncError(f"{problem}; run 'roadmap sync setup' to fix it")
+
+
+def _fetch(repo: Repo, remote: str) -> None:
+    fetched = repo.git.run(
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-recurse-submodules",
+        *_transport(repo, remote, "upload-pack"),
+        remote,
+        check=False,
+    )
+    if fetched.returncode != 0:
+        raise SyncError(
+            f"cannot fetch from {remote}: {last_line(fetched)}; your changes are committed"
+            " here and go with the next sync"
+        )
+
+
+def _sync_in(repo: Repo) -> Synced:
+    _ready(repo)
     ours = _our_changes(repo)
     done = Synced()
     _identity(repo)
@@ -751,20 +781,7 @@ def _sync_in(repo: Repo) -> Synced:
         return done
     done.remote = remote
     for attempt in range(PUSH_TRIES):
-        fetched = repo.git.run(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-recurse-submodules",
-            *_transport(repo, remote, "upload-pack"),
-            remote,
-            check=False,
-        )
-        if fetched.returncode != 0:
-            raise SyncError(
-                f"cannot fetch from {remote}: {last_line(fetched)}; your changes are committed"
-                " here and go with the next sync"
-            )
+        _fetch(repo, remote)
         target, upstream = _upstream(repo, remote)
         done.branch = f"{remote}/{target}"
         if upstream is not None:
