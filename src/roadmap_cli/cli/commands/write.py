@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,7 @@ from roadmap_cli.core.errors import UsageError
 HELP_ORDER = 2  # where --help lists this module's commands
 
 if TYPE_CHECKING:
+    from roadmap_cli.core.progress import TrackProgress
     from roadmap_cli.core.state import State
 
 
@@ -88,19 +89,20 @@ def _apply(
     _ask_before_dropping(session, name, ids, yes)
     moment = now()
 
-    def apply_all(state: State) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    def apply_all(state: State) -> tuple[list[tuple[str, str]], list[TrackProgress]]:
         lines = [
             (topic_id, change(state, topic_id, moment) or f"already {state.status_of(topic_id)}")
             for topic_id in ids
         ]
-        progress = progress_of_tracks_with(cat, state, ids)
-        return lines, [documents.track_progress(p) for p in progress]
+        return lines, progress_of_tracks_with(cat, state, ids)
 
     lines, progress = session.update(apply_all, f"{name} {' '.join(ids)}")
     from roadmap_cli.render.terminal import render_change
 
-    # A note or time spent changes no progress: the tracks' bars would only repeat themselves.
-    session.print(render_change(lines, progress if name not in ("note", "time") else []))
+    # Drawn once the lock is let go. A note or time spent changes no progress: the tracks'
+    # bars would only repeat themselves.
+    shown = [documents.track_progress(p) for p in progress] if name not in ("note", "time") else []
+    session.print(render_change(lines, shown))
 
 
 def _day(when: str | None) -> date | None:
