@@ -8,6 +8,7 @@ They are pure apart from that: `Store.update` may run them twice (a dry run, the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from roadmap_cli.core.errors import UsageError
@@ -54,8 +55,35 @@ def at_day(day: date | None, moment: datetime) -> datetime:
     return datetime.combine(day, time(12)).astimezone()
 
 
-def _day(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d}" if moment is not None else "none"
+@dataclass(frozen=True)
+class Change:
+    """What a transition did to one topic; `render.terminal.said` puts it in words.
+
+    `what`: "status" (from `before` to `after`), "start", "finish" or "skip" (that date
+    moved, `moved` from and to), "updated" (a done topic's finish or note set again),
+    "note" (`note`: saved, removed or unchanged), "spent" (`minutes`, `total` in all),
+    "already" (nothing to do: the topic is `after` already). With it: the finish date a
+    change `dropped`, what a reset `kept`, and how the start `start_moved` with a change."""
+
+    what: str
+    before: str = ""
+    after: str = ""
+    moved: tuple[datetime | None, datetime | None] | None = None
+    dropped: datetime | None = None
+    kept: tuple[str, ...] = ()
+    start_moved: tuple[datetime | None, datetime | None] | None = None
+    note: str = ""
+    minutes: int = 0
+    total: int = 0
+
+
+def _start_moved(
+    before: datetime | None, after: datetime | None
+) -> tuple[datetime | None, datetime | None] | None:
+    """The start's move, when a change moved it to another day."""
+    if before is not None and after is not None and before.date() != after.date():
+        return before, after
+    return None
 
 
 def _entry(state: State, topic_id: str, moment: datetime) -> TopicProgress:
@@ -65,18 +93,9 @@ def _entry(state: State, topic_id: str, moment: datetime) -> TopicProgress:
     return entry
 
 
-def _moved(before: str, after: str) -> str:
-    return f"{before} → {after}"
-
-
-def _with_start(message: str, before: datetime | None, after: datetime | None) -> str:
-    """`message`, and what happened to the start date when a change moved it."""
-    if before is not None and after is not None and before.date() != after.date():
-        return f"{message} (start moved from {_day(before)} to {_day(after)})"
-    return message
-
-
-def start(state: State, topic_id: str, moment: datetime, *, day: date | None = None) -> str | None:
+def start(
+    state: State, topic_id: str, moment: datetime, *, day: date | None = None
+) -> Change | None:
     """In progress since now or `day`. A topic already in progress gets the start `day`."""
     before = state.status_of(topic_id)
     entry = state.topics.get(topic_id)
@@ -85,14 +104,14 @@ def start(state: State, topic_id: str, moment: datetime, *, day: date | None = N
             return None
         was = entry.started
         entry.started, entry.updated = at_day(day, moment), moment
-        return f"start moved from {_day(was)} to {_day(entry.started)}"
+        return Change("start", moved=(was, entry.started))
     entry = _entry(state, topic_id, moment)
-    lost = f" (finish date {_day(entry.finished)} dropped)" if before == "done" else ""
+    lost = entry.finished if before == "done" else None
     entry.status, entry.finished, entry.updated = "in-progress", None, moment
     _leaves_review(entry)
     if day is not None or entry.started is None:
         entry.started = at_day(day, moment)
-    return _moved(before, "in-progress") + lost
+    return Change("status", before, "in-progress", dropped=lost)
 
 
 def finish(
@@ -102,7 +121,7 @@ def finish(
     *,
     day: date | None = None,
     note: str | None = None,
-) -> str | None:
+) -> Change | None:
     """Mark done; `day` back-dates the finish, `note` (already cleaned) replaces the note.
     A finish before the recorded start moves the start to it, and says so."""
     before = state.status_of(topic_id)
@@ -127,16 +146,17 @@ def finish(
         from roadmap_cli.core import review  # the first review is the finish
 
         review.schedule(state, topic_id, entry)
+    start_moved = _start_moved(started, entry.started)
     if before != "done":
-        message = _moved(before, "done")
-    elif was is not None and entry.finished is not None and was.date() != entry.finished.date():
-        message = f"finish moved from {_day(was)} to {_day(entry.finished)}"
-    else:
-        message = "done (note updated)" if note is not None else "done (updated)"
-    return _with_start(message, started, entry.started)
+        return Change("status", before, "done", start_moved=start_moved)
+    if was is not None and entry.finished is not None and was.date() != entry.finished.date():
+        return Change("finish", moved=(was, entry.finished), start_moved=start_moved)
+    return Change("updated", note="updated" if note is not None else "", start_moved=start_moved)
 
 
-def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = None) -> str | None:
+def skip(
+    state: State, topic_id: str, moment: datetime, *, day: date | None = None
+) -> Change | None:
     """Skipped (cleared without study) now or on `day`: the day is kept as `finished`. A done
     topic loses its finish date; the command asks first (see `loses_finish`)."""
     before = state.status_of(topic_id)
@@ -155,12 +175,10 @@ def skip(state: State, topic_id: str, moment: datetime, *, day: date | None = No
     _leaves_review(entry)
     if entry.started is not None and entry.started > entry.finished:
         entry.started = entry.finished
+    start_moved = _start_moved(started, entry.started)
     if before == "skipped":
-        message = f"skip moved from {_day(previous)} to {_day(entry.finished)}"
-    else:
-        lost = f" (finish date {_day(was)} dropped)" if was is not None else ""
-        message = _moved(before, "skipped") + lost
-    return _with_start(message, started, entry.started)
+        return Change("skip", moved=(previous, entry.finished), start_moved=start_moved)
+    return Change("status", before, "skipped", dropped=was, start_moved=start_moved)
 
 
 def _leaves_review(entry: TopicProgress) -> None:
@@ -176,32 +194,32 @@ def loses_finish(state: State, topic_id: str) -> datetime | None:
     return entry.finished
 
 
-def reset(state: State, topic_id: str, moment: datetime) -> str | None:
+def reset(state: State, topic_id: str, moment: datetime) -> Change | None:
     """Back to pending. The note and the time spent are the learner's own record, so they are
     kept."""
     before = state.status_of(topic_id)
     entry = state.topics.get(topic_id)
     if entry is None or entry.status is None:
         return None
-    lost = f" (finish date {_day(entry.finished)} dropped)" if entry.status == "done" else ""
-    if entry.note or entry.spent:
-        kept = " and ".join(w for w, v in (("note", entry.note), ("time spent", entry.spent)) if v)
+    lost = entry.finished if entry.status == "done" else None
+    kept = tuple(w for w, v in (("note", entry.note), ("time spent", entry.spent)) if v)
+    if kept:
         state.topics[topic_id] = TopicProgress(note=entry.note, spent=entry.spent, updated=moment)
-        return _moved(before, "pending") + f" ({kept} kept)" + lost
-    del state.topics[topic_id]
-    return _moved(before, "pending") + lost
+    else:
+        del state.topics[topic_id]
+    return Change("status", before, "pending", dropped=lost, kept=kept)
 
 
-def set_note(state: State, topic_id: str, moment: datetime, note: str | None) -> str:
+def set_note(state: State, topic_id: str, moment: datetime, note: str | None) -> Change:
     """Replace the note (already cleaned); None removes it."""
     entry = state.topics.get(topic_id)
     if (entry.note if entry else None) == note:
-        return "note unchanged"
+        return Change("note", note="unchanged")
     entry = _entry(state, topic_id, moment)
     entry.note, entry.updated = note, moment
     if entry.status is None and entry.note is None and not entry.spent:
         del state.topics[topic_id]
-    return "note saved" if note else "note removed"
+    return Change("note", note="saved" if note else "removed")
 
 
 _DURATION = re.compile(
@@ -236,7 +254,7 @@ def duration(minutes: int) -> str:
 
 def spend(
     state: State, topic_id: str, minutes: int, moment: datetime, *, day: date | None = None
-) -> str:
+) -> Change:
     """Record time spent on a topic now (or on `day`); its status does not change."""
     from roadmap_cli.core.state import Spent, row_order
 
@@ -245,5 +263,4 @@ def spend(
         [*entry.spent, Spent(at_day(day, moment), minutes, new_row_id())], key=row_order
     )
     entry.updated = moment
-    total = sum(s.minutes for s in entry.spent)
-    return f"{duration(minutes)} spent ({duration(total)} in all)"
+    return Change("spent", minutes=minutes, total=sum(s.minutes for s in entry.spent))

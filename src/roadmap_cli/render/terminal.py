@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
@@ -18,6 +18,9 @@ from rich.text import Text
 
 from roadmap_cli.core.sanitize import clean, clean_data, one_line
 from roadmap_cli.render.grid import Grid, fits
+
+if TYPE_CHECKING:
+    from roadmap_cli.core.transitions import Change
 
 PIPE_WIDTH = 80  # output that is no terminal, unless COLUMNS says otherwise
 
@@ -623,13 +626,42 @@ def render_next(doc: dict[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-def render_change(lines: list[tuple[str, str]], tracks: list[dict[str, Any]]) -> RenderableType:
+def said(change: Change) -> str:
+    """What a transition did, in words: `pending → done (start moved from … to …)`."""
+    from roadmap_cli.core.transitions import duration
+
+    def day(moment: datetime | None) -> str:
+        return f"{moment:%Y-%m-%d}" if moment is not None else "none"
+
+    if change.what == "already":
+        return f"already {change.after}"
+    if change.what == "note":
+        return f"note {change.note}"
+    if change.what == "spent":
+        return f"{duration(change.minutes)} spent ({duration(change.total)} in all)"
+    if change.what == "updated":
+        text = f"done ({'note ' if change.note else ''}updated)"
+    elif change.moved is not None:
+        text = f"{change.what} moved from {day(change.moved[0])} to {day(change.moved[1])}"
+    else:
+        text = f"{change.before} → {change.after}"
+    if change.kept:
+        text += f" ({' and '.join(change.kept)} kept)"
+    if change.dropped is not None:
+        text += f" (finish date {day(change.dropped)} dropped)"
+    if change.start_moved is not None:
+        was, now = change.start_moved
+        text += f" (start moved from {day(was)} to {day(now)})"
+    return text
+
+
+def render_change(lines: list[tuple[str, Change]], tracks: list[dict[str, Any]]) -> RenderableType:
     """What a write command changed, one line per topic, then the progress that results."""
     parts: list[RenderableType] = []
     tracks = clean_data(tracks)
-    for topic_id, message in lines:
-        style = "dim" if message.startswith("already") else ""
-        parts.append(Text.assemble((clean(topic_id), "bold"), ": ", (clean(message), style)))
+    for topic_id, change in lines:
+        style = "dim" if change.what == "already" else ""
+        parts.append(Text.assemble((clean(topic_id), "bold"), ": ", (clean(said(change)), style)))
     if tracks:
         parts.append(_progress_table(tracks))
     return Group(*parts)

@@ -27,11 +27,12 @@ HELP_ORDER = 2  # where --help lists this module's commands
 if TYPE_CHECKING:
     from roadmap_cli.core.progress import TrackProgress
     from roadmap_cli.core.state import State
+    from roadmap_cli.core.transitions import Change
 
 
-# One of core.transitions: moves one topic in the state and returns what to say (None: the
+# One of core.transitions: moves one topic in the state and returns what it did (None: the
 # topic was already there).
-Transition = Callable[["State", str, datetime], str | None]
+Transition = Callable[["State", str, datetime], "Change | None"]
 
 
 # The optional TRACK of `focus` and `goal`.
@@ -81,6 +82,7 @@ def _apply(
     """
     from roadmap_cli.core.progress import progress_of_tracks_with
     from roadmap_cli.core.state import now
+    from roadmap_cli.core.transitions import Change
     from roadmap_cli.render import documents
 
     session = session_of(ctx)
@@ -89,9 +91,13 @@ def _apply(
     _ask_before_dropping(session, name, ids, yes)
     moment = now()
 
-    def apply_all(state: State) -> tuple[list[tuple[str, str]], list[TrackProgress]]:
+    def apply_all(state: State) -> tuple[list[tuple[str, Change]], list[TrackProgress]]:
         lines = [
-            (topic_id, change(state, topic_id, moment) or f"already {state.status_of(topic_id)}")
+            (
+                topic_id,
+                change(state, topic_id, moment)
+                or Change("already", after=state.status_of(topic_id)),
+            )
             for topic_id in ids
         ]
         return lines, progress_of_tracks_with(cat, state, ids)
@@ -144,7 +150,7 @@ def done(
     day = _day(when)
     cleaned = note_text(note) if note is not None else None
 
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+    def change(state: State, topic_id: str, moment: datetime) -> Change | None:
         return transitions.finish(state, topic_id, moment, day=day, note=cleaned)
 
     with session_of(ctx).scheduler_known():  # a topic done is scheduled for review
@@ -171,7 +177,7 @@ def _move(ctx: typer.Context, command: str, topics: list[str], when: str | None,
     day = _day(when)
     move = transitions.start if command == "start" else transitions.skip
 
-    def change(state: State, topic_id: str, moment: datetime) -> str | None:
+    def change(state: State, topic_id: str, moment: datetime) -> Change | None:
         return move(state, topic_id, moment, day=day)
 
     _apply(ctx, command, topics, change, yes)
@@ -252,7 +258,7 @@ def note(
 
     cleaned = note_text(text)
 
-    def change(state: State, topic_id: str, moment: datetime) -> str:
+    def change(state: State, topic_id: str, moment: datetime) -> Change:
         return transitions.set_note(state, topic_id, moment, cleaned)
 
     _apply(ctx, "note", [topic], change)
@@ -281,7 +287,7 @@ def time_(
     minutes = transitions.parse_duration(spent)
     day = _day(when)
 
-    def change(state: State, topic_id: str, moment: datetime) -> str:
+    def change(state: State, topic_id: str, moment: datetime) -> Change:
         return transitions.spend(state, topic_id, minutes, moment, day=day)
 
     _apply(ctx, "time", [topic], change)
