@@ -357,8 +357,9 @@ def done_entry(state: State, topic_id: str) -> TopicProgress:
 
 def rate(
     state: State, topic_id: str, rating: Rating, moment: datetime, *, day: date | None = None
-) -> str:
-    """Record a self-check of a done topic now (or on `day`) and schedule the next one."""
+) -> datetime:
+    """Record a self-check of a done topic now (or on `day`) and schedule the next one;
+    returns when that is due."""
     entry = done_entry(state, topic_id)
     assert entry.finished is not None
     at = at_day(day, moment)
@@ -371,9 +372,7 @@ def rate(
     entry.updated = moment
     schedule(state, topic_id, entry)
     assert entry.due is not None
-    days = (entry.due.astimezone().date() - moment.date()).days
-    when = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
-    return f"reviewed ({rating}); next review {entry.due:%Y-%m-%d} ({when})"
+    return entry.due
 
 
 def union(lists: list[list[Any]]) -> list[Any]:

@@ -655,6 +655,13 @@ def said(change: Change) -> str:
     return text
 
 
+def reviewed(rating: str, due: datetime, today: date) -> str:
+    """A review recorded, and when the next one is due."""
+    days = (due.astimezone().date() - today).days
+    when = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
+    return f"reviewed ({rating}); next review {due:%Y-%m-%d} ({when})"
+
+
 def render_change(lines: list[tuple[str, Change]], tracks: list[dict[str, Any]]) -> RenderableType:
     """What a write command changed, one line per topic, then the progress that results."""
     parts: list[RenderableType] = []

@@ -16,7 +16,7 @@ from roadmap_cli.core.errors import UsageError
 HELP_ORDER = 2.5  # after the other commands that change progress (write.py)
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from roadmap_cli.core.state import Rating, State
 
@@ -141,21 +141,21 @@ def _nothing_due(state: State, today: date) -> str:
     )
 
 
-def _rate(session: Session, topic_id: str, rating: Rating, when: str | None) -> str:
+def _rate(session: Session, topic_id: str, rating: Rating, when: str | None) -> None:
     """Record one rating in its own write, and print what it did."""
     from roadmap_cli.core import review as reviews
     from roadmap_cli.core.state import now
     from roadmap_cli.core.transitions import parse_day
+    from roadmap_cli.render.terminal import reviewed
 
     day = parse_day(when) if when is not None else None
     moment = now()
 
-    def change(state: State) -> str:
+    def change(state: State) -> datetime:
         return reviews.rate(state, topic_id, rating, moment, day=day)
 
-    said = session.update(change, f"review {topic_id} {rating}")
-    session.print(f"{topic_id}: {said}")
-    return said
+    due = session.update(change, f"review {topic_id} {rating}")
+    session.print(f"{topic_id}: {reviewed(rating, due, moment.date())}")
 
 
 def _session(session: Session, topic_ids: list[str]) -> None:
