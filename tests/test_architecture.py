@@ -190,3 +190,21 @@ def test_core_and_formats_touch_no_file_and_print_nothing(layer: str) -> None:
             if isinstance(node, ast.Attribute) and node.attr in ("stdin", "stdout", "stderr"):
                 # sys.stdout.write in `python -m roadmap_cli.formats.export_schema` only
                 assert path.name == "export_schema.py", (path.name, node.lineno)
+
+
+def test_every_view_a_command_names_is_drawn_by_render_terminal() -> None:
+    """`Session.emit(doc, json_out, "render_x")` names its view: each name is a function of
+    render.terminal (a misspelt one would fail only when that view is drawn)."""
+    from roadmap_cli.render import terminal
+
+    commands = PACKAGE / "cli" / "commands"
+    named = set()
+    for source in commands.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "emit":
+                view = node.args[2]
+                for found in ast.walk(view):
+                    if isinstance(found, ast.Constant) and isinstance(found.value, str):
+                        named.add(found.value)
+    assert len(named) >= 15
+    assert [name for name in sorted(named) if not callable(getattr(terminal, name, None))] == []

@@ -142,9 +142,6 @@ class Catalog:
         titles = {normalize(track.title): track.id for track in self.tracks}
         return IdIndex("track", self.track_by_id, titles, "'roadmap tracks'")
 
-    def resolve_topic(self, query: str) -> str:
-        return self.topic_index.resolve(query)
-
     def resolve_topics(self, queries: list[str]) -> list[str]:
         return self.topic_index.resolve_all(queries)
 

@@ -774,12 +774,6 @@ def topic_from(data: Any) -> TopicProgress:
     return entry
 
 
-def project_from(data: Any) -> Project:
-    entry = entry_from("projects", data)
-    assert isinstance(entry, Project)
-    return entry
-
-
 def json_time(moment: datetime) -> str:
     """A time as ISO 8601 text, UTC written as Z (as every history record has it)."""
     text = moment.isoformat()
