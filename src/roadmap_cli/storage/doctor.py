@@ -23,7 +23,7 @@ from roadmap_cli.core.state import (
 )
 from roadmap_cli.formats import toml_text
 from roadmap_cli.storage import conflicts
-from roadmap_cli.storage.store import Store
+from roadmap_cli.storage.store import Loaded, Store
 
 Level = Literal["ok", "note", "warning", "error"]
 
@@ -48,7 +48,6 @@ class Repair:
 
 def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     """Everything worth knowing about the progress file, most serious first."""
-    found: list[Finding] = []
     try:
         loaded = store.read(cached=False)  # the file itself, never what the cache says of it
     except StateError as exc:
@@ -56,13 +55,32 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     if loaded.text is None:
         return [Finding("ok", f"no progress file yet at {store.path}: nothing to check")]
     state = loaded.state
-    found.append(
+    found = [
         Finding(
             "ok",
             f"{store.path} reads and validates ({len(state.topics)} topic entries,"
             f" {len(state.projects)} projects)",
+        ),
+        *_schema_findings(store, loaded),
+        *_catalog_findings(state, catalog),
+        *_entry_problems(state),
+        *_project_problems(state, catalog),
+    ]
+    extra = unknown_keys(toml_text.loads(loaded.text))
+    if extra:
+        found.append(
+            Finding(
+                "note", f"keys this version does not use are kept as written: {', '.join(extra)}"
+            )
         )
-    )
+    found += _history_findings(store)
+    order: dict[Level, int] = {"error": 0, "warning": 1, "note": 2, "ok": 3}
+    return sorted(found, key=lambda f: order[f.level])
+
+
+def _schema_findings(store: Store, loaded: Loaded) -> list[Finding]:
+    """A file of a newer schema (shown, never changed), or of an older one (upgraded)."""
+    found = []
     if loaded.newer:
         found.append(
             Finding(
@@ -79,6 +97,13 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
                 f" change, after a copy is kept as {store.backup_path(loaded.version or 0).name}",
             )
         )
+    return found
+
+
+def _catalog_findings(state: State, catalog: Catalog) -> list[Finding]:
+    """Progress that the catalog in use does not know: another catalog's, a focus track or a
+    topic it lacks, a topic it renamed."""
+    found = []
     if state.catalog and state.catalog != catalog.id:
         found.append(
             Finding(
@@ -90,9 +115,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     if state.focus and state.focus not in catalog.track_by_id:
         found.append(Finding("warning", f"focus track '{state.focus}' is not in the catalog"))
     aliases = {alias: t.id for t in catalog.topics for alias in t.aliases}
-    for topic_id in sorted(state.topics):
-        if topic_id in catalog.topic_by_id:
-            continue
+    for topic_id in sorted(t for t in state.topics if t not in catalog.topic_by_id):
         if topic_id in aliases and aliases[topic_id] not in state.topics:
             found.append(
                 Finding(
@@ -118,19 +141,17 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
                     " its entry is kept but not counted",
                 )
             )
-    found += _entry_problems(state)
-    found += _project_problems(state, catalog)
-    extra = unknown_keys(toml_text.loads(loaded.text))
-    if extra:
-        found.append(
-            Finding(
-                "note", f"keys this version does not use are kept as written: {', '.join(extra)}"
-            )
-        )
+    return found
+
+
+def _history_findings(store: Store) -> list[Finding]:
+    """Lines of the history that do not parse or repeat a record, its size, and whether
+    changes wait to be synced."""
     try:
         log = store.history()
     except StateError as exc:
-        return [*found, Finding("warning", exc.message)]
+        return [Finding("warning", exc.message)]
+    found = []
     if log.bad_lines:
         found.append(
             Finding(
@@ -152,8 +173,7 @@ def diagnose(store: Store, catalog: Catalog) -> list[Finding]:
     unsynced = git_sync.doctor_finding(store.target, store.history_path)
     if unsynced is not None:
         found.append(Finding("warning", unsynced))
-    order: dict[Level, int] = {"error": 0, "warning": 1, "note": 2, "ok": 3}
-    return sorted(found, key=lambda f: order[f.level])
+    return found
 
 
 def _entry_problems(state: State) -> list[Finding]:
