@@ -245,37 +245,14 @@ def repair(store: Store) -> Repair:
                 merged.append(True)
                 return both
         top, tables = _salvage(text, removed)
-        kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
-        for name, items in tables.items():
-            for item_id, table in items.items():
-                label = item_id if name == "topics" else f"project {item_id}"
-                if not ID.fullmatch(item_id):
-                    dropped.append(f"{label} (not an id: lowercase words joined by -)")
-                    continue
-                entry, problems = _salvage_entry(name, item_id, table, read_as)
-                if entry is None:
-                    why = "; ".join(f"{key} {what}" for key, what in problems) or "not a table"
-                    dropped.append(f"{label} ({why})")
-                else:
-                    kept[name][item_id] = entry
-                    removed.extend(f"{name}.{item_id}.{key} ({what})" for key, what in problems)
+        kept = _kept_entries(tables, dropped, removed, read_as)
         for name, loose in _LOOSE_TABLES.items():
             prefix = "" if name == "topics" else "project "
             dropped.extend(
                 f"{prefix}{i} (its table header could not be read)"
                 for i in set(loose.findall(text)) - set(tables[name])
             )
-        head: dict[str, Any] = {}
-        for key in (*CARRIED_FIELDS, "catalog"):
-            if key not in top:
-                continue
-            value = top[key]
-            if key in HEAD_ROWS and isinstance(value, list):  # a goal's day: noon of it
-                value = [_read_times(key, n, row, read_as) for n, row in enumerate(value)]
-            try:
-                head[key] = head_value_from(key, value, from_json=False)
-            except Invalid as exc:
-                removed.append(f"{key} ({exc.problems[0][1]}; it was {_shown(top[key])})")
+        head = _kept_head(top, removed, read_as)
         head["catalog"] = head.get("catalog") or store.catalog_id
         return State(**head, topics=kept["topics"], projects=kept["projects"])
 
@@ -294,6 +271,45 @@ def repair(store: Store) -> Repair:
         bool(merged),
         tuple(read_as),
     )
+
+
+def _kept_entries(
+    tables: dict[str, dict[str, Any]], dropped: list[str], removed: list[str], read_as: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The topics and projects of the damaged file that can still be read, each with what
+    could be read of it; an entry with nothing to keep goes into `dropped`, a value into
+    `removed`."""
+    kept: dict[str, dict[str, Any]] = {"topics": {}, "projects": {}}
+    for name, items in tables.items():
+        for item_id, table in items.items():
+            label = item_id if name == "topics" else f"project {item_id}"
+            if not ID.fullmatch(item_id):
+                dropped.append(f"{label} (not an id: lowercase words joined by -)")
+                continue
+            entry, problems = _salvage_entry(name, item_id, table, read_as)
+            if entry is None:
+                why = "; ".join(f"{key} {what}" for key, what in problems) or "not a table"
+                dropped.append(f"{label} ({why})")
+            else:
+                kept[name][item_id] = entry
+                removed.extend(f"{name}.{item_id}.{key} ({what})" for key, what in problems)
+    return kept
+
+
+def _kept_head(top: dict[str, Any], removed: list[str], read_as: list[str]) -> dict[str, Any]:
+    """The top-level values of the damaged file that can still be read."""
+    head: dict[str, Any] = {}
+    for key in (*CARRIED_FIELDS, "catalog"):
+        if key not in top:
+            continue
+        value = top[key]
+        if key in HEAD_ROWS and isinstance(value, list):  # a goal's day: noon of it
+            value = [_read_times(key, n, row, read_as) for n, row in enumerate(value)]
+        try:
+            head[key] = head_value_from(key, value, from_json=False)
+        except Invalid as exc:
+            removed.append(f"{key} ({exc.problems[0][1]}; it was {_shown(top[key])})")
+    return head
 
 
 def _shown(value: object) -> str:
