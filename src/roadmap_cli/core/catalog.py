@@ -258,23 +258,52 @@ def sound(catalog: Catalog) -> bool:
 
 def problems(catalog: Catalog) -> list[str]:
     """Everything wrong across entries that per-field validation cannot see."""
-    found: list[str] = []
-
-    def duplicates(template: str, ids: list[str]) -> None:
-        seen: set[str] = set()
-        for id_ in ids:
-            if id_ in seen:
-                found.append(template.format(id_))
-            seen.add(id_)
-
-    duplicates("duplicate track id '{}'", [t.id for t in catalog.tracks])
-    duplicates("duplicate topic id '{}'", [t.id for t in catalog.topics])
-    duplicates("duplicate outcome id '{}'", [o.id for t in catalog.tracks for o in t.outcomes])
-
+    found = [
+        *_duplicates("duplicate track id '{}'", [t.id for t in catalog.tracks]),
+        *_duplicates("duplicate topic id '{}'", [t.id for t in catalog.topics]),
+        *_duplicates(
+            "duplicate outcome id '{}'", [o.id for t in catalog.tracks for o in t.outcomes]
+        ),
+    ]
     topic_ids = {t.id for t in catalog.topics}
     track_ids = {t.id for t in catalog.tracks}
-    alias_owner: dict[str, str] = {}
+    found += _topic_problems(catalog.topics, topic_ids)
+    for track in catalog.tracks:
+        found += _track_problems(track, topic_ids)
+
+    found += _duplicates("two tracks are titled '{}'", [t.title for t in catalog.tracks])
+    listed = {topic_id for track in catalog.tracks for topic_id in track.topics}
     for topic in catalog.topics:
+        if topic.id not in listed:
+            found.append(f"topic '{topic.id}' is in no track")
+    found += _duplicates("progression lists track '{}' twice", list(catalog.progression))
+    for track_id in catalog.progression:
+        if track_id not in track_ids:
+            found.append(f"progression names unknown track '{track_id}'")
+
+    cycle = _find_cycle({t.id: [r for r in t.requires if r in topic_ids] for t in catalog.topics})
+    if cycle:
+        found.append("prerequisites form a cycle: " + " -> ".join(cycle))
+    return found
+
+
+def _duplicates(template: str, ids: list[str]) -> list[str]:
+    """`template` filled in with each id that comes again, once for each time it does."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for id_ in ids:
+        if id_ in seen:
+            found.append(template.format(id_))
+        seen.add(id_)
+    return found
+
+
+def _topic_problems(topics: tuple[Topic, ...], topic_ids: set[str]) -> list[str]:
+    """Aliases that are topic ids or another topic's aliases, and prerequisites that name no
+    topic or the topic itself."""
+    found: list[str] = []
+    alias_owner: dict[str, str] = {}
+    for topic in topics:
         for alias in topic.aliases:
             if alias in topic_ids:
                 found.append(f"topic '{topic.id}': alias '{alias}' is already a topic id")
@@ -289,41 +318,31 @@ def problems(catalog: Catalog) -> list[str]:
                 found.append(f"topic '{topic.id}' requires unknown topic '{required}'")
             elif required == topic.id:
                 found.append(f"topic '{topic.id}' requires itself")
+    return found
 
-    for track in catalog.tracks:
-        duplicates(f"track '{track.id}' lists topic '{{}}' twice", list(track.topics))
-        listed_here = set(track.topics)
-        for topic_id in track.topics:
-            if topic_id not in topic_ids:
-                found.append(f"track '{track.id}' lists unknown topic '{topic_id}'")
-        for signal in track.signals:
-            for topic_id in signal.shown_by:
-                if topic_id not in listed_here:
-                    found.append(
-                        f"track '{track.id}': '{signal.what}' is shown by topic '{topic_id}',"
-                        " which the track does not list"
-                    )
-        for outcome in track.outcomes:
-            for used in outcome.uses:
-                if used not in listed_here:
-                    found.append(
-                        f"outcome '{outcome.id}' uses topic '{used}', which track '{track.id}'"
-                        " does not list"
-                    )
 
-    duplicates("two tracks are titled '{}'", [t.title for t in catalog.tracks])
-    listed = {topic_id for track in catalog.tracks for topic_id in track.topics}
-    for topic in catalog.topics:
-        if topic.id not in listed:
-            found.append(f"topic '{topic.id}' is in no track")
-    duplicates("progression lists track '{}' twice", list(catalog.progression))
-    for track_id in catalog.progression:
-        if track_id not in track_ids:
-            found.append(f"progression names unknown track '{track_id}'")
-
-    cycle = _find_cycle({t.id: [r for r in t.requires if r in topic_ids] for t in catalog.topics})
-    if cycle:
-        found.append("prerequisites form a cycle: " + " -> ".join(cycle))
+def _track_problems(track: Track, topic_ids: set[str]) -> list[str]:
+    """A track's topics listed twice or unknown, and the topics its signals and outcomes name
+    that it does not list."""
+    found = _duplicates(f"track '{track.id}' lists topic '{{}}' twice", list(track.topics))
+    listed_here = set(track.topics)
+    for topic_id in track.topics:
+        if topic_id not in topic_ids:
+            found.append(f"track '{track.id}' lists unknown topic '{topic_id}'")
+    for signal in track.signals:
+        for topic_id in signal.shown_by:
+            if topic_id not in listed_here:
+                found.append(
+                    f"track '{track.id}': '{signal.what}' is shown by topic '{topic_id}',"
+                    " which the track does not list"
+                )
+    for outcome in track.outcomes:
+        for used in outcome.uses:
+            if used not in listed_here:
+                found.append(
+                    f"outcome '{outcome.id}' uses topic '{used}', which track '{track.id}'"
+                    " does not list"
+                )
     return found
 
 

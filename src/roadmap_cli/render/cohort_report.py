@@ -6,7 +6,7 @@ import statistics
 from datetime import date
 from typing import Any
 
-from roadmap_cli.core.catalog import Catalog
+from roadmap_cli.core.catalog import Catalog, Track
 from roadmap_cli.core.cohort import Learner, Skipped
 from roadmap_cli.core.progress import track_progress
 from roadmap_cli.core.review import due_reviews
@@ -18,54 +18,12 @@ REASON_LIMIT = 500  # characters: a reason may quote what the file holds
 def report(
     catalog: Catalog, learners: list[Learner], skipped: list[Skipped], track_id: str | None
 ) -> dict[str, Any]:
+    """The report as data: a row per learner, how many learners have done each topic, each
+    track's median percent, and the files left out with why."""
     tracks = [t for t in catalog.ordered_tracks if track_id is None or t.id == track_id]
     today = date.today()
-    rows = []
     percents: dict[str, list[int]] = {t.id: [] for t in tracks}
-    for learner in learners:
-        cells: list[dict[str, Any]] = []
-        for track in tracks:
-            if track.id not in learner.tracks:  # a one-track export says nothing of the rest
-                cells.append(
-                    {
-                        "track": track.id,
-                        "percent": None,
-                        "cleared": None,
-                        "total": None,
-                        "in_progress": None,
-                        "projects_done": None,
-                    }
-                )
-                continue
-            progress = track_progress(catalog, learner.state, track)
-            done_projects = sum(
-                p.track == track.id and p.status == "done" for p in learner.state.projects.values()
-            )
-            percents[track.id].append(progress.percent)
-            cells.append(
-                {
-                    "track": track.id,
-                    "percent": progress.percent,
-                    "cleared": progress.cleared,
-                    "total": progress.total,
-                    "in_progress": progress.in_progress,
-                    "projects_done": done_projects,
-                }
-            )
-        last = learner.state.last_active()
-        wanted = {t for track in tracks for t in track.topics}
-        overdue = sum(
-            d.overdue_days > 0 and d.topic_id in wanted for d in due_reviews(learner.state, today)
-        )
-        rows.append(
-            {
-                "learner": one_line(learner.name),
-                "file": one_line(str(learner.file)),
-                "last_active": last.isoformat() if last else None,
-                "reviews_overdue": overdue,
-                "tracks": cells,
-            }
-        )
+    rows = [_learner_row(catalog, learner, tracks, today, percents) for learner in learners]
     topic_ids = list(dict.fromkeys(t for track in tracks for t in track.topics))
     done_by = {t: 0 for t in topic_ids}
     for learner in learners:
@@ -94,6 +52,58 @@ def report(
             {"file": one_line(str(s.file)), "reason": one_line(s.reason, REASON_LIMIT)}
             for s in skipped
         ],
+    }
+
+
+def _learner_row(
+    catalog: Catalog,
+    learner: Learner,
+    tracks: list[Track],
+    today: date,
+    percents: dict[str, list[int]],
+) -> dict[str, Any]:
+    """One learner's row: a cell per track (its percent added to the track's `percents`),
+    when last active, and how many reviews of the tracks' topics are overdue."""
+    cells = [_track_cell(catalog, learner, track, percents) for track in tracks]
+    last = learner.state.last_active()
+    wanted = {t for track in tracks for t in track.topics}
+    overdue = sum(
+        d.overdue_days > 0 and d.topic_id in wanted for d in due_reviews(learner.state, today)
+    )
+    return {
+        "learner": one_line(learner.name),
+        "file": one_line(str(learner.file)),
+        "last_active": last.isoformat() if last else None,
+        "reviews_overdue": overdue,
+        "tracks": cells,
+    }
+
+
+def _track_cell(
+    catalog: Catalog, learner: Learner, track: Track, percents: dict[str, list[int]]
+) -> dict[str, Any]:
+    """A learner's progress on a track, all None when the learner's export leaves it out."""
+    if track.id not in learner.tracks:  # a one-track export says nothing of the rest
+        return {
+            "track": track.id,
+            "percent": None,
+            "cleared": None,
+            "total": None,
+            "in_progress": None,
+            "projects_done": None,
+        }
+    progress = track_progress(catalog, learner.state, track)
+    done_projects = sum(
+        p.track == track.id and p.status == "done" for p in learner.state.projects.values()
+    )
+    percents[track.id].append(progress.percent)
+    return {
+        "track": track.id,
+        "percent": progress.percent,
+        "cleared": progress.cleared,
+        "total": progress.total,
+        "in_progress": progress.in_progress,
+        "projects_done": done_projects,
     }
 
 
