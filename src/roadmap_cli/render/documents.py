@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from roadmap_cli.core.catalog import Catalog, Topic, Track
-from roadmap_cli.core.choose import Choice
 from roadmap_cli.core.pace import Pace, check_goal, forecast, pace
 from roadmap_cli.core.progress import (
     Suggestion,
@@ -27,6 +26,7 @@ from roadmap_cli.core.state import LEARNER_FIELDS, PROJECT_FIELDS, Project, Stat
 from roadmap_cli.core.state import now as state_now
 
 if TYPE_CHECKING:
+    from roadmap_cli.core.choose import Choice
     from roadmap_cli.core.records import FieldChange, Machine, Record, Undone
 
 JSON_VERSION = 1
