@@ -64,14 +64,8 @@ def test_the_sync_benchmark_runs_and_reports_its_ratio() -> None:
 
 
 def test_the_guards_benchmark_runs_and_reports_each_command() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "guards.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("| `roadmap")]
+    out = benchmark_output("guards.py", installed=False)
+    rows = [line for line in out.splitlines() if line.startswith("| `roadmap")]
     assert [row.split("`")[1].split(" DIR")[0] for row in rows] == ["roadmap status"] + [
         "roadmap cohort"
     ] * 3
@@ -81,14 +75,8 @@ def test_the_guards_benchmark_runs_and_reports_each_command() -> None:
 
 def test_the_cohort_benchmark_runs() -> None:
     """The benchmark itself works (its timings are read by people, not asserted)."""
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "cohort.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "cohort of 50 exports" in proc.stdout and "cohort / floor:" in proc.stdout
+    out = benchmark_output("cohort.py", installed=False)
+    assert "cohort of 50 exports" in out and "cohort / floor:" in out
 
 
 def test_the_large_export_benchmark_runs_and_reports_its_targets() -> None:
