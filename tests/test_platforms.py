@@ -132,7 +132,7 @@ def test_an_import_that_fails_puts_the_history_back(
 
     def fails_on_the_progress_file(fd: int, path: str, mode: int) -> None:
         calls.append(path)
-        if re.fullmatch(rf"\.{re.escape(state_file.name)}\.[0-9a-f]+\.tmp", Path(path).name):
+        if re.fullmatch(rf"\.{re.escape(state_file.name)}\.\w+\.tmp", Path(path).name):
             raise RuntimeError("a bug")
         real(fd, path, mode)
 
@@ -256,7 +256,7 @@ def test_an_import_that_fails_leaves_no_history_where_there_was_none(
     before = state_file.read_bytes()
 
     def fails_on_the_progress_file(fd: int, path: str, mode: int) -> None:
-        if re.fullmatch(rf"\.{re.escape(state_file.name)}\.[0-9a-f]+\.tmp", Path(path).name):
+        if re.fullmatch(rf"\.{re.escape(state_file.name)}\.\w+\.tmp", Path(path).name):
             raise RuntimeError("a bug")
         os.chmod(path, mode)
 

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import tomllib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -194,8 +195,8 @@ def test_symlinked_state_updates_its_target(run: Runner, tmp_path: Path, state_f
             " the previous file is unchanged",
         ),
         (
-            paths,
-            "new_temporary",
+            tempfile,
+            "mkstemp",
             "could not save progress to {state} (No space left on device);"
             " the previous file is unchanged",
         ),

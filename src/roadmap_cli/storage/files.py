@@ -140,9 +140,10 @@ def replace(target: Path, data: bytes, mode: int | None = None, *, durable: bool
     `mode`, else 0600), renamed over it. `durable` syncs the file before the rename and its
     folder after, so that a power cut leaves the old file or the new one. OSError when it
     cannot; the temporary file never stays."""
-    from roadmap_cli.storage.paths import new_temporary
+    import tempfile  # (platformdirs has imported it already)
 
-    fd, temporary = new_temporary(target)
+    # `.<name>.<random>.tmp`, private (0600), opened in binary mode on every platform.
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     left: str | None = temporary
     try:
         with os.fdopen(fd, "wb") as out:

@@ -98,17 +98,3 @@ def by_name(name: str) -> Path | None:
         return bundled_catalog()
     own = user_catalogs() / f"{name}.toml"
     return own if own.is_file() else None
-
-
-def new_temporary(target: Path) -> tuple[int, str]:
-    """A new file `.<name>.<random>.tmp` beside `target`, open for writing, to be renamed over
-    it (as mkstemp makes one, without importing tempfile and the random module)."""
-    while True:
-        name = str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp"))
-        try:
-            from roadmap_cli.storage.files import BINARY
-
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | BINARY
-            return os.open(name, flags, 0o600), name
-        except FileExistsError:
-            continue
